@@ -1,0 +1,46 @@
+"""teachflow: a define-then-run deep-learning engine in NumPy that speaks TensorFlow 1.x.
+
+``import teachflow as tf`` and classic TF1 programs run unchanged. This module only re-exports.
+"""
+from . import ops as _ops  # noqa: F401  (registers every op)
+from .core import dtypes as _dt
+from .core import errors
+from .core.constant import constant, convert_to_tensor, placeholder, placeholder_with_default
+from .core.dtypes import (DType, as_dtype, bool_ as bool, float16, float32, float64, int8,  # noqa: A004
+                          int16, int32, int64, uint8, string)
+from .core.gradients import gradients
+from .core.graph import (Graph, GraphKeys, Operation, Tensor, add_to_collection, add_to_collections,
+                         control_dependencies, device, get_collection, get_collection_ref,
+                         get_default_graph, name_scope, reset_default_graph, set_random_seed)
+from .core.session import InteractiveSession, Session, get_default_session
+from .core.shapes import TensorShape
+from .core.variables import (AUTO_REUSE, Variable, VariableScope, assign, assign_add, assign_sub,
+                             get_variable, get_variable_scope, global_variables,
+                             global_variables_initializer, initialize_all_variables,
+                             is_variable_initialized, local_variables, local_variables_initializer,
+                             trainable_variables, variable_scope, variables_initializer)
+from .ops.array_ops import (broadcast_like, clip_by_value, concat, expand_dims, fill, gather, identity,
+                            one_hot, ones, ones_like, range, rank, reshape, shape, size, squeeze, stack,
+                            stop_gradient, strided_slice, tile, transpose, where, zeros, zeros_like)
+from .ops.compare_ops import (equal, greater, greater_equal, less, less_equal, logical_and,
+                              logical_not, logical_or, logical_xor, not_equal)
+from .ops.control_ops import group, no_op, tuple_ as tuple  # noqa: A004
+from .ops.init_ops import (constant_initializer, glorot_normal_initializer,
+                           glorot_uniform_initializer, ones_initializer, random_normal_initializer,
+                           random_uniform_initializer, truncated_normal_initializer,
+                           variance_scaling_initializer, zeros_initializer)
+from .ops.math_ops import (abs, add, add_n, cast, ceil, cos, div, divide, exp, floor, floordiv,  # noqa: A004
+                           log, log1p, matmul, maximum, minimum, mod, multiply, negative, pow,
+                           reciprocal, round, rsqrt, sigmoid, sign, sin, sqrt, square,
+                           squared_difference, subtract, tanh, to_float, to_int32, to_int64, truediv)
+from .ops.random_ops import random_normal, random_shuffle, random_uniform, truncated_normal
+from .ops.reduce_ops import (argmax, argmin, reduce_max, reduce_mean, reduce_min, reduce_prod,
+                             reduce_sum)
+from . import datasets, keras, layers, nn, train  # noqa: E402,F401
+
+initializers = _ops.init_ops
+random = None  # TF1's tf.random namespace is not part of the classic API we speak
+del random
+
+newaxis = None
+__version__ = "0.1.0"

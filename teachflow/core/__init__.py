@@ -1,0 +1,1 @@
+"""The engine: graphs, tensors, variables, sessions and symbolic gradients."""

@@ -1,0 +1,111 @@
+"""Where data enters a graph: constants (values baked in) and placeholders (values fed at run
+time), and ``convert_to_tensor``, which turns Python and NumPy values into constants."""
+import numpy as np
+
+from . import dtypes as _dtypes
+from .graph import Tensor, get_default_graph
+from .opdef import OPS, OpDef, register
+from .shapes import ShapeError, fmt
+
+
+@register
+class Const(OpDef):
+    """A value fixed when the graph is built."""
+    formula = "y = constant"
+    kind = "constant"
+    differentiable = False
+
+    def infer(self, op):
+        v = op.attrs["value"]
+        return v.shape, _dtypes.as_dtype(v.dtype)
+
+    def bind(self, op, session):
+        v = op.attrs["value"]
+        return lambda: v
+
+
+@register
+class Placeholder(OpDef):
+    """A hole in the graph, filled by ``feed_dict`` at run time."""
+    formula = "y = fed value"
+    kind = "placeholder"
+    differentiable = False
+
+    def infer(self, op):
+        return op.attrs["shape"], op.attrs["dtype"]
+
+    def bind(self, op, session):
+        def missing():
+            from .errors import InvalidArgumentError
+            raise InvalidArgumentError(
+                f"You must feed a value for placeholder tensor '{op.name}' with dtype "
+                f"{op.attrs['dtype'].name} and shape {fmt(op.attrs['shape'])}: pass "
+                f"feed_dict={{{op.name.split('/')[-1]}: ...}} to sess.run.", op)
+        return missing
+
+
+@register
+class PlaceholderWithDefault(OpDef):
+    """A placeholder that, when not fed, passes its input through."""
+    formula = "y = fed value, else default"
+    kind = "placeholder"
+    differentiable = False
+
+    def infer(self, op):
+        return op.attrs["shape"], op.inputs[0].dtype
+
+    def bind(self, op, session):
+        return lambda x: x
+
+
+def constant(value, dtype=None, shape=None, name="Const"):
+    """A tensor whose value is fixed in the graph: ``tf.constant([[1., 2.]])``."""
+    dt = _dtypes.as_dtype(dtype) if dtype is not None else _dtypes.infer_dtype(value)
+    arr = np.asarray(value)
+    if arr.dtype.kind == "f" and dt.is_integer:
+        raise TypeError(f"Expected {dt.name} for tf.constant, got float value {value!r}.")
+    arr = np.array(arr, dtype=dt.np)
+    if shape is not None:
+        shape = tuple(shape)
+        if arr.size == 1:
+            arr = np.full(shape, arr.reshape(()), dtype=dt.np)
+        elif arr.size == int(np.prod(shape)):
+            arr = arr.reshape(shape)
+        else:
+            raise ShapeError(f"tf.constant: a value with {arr.size} elements cannot have shape {fmt(shape)}")
+    arr.setflags(write=False)
+    return get_default_graph().create_op(OPS["Const"], [], {"value": arr}, name).outputs[0]
+
+
+
+
+def placeholder(dtype, shape=None, name=None):
+    """A tensor you must feed: ``x = tf.placeholder(tf.float32, [None, 784])``."""
+    dims = None if shape is None else tuple(shape)
+    return get_default_graph().create_op(
+        OPS["Placeholder"], [], {"dtype": _dtypes.as_dtype(dtype), "shape": dims},
+        name or "Placeholder").outputs[0]
+
+
+def placeholder_with_default(input, shape, name=None):
+    x = convert_to_tensor(input)
+    return get_default_graph().create_op(
+        OPS["PlaceholderWithDefault"], [x], {"shape": tuple(shape)},
+        name or "PlaceholderWithDefault").outputs[0]
+
+
+def convert_to_tensor(value, dtype=None, name=None):
+    """``value`` as a Tensor: tensors (and variables) pass through, anything else becomes a
+    constant. With ``dtype``, a mismatching tensor is a TypeError (TF1 never casts silently)."""
+    if isinstance(value, Tensor):
+        if dtype is not None and value.dtype != _dtypes.as_dtype(dtype):
+            raise TypeError(f"Tensor {value.name} has dtype {value.dtype.name}, but {_dtypes.as_dtype(dtype).name} "
+                            f"is required here. Use tf.cast({value.op.name}, tf.{_dtypes.as_dtype(dtype).name}).")
+        return value
+    conv = getattr(value, "_as_graph_element", None)
+    if conv is not None:
+        return convert_to_tensor(conv(), dtype, name)
+    if isinstance(value, (list, tuple)) and any(isinstance(v, Tensor) for v in value):
+        from ..ops.array_ops import stack
+        return stack([convert_to_tensor(v, dtype) for v in value], name=name or "packed")
+    return constant(value, dtype=dtype, name=name or "Const")

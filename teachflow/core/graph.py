@@ -1,0 +1,472 @@
+"""The computation graph: Operations (nodes) joined by Tensors (edges).
+
+Nothing here computes numbers. Building the graph only records *what* to compute: each
+Operation knows its type (an OpDef, see ``core/opdef.py``), its input Tensors, its attributes,
+its name scope and its device. Running it is the Session's job (``core/session.py``).
+"""
+import contextlib
+import re
+import threading
+
+from . import dtypes as _dtypes
+from .shapes import TensorShape
+
+
+class GraphKeys:
+    """Standard collection names, as in TF1."""
+    GLOBAL_VARIABLES = "variables"
+    LOCAL_VARIABLES = "local_variables"
+    TRAINABLE_VARIABLES = "trainable_variables"
+    MODEL_VARIABLES = "model_variables"
+    UPDATE_OPS = "update_ops"
+    LOSSES = "losses"
+    REGULARIZATION_LOSSES = "regularization_losses"
+    GLOBAL_STEP = "global_step"
+    TRAIN_OP = "train_op"
+    SUMMARIES = "summaries"
+    SAVERS = "savers"
+    MOVING_AVERAGE_VARIABLES = "moving_average_variables"
+    VARIABLES = GLOBAL_VARIABLES
+
+
+class Tensor:
+    """One output of an Operation: a symbolic handle for a value that exists only during a run.
+
+    ``name`` is ``"<op name>:<output index>"`` (``"layer1/MatMul:0"``); ``shape`` is the static
+    shape known at graph-construction time, ``None`` marking a dimension fixed only by the feed.
+    """
+
+    __array_priority__ = 100  # so that ``ndarray * tensor`` defers to Tensor.__rmul__
+
+    def __init__(self, op, value_index, shape, dtype):
+        self.op = op
+        self.value_index = value_index
+        self._dims = None if shape is None else tuple(None if d is None else int(d) for d in shape)
+        self.dtype = dtype
+        self._consumers = []
+
+    # ----- identity and static facts
+    @property
+    def name(self):
+        return f"{self.op.name}:{self.value_index}"
+
+    @property
+    def graph(self):
+        return self.op.graph
+
+    @property
+    def device(self):
+        return self.op.device
+
+    @property
+    def shape(self):
+        return TensorShape(self._dims)
+
+    def get_shape(self):
+        return TensorShape(self._dims)
+
+    def set_shape(self, shape):
+        """Narrow the static shape (e.g. ``(None, 784)`` -> ``(50, 784)``); a conflict is an error."""
+        merged = TensorShape(self._dims).merge_with(shape)
+        self._dims = merged.dims
+
+    @property
+    def ndim(self):
+        return None if self._dims is None else len(self._dims)
+
+    def consumers(self):
+        """The Operations that take this tensor as an input."""
+        return list(self._consumers)
+
+    # ----- running
+    def eval(self, feed_dict=None, session=None):
+        """The value of this tensor in ``session`` (default: the default session)."""
+        from .session import _session_or_default
+        return _session_or_default(session, self).run(self, feed_dict)
+
+    # ----- Python protocol: a Tensor is a symbol, not a value
+    def __bool__(self):
+        raise TypeError(
+            f"Using a tf.Tensor ({self.name}) as a Python bool is not allowed: its value exists only "
+            "inside sess.run. Use tf.where/tf.cond-style ops, or run it first.")
+
+    def __iter__(self):
+        raise TypeError(f"Tensor {self.name} is not iterable: index it (t[0]) or use tf.unstack-style ops.")
+
+    def __len__(self):
+        raise TypeError(f"len() of Tensor {self.name} is not defined; use its .shape.")
+
+    def __hash__(self):
+        return id(self)
+
+    def __eq__(self, other):  # identity, as in TF1 (tf.equal compares values)
+        return self is other
+
+    def __repr__(self):
+        return f"<tf.Tensor '{self.name}' shape={self.shape} dtype={self.dtype.name}>"
+
+    def _as_graph_element(self):
+        return self
+
+
+class Operation:
+    """A node of the graph: an op type (``opdef``) applied to input tensors.
+
+    Besides TF's fields, each op records ``gradient_of``: for an op that ``tf.gradients`` added,
+    the forward op it differentiates (and ``grad_input_index``, which input's gradient it
+    produces when it is the final op of that rule). The step-through and the renderer read these.
+    """
+
+    def __init__(self, graph, opdef, name, inputs, attrs, device, control_inputs):
+        self.graph = graph
+        self.opdef = opdef
+        self.name = name
+        self.inputs = tuple(inputs)
+        self.attrs = attrs
+        self.device = device
+        self.control_inputs = list(control_inputs)
+        self.outputs = []
+        self.gradient_of = None
+        self.grad_input_index = None
+        self.grad_incoming = None
+        self._id = len(graph._ops)
+
+    @property
+    def type(self):
+        return self.opdef.type
+
+    @property
+    def is_gradient(self):
+        return self.gradient_of is not None
+
+    def values(self):
+        return tuple(self.outputs)
+
+    def get_attr(self, name):
+        return self.attrs[name]
+
+    @property
+    def scope(self):
+        """The name scope this op lives in (``"dnn/hidden1"`` for ``dnn/hidden1/MatMul``)."""
+        return self.name.rpartition("/")[0]
+
+    def run(self, feed_dict=None, session=None):
+        """Run this op (for its side effects) in ``session`` (default: the default session)."""
+        from .session import _session_or_default
+        _session_or_default(session, self).run(self, feed_dict)
+
+    def _as_graph_element(self):
+        return self
+
+    def __repr__(self):
+        return f"<tf.Operation '{self.name}' type={self.type}>"
+
+
+class Graph:
+    """A container of Operations plus the bookkeeping TF1 keeps beside them: names in use,
+    the current name scope, device and control-dependency contexts, and collections."""
+
+    def __init__(self):
+        self._ops = []
+        self._ops_by_name = {}
+        self._names_in_use = {}
+        self._name_stack = ""
+        self._device = None
+        self._control_deps = []          # stack of lists of ops
+        self._collections = {}
+        self._gradient_context = None   # (forward op, incoming grad) while tf.gradients builds
+        self._finalized = False
+        self._version = 0               # bumped by every new op; sessions use it to expire plans
+        self.seed = None                # graph-level seed (tf.set_random_seed)
+        self._var_store = {}            # get_variable: full name -> Variable
+        self._var_scope_stack = []      # VariableScope objects
+
+    # ----- default graph
+    @contextlib.contextmanager
+    def as_default(self):
+        """Make this graph the default for ops created in the ``with`` block."""
+        _stack().append(self)
+        try:
+            yield self
+        finally:
+            _stack().pop()
+
+    def finalize(self):
+        """Forbid new ops (a guard against building ops inside a training loop)."""
+        self._finalized = True
+
+    @property
+    def finalized(self):
+        return self._finalized
+
+    # ----- names
+    def unique_name(self, name, mark_as_used=True):
+        """``name`` if unused, else ``name_1``, ``name_2`` ... (TF1's rule, case-insensitive)."""
+        key = name.lower()
+        i = self._names_in_use.get(key, 0)
+        if mark_as_used:
+            self._names_in_use[key] = i + 1
+        if i > 0:
+            base = key
+            while key in self._names_in_use:
+                key = f"{base}_{i}"
+                i += 1
+            if mark_as_used:
+                self._names_in_use[key] = 1
+            name = f"{name}_{i - 1}"
+        return name
+
+    def get_name_scope(self):
+        return self._name_stack.rstrip("/")
+
+    @contextlib.contextmanager
+    def name_scope(self, name):
+        """Prefix the names of ops created inside with ``name/``; yields the scope string.
+
+        A name ending in ``/`` re-enters that exact scope; ``None`` or ``""`` goes to the root.
+        """
+        old = self._name_stack
+        if not name:
+            new = ""
+        elif name.endswith("/"):
+            new = name
+        else:
+            new = self.unique_name(old + name) + "/"
+        self._name_stack = new
+        try:
+            yield new
+        finally:
+            self._name_stack = old
+
+    # ----- devices and control dependencies
+    @contextlib.contextmanager
+    def device(self, device_name):
+        """Record ``device_name`` (``"/gpu:0"``, ``"/job:worker/task:1"``) on ops created inside."""
+        if device_name is not None and not isinstance(device_name, str):
+            raise TypeError(f"tf.device expects a device name string like '/cpu:0', got {device_name!r}")
+        old = self._device
+        self._device = device_name or None
+        try:
+            yield
+        finally:
+            self._device = old
+
+    @contextlib.contextmanager
+    def control_dependencies(self, control_inputs):
+        """Ops created inside run only after ``control_inputs``; ``None`` clears outer ones."""
+        if control_inputs is None:
+            old, self._control_deps = self._control_deps, []
+            try:
+                yield
+            finally:
+                self._control_deps = old
+            return
+        ops = []
+        for c in control_inputs:
+            c = getattr(c, "_as_graph_element", lambda: c)()
+            if isinstance(c, Tensor):
+                c = c.op
+            if not isinstance(c, Operation):
+                raise TypeError(f"control_dependencies expects ops or tensors, got {c!r}")
+            if c.graph is not self:
+                raise ValueError(f"Control input {c.name} is from another graph.")
+            ops.append(c)
+        self._control_deps.append(ops)
+        try:
+            yield
+        finally:
+            self._control_deps.pop()
+
+    @contextlib.contextmanager
+    def gradient_context(self, forward_op, incoming):
+        """Ops created inside are marked as part of the gradient of ``forward_op``."""
+        old = self._gradient_context
+        self._gradient_context = (forward_op, incoming)
+        try:
+            yield
+        finally:
+            self._gradient_context = old
+
+    # ----- building
+    def create_op(self, opdef, inputs, attrs=None, name=None, exact_name=False):
+        """Add one node: check the inputs, name it in the current scope, infer output shapes.
+
+        ``exact_name`` uses ``name`` as given (already unique and scoped), as variables do."""
+        if self._finalized:
+            raise RuntimeError("Graph is finalized and cannot be modified (an op was created "
+                               "after graph.finalize(), often inside a training loop).")
+        for t in inputs:
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{opdef.type} expects tensors as inputs, got {t!r}")
+            if t.graph is not self:
+                raise ValueError(
+                    f"Tensor {t.name} must be from the same graph as the new {opdef.type} op. "
+                    "Build every part of a model inside one graph (or call tf.reset_default_graph() "
+                    "before rebuilding it).")
+        base = name or opdef.type
+        if exact_name or base.endswith("/"):  # TF1: a name ending in "/" is a scope used as is
+            full = base.rstrip("/")
+        else:
+            full = self.unique_name(self._name_stack + base)
+        control = [op for group in self._control_deps for op in group]
+        op = Operation(self, opdef, full, inputs, dict(attrs or {}), self._device, control)
+        specs = opdef.infer_checked(op)
+        op.outputs = [Tensor(op, i, shape, dtype) for i, (shape, dtype) in enumerate(specs)]
+        if self._gradient_context is not None:
+            op.gradient_of, op.grad_incoming = self._gradient_context
+        for t in inputs:
+            t._consumers.append(op)
+        self._ops.append(op)
+        self._ops_by_name[full] = op
+        self._version += 1
+        return op
+
+    # ----- lookup
+    def get_operations(self):
+        return list(self._ops)
+
+    def get_operation_by_name(self, name):
+        try:
+            return self._ops_by_name[name]
+        except KeyError:
+            raise KeyError(f"The graph has no operation named {name!r}.") from None
+
+    def get_tensor_by_name(self, name):
+        op_name, _, index = name.rpartition(":")
+        if not op_name or not index.isdigit():
+            raise ValueError(f"A tensor name looks like 'scope/op:0', got {name!r}.")
+        op = self.get_operation_by_name(op_name)
+        try:
+            return op.outputs[int(index)]
+        except IndexError:
+            raise KeyError(f"Operation {op_name!r} has only {len(op.outputs)} outputs; "
+                           f"{name!r} does not exist.") from None
+
+    def as_graph_element(self, obj):
+        """A Tensor or Operation from itself, a Variable, or a name (``"x:0"`` or ``"train"``)."""
+        if isinstance(obj, str):
+            return self.get_tensor_by_name(obj) if ":" in obj else self.get_operation_by_name(obj)
+        el = getattr(obj, "_as_graph_element", None)
+        if el is None:
+            raise TypeError(f"Can not convert {obj!r} to a Tensor or Operation.")
+        el = el()
+        if el.graph is not self:
+            raise ValueError(f"{el.name} is not an element of this graph.")
+        return el
+
+    # ----- collections
+    def add_to_collection(self, name, value):
+        self._collections.setdefault(name, []).append(value)
+
+    def add_to_collections(self, names, value):
+        for n in ([names] if isinstance(names, str) else names):
+            self.add_to_collection(n, value)
+
+    def get_collection_ref(self, name):
+        return self._collections.setdefault(name, [])
+
+    def get_collection(self, name, scope=None):
+        """A copy of collection ``name``; with ``scope``, only items whose name re.match-es it."""
+        items = self._collections.get(name, [])
+        if scope is None:
+            return list(items)
+        rx = re.compile(scope)
+        return [it for it in items if hasattr(it, "name") and rx.match(it.name)]
+
+    def get_all_collection_keys(self):
+        return [k for k, v in self._collections.items() if v]
+
+    def clear_collection(self, name):
+        self._collections.pop(name, None)
+
+    # ----- notebooks: a graph shows itself as a picture when teachflow.viz is available
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        try:
+            from ..viz import draw
+        except ImportError:
+            return {"text/plain": repr(self)}
+        return draw(self)._repr_mimebundle_(include, exclude)
+
+    def __repr__(self):
+        return f"<teachflow.Graph with {len(self._ops)} ops>"
+
+
+# ----- the default graph, per thread, as in TF1
+_state = threading.local()
+_global_default = [Graph()]
+
+
+def _stack():
+    if not hasattr(_state, "stack"):
+        _state.stack = []
+    return _state.stack
+
+
+def get_default_graph():
+    """The graph new ops go into: the innermost ``with g.as_default()``, else the global one."""
+    s = _stack()
+    return s[-1] if s else _global_default[0]
+
+
+def reset_default_graph():
+    """Start over with an empty global default graph (not allowed inside ``as_default``)."""
+    if _stack():
+        raise AssertionError("Do not use tf.reset_default_graph() inside a `with graph.as_default()` "
+                             "block: leave the block first.")
+    from .session import _clear_default_session_for
+    old = _global_default[0]
+    _global_default[0] = Graph()
+    _clear_default_session_for(old)
+
+
+def _graph_of(values):
+    """The graph that ``values`` (tensors/ops, maybe nested) live in, else the default graph."""
+    for v in values or ():
+        g = getattr(v, "graph", None)
+        if isinstance(g, Graph):
+            return g
+    return get_default_graph()
+
+
+@contextlib.contextmanager
+def name_scope(name, default_name=None, values=None):
+    """``with tf.name_scope("layer1") as scope:`` -- group ops under ``layer1/``."""
+    g = _graph_of(values)
+    n = name if name is not None else default_name
+    if n is not None and not isinstance(n, str):
+        raise TypeError(f"name_scope expects a string name, got {n!r}")
+    if n and not n.endswith("/") and not re.fullmatch(r"[A-Za-z0-9.][A-Za-z0-9_.\-/]*", n):
+        raise ValueError(f"{n!r} is not a valid scope name: use letters, digits, '_', '.', '-', '/'.")
+    with g.name_scope(n) as scope:
+        yield scope
+
+
+def device(device_name):
+    """``with tf.device("/gpu:1"):`` -- record where ops created inside should run."""
+    return get_default_graph().device(device_name)
+
+
+def control_dependencies(control_inputs):
+    """``with tf.control_dependencies([update]):`` -- ops created inside run after ``update``."""
+    return get_default_graph().control_dependencies(control_inputs)
+
+
+def get_collection(key, scope=None):
+    return get_default_graph().get_collection(key, scope)
+
+
+def get_collection_ref(key):
+    return get_default_graph().get_collection_ref(key)
+
+
+def add_to_collection(name, value):
+    get_default_graph().add_to_collection(name, value)
+
+
+def add_to_collections(names, value):
+    get_default_graph().add_to_collections(names, value)
+
+
+def set_random_seed(seed):
+    """Set the graph-level seed: every random op then draws the same numbers in every run."""
+    get_default_graph().seed = None if seed is None else int(seed)

@@ -1,0 +1,74 @@
+"""One friendly call: ``simulate("async", workers=8, model="curve_fit", updates=2000)``."""
+from .asynchronous import Asynchronous, BoundedStaleness
+from .devices import Cluster
+from .runner import Strategy
+from .synchronous import LocalSGD, Synchronous
+
+STRATEGY_NAMES = ("sync", "backup", "async", "ssp", "local")
+MODEL_NAMES = ("curve_fit", "digits", "digits_mlp", "numpy_curve_fit", "linear", "quadratic")
+
+
+def make_strategy(strategy, backups=None, bound=None, period=None, staleness_aware=False):
+    """A Strategy from a name: ``"sync"`` (``backups=b`` optional), ``"backup"`` (sync with
+    ``backups``, default 1), ``"async"``, ``"ssp"`` (needs ``bound``), ``"local"`` (``period``
+    H, default 4). A Strategy instance is returned as it is."""
+    if isinstance(strategy, Strategy):
+        return strategy
+    name = str(strategy).lower().replace("-", "_")
+    if name in ("sync", "synchronous"):
+        return Synchronous(backups or 0)
+    if name in ("backup", "backups", "sync_backup"):
+        return Synchronous(1 if backups is None else backups)
+    if name in ("async", "asynchronous"):
+        return Asynchronous(staleness_aware=staleness_aware)
+    if name in ("ssp", "bounded", "bounded_staleness"):
+        if bound is None:
+            raise ValueError("bound: the 'ssp' strategy needs bound=s (an integer >= 0)")
+        return BoundedStaleness(bound, staleness_aware=staleness_aware)
+    if name in ("local", "local_sgd", "localsgd"):
+        return LocalSGD(4 if period is None else period)
+    raise ValueError(f"strategy must be one of {STRATEGY_NAMES} or a Strategy object, got {strategy!r}")
+
+
+def make_model(model, seed=0):
+    """A model from a name in ``MODEL_NAMES`` (graph models need the teachflow engine); any
+    other object is returned as it is; None means timing only."""
+    if model is None or not isinstance(model, str):
+        return model
+    from . import models
+    if model == "curve_fit":
+        return models.curve_fit(seed=seed)
+    if model == "digits":
+        return models.digits(seed=seed)
+    if model == "digits_mlp":
+        return models.digits(hidden=32, seed=seed)
+    if model == "numpy_curve_fit":
+        return models.NumpyCurveFit(seed=seed)
+    if model == "linear":
+        return models.LinearRegression(seed=seed)
+    if model == "quadratic":
+        return models.Quadratic()
+    raise ValueError(f"model must be one of {MODEL_NAMES}, a model object, or None (timing "
+                     f"only), got {model!r}")
+
+
+def simulate(strategy="sync", workers=8, model=None, *, compute=None, slowdown=None,
+             network=None, cluster=None, backups=None, bound=None, period=None,
+             staleness_aware=False, **options):
+    """Simulate data-parallel training and return a ``RunResult``.
+
+    ``strategy``: see ``make_strategy``. The cluster is ``Cluster(workers, compute, slowdown,
+    network)`` unless ``cluster=`` is given. ``model``: a name, a model object (``GraphModel``,
+    ``NumpyCurveFit``, ...) or None for a timing-only run. Other options go to
+    ``Strategy.run``: ``updates``, ``until``, ``lr``, ``batch_size``, ``seed``, ``eval_every``,
+    ``target_loss``, ``stop_at_target``, ``sampler``, ``param_bytes``.
+
+    >>> r = simulate("async", workers=4, updates=100, seed=1)
+    >>> r.summary()["updates"]
+    100
+    """
+    strat = make_strategy(strategy, backups, bound, period, staleness_aware)
+    if cluster is None:
+        cluster = Cluster(workers, compute, slowdown, network)
+    model = make_model(model, seed=options.get("seed", 0))
+    return strat.run(cluster, model, **options)

@@ -1,0 +1,733 @@
+"""Shaping and indexing ops: reshape, transpose, concat, stack, slicing, gather, one_hot,
+fill/zeros/ones, where, identity, stop_gradient. Gradients move values back where they came from."""
+import numpy as np
+
+from ..core import dtypes as _dtypes
+from ..core.constant import constant, convert_to_tensor
+from ..core.graph import Tensor
+from ..core.opdef import OpDef, register
+from ..core.shapes import ShapeError, broadcast, fmt, normalize_axis
+from ._util import make
+
+
+def _num(dims):
+    if dims is None or None in dims:
+        return None
+    n = 1
+    for d in dims:
+        n *= d
+    return n
+
+
+# --------------------------------------------------------------------------- reshape & friends
+@register
+class Reshape(OpDef):
+    formula = "y = x with a new shape (same values, same order)"
+    grad_formulas = ("∂L/∂x = ∂L/∂y reshaped back",)
+
+    def infer(self, op):
+        x, shape = op.inputs[0], op.attrs["shape"]
+        if sum(1 for d in shape if d == -1) > 1:
+            raise ShapeError(f"Reshape: at most one -1 in the new shape {list(shape)}")
+        n = _num(x._dims)
+        known = _num([d for d in shape if d != -1])
+        if -1 in shape:
+            if n is not None:
+                if known == 0 or n % known:
+                    raise ShapeError(f"Cannot reshape a tensor with {n} elements to shape {list(shape)}",
+                                     hint="the product of the new dims must divide the element count")
+                return tuple(n // known if d == -1 else d for d in shape), x.dtype
+            return tuple(None if d == -1 else d for d in shape), x.dtype
+        if n is not None and n != known:
+            raise ShapeError(f"Cannot reshape a tensor with {n} elements to shape {list(shape)} "
+                             f"({known} elements)", hint="use -1 for the dimension to infer")
+        return tuple(shape), x.dtype
+
+    def bind(self, op, session):
+        shape = op.attrs["shape"]
+        return lambda x: np.reshape(x, shape)
+
+    def gradient(self, op, g):
+        return [reshape_like(g, op.inputs[0])]
+
+
+@register
+class ReshapeLike(OpDef):
+    formula = "y = x reshaped to the shape of t"
+    grad_formulas = ("∂L/∂x = ∂L/∂y reshaped back", None)
+
+    def infer(self, op):
+        return op.inputs[1]._dims, op.inputs[0].dtype
+
+    def bind(self, op, session):
+        return lambda x, like: np.reshape(x, np.shape(like))
+
+    def gradient(self, op, g):
+        return [reshape_like(g, op.inputs[0]), None]
+
+
+def reshape(tensor, shape, name=None):
+    """``tensor`` with a new static shape; one entry may be -1 (inferred)."""
+    x = convert_to_tensor(tensor)
+    if isinstance(shape, Tensor):
+        raise TypeError("tf.reshape in teachflow takes a static shape (a list of ints, one may be -1), "
+                        f"not the tensor {shape.name}.")
+    shape = tuple(int(d) if d is not None else -1 for d in shape)
+    return make("Reshape", [x], name or "Reshape", shape=shape)
+
+
+def reshape_like(x, like, name=None):
+    return make("ReshapeLike", [x, like], name or "Reshape")
+
+
+@register
+class Transpose(OpDef):
+    formula = "y = x with axes permuted"
+    grad_formulas = ("∂L/∂x = ∂L/∂y with the inverse permutation",)
+
+    def infer(self, op):
+        x, perm = op.inputs[0], op.attrs["perm"]
+        if x._dims is None:
+            return None, x.dtype
+        if sorted(perm) != list(range(len(x._dims))):
+            raise ShapeError(f"transpose: perm {list(perm)} is not a permutation of the {len(x._dims)} axes")
+        return tuple(x._dims[p] for p in perm), x.dtype
+
+    def bind(self, op, session):
+        perm = op.attrs["perm"]
+        return lambda x: np.transpose(x, perm)
+
+    def gradient(self, op, g):
+        return [transpose(g, list(np.argsort(op.attrs["perm"])))]
+
+
+def transpose(a, perm=None, name="transpose"):
+    """Permute axes (reverse them when ``perm`` is None): ``tf.transpose(m)`` is mᵀ."""
+    x = convert_to_tensor(a)
+    if perm is None:
+        if x.ndim is None:
+            raise ShapeError("transpose without perm needs a known rank")
+        perm = tuple(reversed(range(x.ndim)))
+    return make("Transpose", [x], name, perm=tuple(int(p) for p in perm))
+
+
+@register
+class ExpandDims(OpDef):
+    formula = "y = x with a new axis of size 1"
+    grad_formulas = ("∂L/∂x = ∂L/∂y reshaped back",)
+
+    def infer(self, op):
+        x, a = op.inputs[0], op.attrs["axis"]
+        if x._dims is None:
+            return None, x.dtype
+        return x._dims[:a] + (1,) + x._dims[a:], x.dtype
+
+    def bind(self, op, session):
+        a = op.attrs["axis"]
+        return lambda x: np.expand_dims(x, a)
+
+    def gradient(self, op, g):
+        return [reshape_like(g, op.inputs[0])]
+
+
+def expand_dims(input, axis=None, name=None, dim=None):
+    x = convert_to_tensor(input)
+    axis = dim if axis is None else axis
+    if axis is None:
+        raise ValueError("expand_dims needs an axis.")
+    r = x.ndim
+    if r is not None:
+        if not -r - 1 <= axis <= r:
+            raise ShapeError(f"expand_dims: axis {axis} out of range for rank {r}")
+        axis = axis % (r + 1)
+    return make("ExpandDims", [x], name or "ExpandDims", axis=int(axis))
+
+
+@register
+class Squeeze(OpDef):
+    formula = "y = x without its size-1 axes"
+    grad_formulas = ("∂L/∂x = ∂L/∂y reshaped back",)
+
+    def infer(self, op):
+        x, axes = op.inputs[0], op.attrs["axis"]
+        if x._dims is None:
+            return None, x.dtype
+        if axes is None:
+            if None in x._dims:
+                raise ShapeError("squeeze without an axis needs fully known dimensions",
+                                 hint="name the axis to squeeze, e.g. tf.squeeze(x, axis=1)")
+            return tuple(d for d in x._dims if d != 1), x.dtype
+        for a in axes:
+            if x._dims[a] not in (1, None):
+                raise ShapeError(f"Can not squeeze dim[{a}], expected a dimension of 1, got {x._dims[a]}")
+        return tuple(d for i, d in enumerate(x._dims) if i not in axes), x.dtype
+
+    def bind(self, op, session):
+        axes = op.attrs["axis"]
+        return lambda x: np.squeeze(x, axis=axes)
+
+    def gradient(self, op, g):
+        return [reshape_like(g, op.inputs[0])]
+
+
+def squeeze(input, axis=None, name=None, squeeze_dims=None):
+    x = convert_to_tensor(input)
+    axis = squeeze_dims if axis is None else axis
+    axes = None if axis is None or axis == [] else normalize_axis(axis, x.ndim)
+    return make("Squeeze", [x], name or "Squeeze", axis=axes)
+
+
+# --------------------------------------------------------------------------- joining
+@register
+class ConcatV2(OpDef):
+    formula = "y = [x₁, x₂, …] joined along an axis"
+    grad_formulas = ("∂L/∂xᵢ = the slice of ∂L/∂y where xᵢ went",)
+
+    def infer(self, op):
+        xs, a = op.inputs, op.attrs["axis"]
+        ranks = {x.ndim for x in xs if x.ndim is not None}
+        if len(ranks) > 1:
+            raise ShapeError(f"concat: all inputs need the same rank, got shapes "
+                             + ", ".join(fmt(x._dims) for x in xs))
+        if not ranks:
+            return None, xs[0].dtype
+        out = list(next(x._dims for x in xs if x._dims is not None))
+        total = 0
+        for x in xs:
+            if x.dtype != xs[0].dtype:
+                raise ShapeError(f"concat: mixed dtypes {xs[0].dtype.name} and {x.dtype.name}")
+            for i, (d, e) in enumerate(zip(out, x._dims)):
+                if i != a and d is not None and e is not None and d != e:
+                    raise ShapeError(f"concat along axis {a}: dimension {i} differs ({d} vs {e})")
+                if i != a and d is None:
+                    out[i] = e
+            total = None if total is None or x._dims[a] is None else total + x._dims[a]
+        out[a] = total
+        return tuple(out), xs[0].dtype
+
+    def bind(self, op, session):
+        a = op.attrs["axis"]
+        return lambda *xs: np.concatenate(xs, axis=a)
+
+    def gradient(self, op, g):
+        return [make("ConcatGrad", [g] + list(op.inputs), index=i, axis=op.attrs["axis"])
+                for i in range(len(op.inputs))]
+
+
+@register
+class ConcatGrad(OpDef):
+    formula = "∂L/∂xᵢ = ∂L/∂y[offsetᵢ : offsetᵢ + sizeᵢ] along the axis"
+
+    def infer(self, op):
+        return op.inputs[1 + op.attrs["index"]]._dims, op.inputs[0].dtype
+
+    def kernel(self, op, g, *xs):
+        a, i = op.attrs["axis"], op.attrs["index"]
+        start = sum(np.shape(x)[a] for x in xs[:i])
+        idx = [slice(None)] * np.ndim(g)
+        idx[a] = slice(start, start + np.shape(xs[i])[a])
+        return g[tuple(idx)]
+
+
+def concat(values, axis, name="concat"):
+    xs = [convert_to_tensor(v) for v in values]
+    if len(xs) == 1:
+        return identity(xs[0], name=name)
+    rank = next((x.ndim for x in xs if x.ndim is not None), None)
+    (a,) = normalize_axis(int(axis), rank) if rank is not None else (int(axis),)
+    return make("ConcatV2", xs, name, axis=a)
+
+
+@register
+class Pack(OpDef):
+    formula = "y = [x₁, x₂, …] stacked along a new axis"
+    grad_formulas = ("∂L/∂xᵢ = ∂L/∂y[…, i, …]",)
+
+    def infer(self, op):
+        xs, a = op.inputs, op.attrs["axis"]
+        dims = xs[0]._dims
+        for x in xs[1:]:
+            if x.dtype != xs[0].dtype:
+                raise ShapeError(f"stack: mixed dtypes {xs[0].dtype.name} and {x.dtype.name}")
+            if dims is not None and x._dims is not None and len(dims) == len(x._dims):
+                for d, e in zip(dims, x._dims):
+                    if d is not None and e is not None and d != e:
+                        raise ShapeError("stack: all inputs need the same shape, got "
+                                         + ", ".join(fmt(t._dims) for t in xs))
+            elif dims is not None and x._dims is not None:
+                raise ShapeError("stack: all inputs need the same rank")
+        if dims is None:
+            return None, xs[0].dtype
+        return dims[:a] + (len(xs),) + dims[a:], xs[0].dtype
+
+    def bind(self, op, session):
+        a = op.attrs["axis"]
+        return lambda *xs: np.stack(xs, axis=a)
+
+    def gradient(self, op, g):
+        a = op.attrs["axis"]
+        return [strided_slice(g, (slice(None),) * a + (i,)) for i in range(len(op.inputs))]
+
+
+def stack(values, axis=0, name="stack"):
+    xs = [convert_to_tensor(v) for v in values]
+    if not xs:
+        raise ValueError("stack needs at least one tensor.")
+    r = xs[0].ndim
+    if r is not None:
+        if not -r - 1 <= axis <= r:
+            raise ShapeError(f"stack: axis {axis} out of range for inputs of rank {r}")
+        axis %= r + 1
+    return make("Pack", xs, name, axis=int(axis))
+
+
+# --------------------------------------------------------------------------- indexing
+def _norm_key(key):
+    key = key if isinstance(key, tuple) else (key,)
+    out = []
+    for k in key:
+        if isinstance(k, Tensor):
+            raise TypeError(f"teachflow slicing takes Python ints and slices, not the tensor {k.name}; "
+                            "use tf.gather for tensor indices.")
+        if isinstance(k, slice):
+            for part in (k.start, k.stop, k.step):
+                if part is not None and not isinstance(part, (int, np.integer)):
+                    raise TypeError(f"Slice bounds must be ints, got {part!r}")
+            out.append(slice(k.start, k.stop, k.step))
+        elif k is None or k is Ellipsis:
+            out.append(k)
+        elif isinstance(k, (int, np.integer)):
+            out.append(int(k))
+        else:
+            raise TypeError(f"Unsupported index {k!r}: use ints, slices, None or ...")
+    return tuple(out)
+
+
+def _slice_dims(dims, key):
+    if dims is None:
+        return None
+    n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
+    if n_real > len(dims):
+        raise ShapeError(f"Index {key} has too many entries for a tensor of rank {len(dims)}")
+    expanded = []
+    for k in key:
+        if k is Ellipsis:
+            expanded.extend([slice(None)] * (len(dims) - n_real))
+        else:
+            expanded.append(k)
+    if Ellipsis not in key:
+        expanded.extend([slice(None)] * (len(dims) - n_real))
+    out, i = [], 0
+    for k in expanded:
+        if k is None:
+            out.append(1)
+            continue
+        d = dims[i]
+        i += 1
+        if isinstance(k, int):
+            if d is not None and not -d <= k < d:
+                raise ShapeError(f"Index {k} is out of bounds for a dimension of size {d}")
+            continue
+        if d is not None:
+            out.append(len(range(*k.indices(d))))
+        elif k == slice(None):
+            out.append(None)
+        else:
+            out.append(None)
+    return tuple(out)
+
+
+@register
+class StridedSlice(OpDef):
+    formula = "y = x[key]"
+    grad_formulas = ("∂L/∂x = zeros with ∂L/∂y placed at x[key]",)
+
+    def infer(self, op):
+        x = op.inputs[0]
+        return _slice_dims(x._dims, op.attrs["key"]), x.dtype
+
+    def bind(self, op, session):
+        key = op.attrs["key"]
+        return lambda x: x[key]
+
+    def gradient(self, op, g):
+        return [make("StridedSliceGrad", [g, op.inputs[0]], key=op.attrs["key"])]
+
+
+@register
+class StridedSliceGrad(OpDef):
+    formula = "∂L/∂x = zeros, with ∂L/∂y written into [key]"
+
+    def infer(self, op):
+        return op.inputs[1]._dims, op.inputs[0].dtype
+
+    def kernel(self, op, g, x):
+        out = np.zeros(np.shape(x), dtype=np.asarray(g).dtype)
+        out[op.attrs["key"]] = g
+        return out
+
+
+def strided_slice(t, key, name="strided_slice"):
+    return make("StridedSlice", [convert_to_tensor(t)], name, key=_norm_key(key))
+
+
+@register
+class GatherV2(OpDef):
+    formula = "y = params[indices] along an axis"
+    grad_formulas = ("∂L/∂params = ∂L/∂y scattered (summed) back to the gathered rows", None)
+
+    def infer(self, op):
+        p, i, a = op.inputs[0], op.inputs[1], op.attrs["axis"]
+        if not i.dtype.is_integer:
+            raise ShapeError(f"gather indices must be integers, got {i.dtype.name}")
+        if p._dims is None or i._dims is None:
+            return None, p.dtype
+        return p._dims[:a] + i._dims + p._dims[a + 1:], p.dtype
+
+    def kernel(self, op, p, i):
+        a = op.attrs["axis"]
+        n = np.shape(p)[a]
+        if np.size(i) and (np.min(i) < 0 or np.max(i) >= n):
+            bad = i[(i < 0) | (i >= n)].flat[0]
+            raise IndexError(f"gather index {bad} is not in [0, {n})")
+        return np.take(p, i, axis=a)
+
+    def gradient(self, op, g):
+        return [make("GatherGrad", [g, op.inputs[0], op.inputs[1]], axis=op.attrs["axis"]), None]
+
+
+@register
+class GatherGrad(OpDef):
+    formula = "∂L/∂params[j] = Σ of ∂L/∂y over the places that gathered j"
+
+    def infer(self, op):
+        return op.inputs[1]._dims, op.inputs[0].dtype
+
+    def kernel(self, op, g, p, i):
+        a = op.attrs["axis"]
+        out = np.zeros(np.shape(p), dtype=g.dtype)
+        moved = np.moveaxis(out, a, 0)
+        gi = np.moveaxis(g, list(range(a, a + np.ndim(i))), list(range(np.ndim(i))))
+        np.add.at(moved, i, gi)
+        return out
+
+
+def gather(params, indices, axis=0, name=None, validate_indices=None):
+    p = convert_to_tensor(params)
+    i = convert_to_tensor(indices)
+    (a,) = normalize_axis(int(axis), p.ndim) if p.ndim is not None else (int(axis),)
+    return make("GatherV2", [p, i], name or "GatherV2", axis=a)
+
+
+@register
+class OneHot(OpDef):
+    formula = "y[…, k] = on if indices == k else off"
+    differentiable = False
+
+    def infer(self, op):
+        i = op.inputs[0]
+        if not i.dtype.is_integer:
+            raise ShapeError(f"one_hot indices must be integers, got {i.dtype.name}",
+                             hint="tf.cast the labels to tf.int32")
+        if i._dims is None:
+            return None, op.attrs["dtype"]
+        a = op.attrs["axis"]
+        a = len(i._dims) if a == -1 else a
+        return i._dims[:a] + (op.attrs["depth"],) + i._dims[a:], op.attrs["dtype"]
+
+    def kernel(self, op, i):
+        depth, a = op.attrs["depth"], op.attrs["axis"]
+        hot = np.asarray(i)[..., None] == np.arange(depth)
+        out = np.where(hot, op.attrs["on"], op.attrs["off"]).astype(op.attrs["dtype"].np)
+        return out if a == -1 else np.moveaxis(out, -1, a)
+
+
+def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
+    """``[2, 0] -> [[0, 0, 1], [1, 0, 0]]`` (float32 by default)."""
+    i = convert_to_tensor(indices)
+    dt = _dtypes.as_dtype(dtype) if dtype is not None else _dtypes.float32
+    return make("OneHot", [i], name or "one_hot", depth=int(depth), axis=-1 if axis is None else int(axis),
+                on=1 if on_value is None else on_value, off=0 if off_value is None else off_value, dtype=dt)
+
+
+# --------------------------------------------------------------------------- creation
+@register
+class ZerosLike(OpDef):
+    formula = "y = 0 with the shape of x"
+    differentiable = False
+    kind = "constant"
+
+    def infer(self, op):
+        return op.inputs[0]._dims, op.inputs[0].dtype
+
+    def bind(self, op, session):
+        return np.zeros_like
+
+
+@register
+class OnesLike(ZerosLike):
+    formula = "y = 1 with the shape of x"
+
+    def bind(self, op, session):
+        return np.ones_like
+
+
+def zeros_like(tensor, dtype=None, name=None):
+    x = convert_to_tensor(tensor)
+    out = make("ZerosLike", [x], name or "zeros_like")
+    return out if dtype is None else _cast(out, dtype)
+
+
+def ones_like(tensor, dtype=None, name=None):
+    x = convert_to_tensor(tensor)
+    out = make("OnesLike", [x], name or "ones_like")
+    return out if dtype is None else _cast(out, dtype)
+
+
+def _cast(x, dtype):
+    from .math_ops import cast
+    return cast(x, dtype)
+
+
+def _static_shape(shape, what):
+    if isinstance(shape, Tensor):
+        raise TypeError(f"{what} in teachflow takes a static shape (a list of ints), not {shape.name}.")
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(d) for d in shape)
+
+
+def zeros(shape, dtype=_dtypes.float32, name=None):
+    dt = _dtypes.as_dtype(dtype)
+    return constant(np.zeros(_static_shape(shape, "tf.zeros"), dt.np), name=name or "zeros")
+
+
+def ones(shape, dtype=_dtypes.float32, name=None):
+    dt = _dtypes.as_dtype(dtype)
+    return constant(np.ones(_static_shape(shape, "tf.ones"), dt.np), name=name or "ones")
+
+
+@register
+class Fill(OpDef):
+    formula = "y = value everywhere (a given shape)"
+    grad_formulas = ("∂L/∂value = Σ ∂L/∂y",)
+
+    def infer(self, op):
+        return op.attrs["dims"], op.inputs[0].dtype
+
+    def kernel(self, op, v):
+        return np.full(op.attrs["dims"], v, dtype=np.asarray(v).dtype)
+
+    def gradient(self, op, g):
+        from .reduce_ops import reduce_sum
+        return [reduce_sum(g)]
+
+
+def fill(dims, value, name=None):
+    dims = _static_shape(dims, "tf.fill")
+    if isinstance(value, Tensor):
+        return make("Fill", [value], name or "Fill", dims=dims)
+    dt = _dtypes.infer_dtype(value)
+    return constant(np.full(dims, value, dtype=dt.np), name=name or "Fill")
+
+
+def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 (TF's name)
+    if limit is None:
+        start, limit = 0, start
+    vals = np.arange(start, limit, delta)
+    dt = _dtypes.as_dtype(dtype) if dtype is not None else _dtypes.infer_dtype(
+        [start, limit, delta])
+    return constant(vals.astype(dt.np), name=name)
+
+
+@register
+class BroadcastLike(OpDef):
+    formula = "y = x stretched to the shape of t"
+    grad_formulas = ("∂L/∂x = Σ over broadcast axes of ∂L/∂y", None)
+
+    def infer(self, op):
+        return broadcast(op.inputs[0]._dims, op.inputs[1]._dims), op.inputs[0].dtype
+
+    def bind(self, op, session):
+        return lambda x, like: np.broadcast_to(x, np.broadcast_shapes(np.shape(x), np.shape(like)))
+
+    def gradient(self, op, g):
+        return [make("SumToShape", [g, op.inputs[0]]), None]
+
+
+def broadcast_like(x, like, name=None):
+    return make("BroadcastLike", [convert_to_tensor(x), like], name or "BroadcastLike")
+
+
+@register
+class Tile(OpDef):
+    formula = "y = x repeated along each axis"
+    grad_formulas = ("∂L/∂x = Σ of ∂L/∂y over the copies",)
+
+    def infer(self, op):
+        x, m = op.inputs[0], op.attrs["multiples"]
+        if x._dims is None:
+            return None, x.dtype
+        if len(m) != len(x._dims):
+            raise ShapeError(f"tile: {len(m)} multiples for a tensor of rank {len(x._dims)}")
+        return tuple(None if d is None else d * k for d, k in zip(x._dims, m)), x.dtype
+
+    def bind(self, op, session):
+        m = op.attrs["multiples"]
+        return lambda x: np.tile(x, m)
+
+    def gradient(self, op, g):
+        return [make("TileGrad", [g, op.inputs[0]], multiples=op.attrs["multiples"])]
+
+
+@register
+class TileGrad(OpDef):
+    formula = "∂L/∂x = Σ over the tiled copies of ∂L/∂y"
+
+    def infer(self, op):
+        return op.inputs[1]._dims, op.inputs[0].dtype
+
+    def kernel(self, op, g, x):
+        shape, m = np.shape(x), op.attrs["multiples"]
+        split = []
+        for k, d in zip(m, shape):
+            split += [k, d]
+        return g.reshape(split).sum(axis=tuple(range(0, 2 * len(shape), 2)))
+
+
+def tile(input, multiples, name=None):
+    return make("Tile", [convert_to_tensor(input)], name or "Tile",
+                multiples=_static_shape(multiples, "tf.tile"))
+
+
+# --------------------------------------------------------------------------- selection & pass-through
+@register
+class Select(OpDef):
+    formula = "y = x where cond else z"
+    grad_formulas = (None, "∂L/∂x = ∂L/∂y where cond, else 0", "∂L/∂z = ∂L/∂y where not cond, else 0")
+
+    def infer(self, op):
+        c, x, y = op.inputs
+        if c.dtype != _dtypes.bool_:
+            raise ShapeError(f"where: the condition must be bool, got {c.dtype.name}")
+        if x.dtype != y.dtype:
+            raise ShapeError(f"where: x and y must share a dtype, got {x.dtype.name} and {y.dtype.name}")
+        return broadcast(broadcast(c._dims, x._dims), y._dims), x.dtype
+
+    ufunc = staticmethod(np.where)
+
+    def gradient(self, op, g):
+        from .math_ops import unbroadcast
+        c, x, y = op.inputs
+        zeros = make("ZerosLike", [g])
+        gx = make("Select", [c, g, zeros])
+        gy = make("Select", [c, zeros, g])
+        return [None, unbroadcast(gx, x, y), unbroadcast(gy, y, x)]
+
+
+@register
+class Where(OpDef):
+    formula = "y = coordinates of the true entries"
+    differentiable = False
+
+    def infer(self, op):
+        c = op.inputs[0]
+        return (None, c.ndim), _dtypes.int64
+
+    def kernel(self, op, c):
+        return np.argwhere(c).astype(np.int64)
+
+
+def where(condition, x=None, y=None, name=None):
+    """``tf.where(cond, x, y)``: pick from x where cond holds, else from y; with only ``cond``,
+    the coordinates of its true entries."""
+    c = convert_to_tensor(condition)
+    if x is None and y is None:
+        return make("Where", [c], name or "Where")
+    if x is None or y is None:
+        raise ValueError("tf.where needs both x and y, or neither.")
+    from ._util import pair
+    x, y = pair(x, y, "Select")
+    return make("Select", [c, x, y], name or "Select")
+
+
+@register
+class Identity(OpDef):
+    formula = "y = x"
+    grad_formulas = ("∂L/∂x = ∂L/∂y",)
+
+    def infer(self, op):
+        return op.inputs[0]._dims, op.inputs[0].dtype
+
+    def bind(self, op, session):
+        return lambda x: x
+
+    def gradient(self, op, g):
+        return [g]
+
+
+@register
+class StopGradient(Identity):
+    formula = "y = x (but no gradient flows back)"
+    grad_formulas = ()
+    differentiable = False
+
+
+def identity(input, name=None):
+    return make("Identity", [convert_to_tensor(input)], name or "Identity")
+
+
+def stop_gradient(input, name=None):
+    """The same value, treated as a constant by ``tf.gradients``."""
+    return make("StopGradient", [convert_to_tensor(input)], name or "StopGradient")
+
+
+@register
+class Shape(OpDef):
+    formula = "y = the run-time shape of x"
+    differentiable = False
+
+    def infer(self, op):
+        x = op.inputs[0]
+        return (x.ndim,), op.attrs["out_type"]
+
+    def kernel(self, op, x):
+        return np.asarray(np.shape(x), dtype=op.attrs["out_type"].np)
+
+
+@register
+class Size(Shape):
+    formula = "y = the number of elements of x"
+
+    def infer(self, op):
+        return (), op.attrs["out_type"]
+
+    def kernel(self, op, x):
+        return np.asarray(np.size(x), dtype=op.attrs["out_type"].np)
+
+
+def shape(input, name=None, out_type=_dtypes.int32):
+    x = convert_to_tensor(input)
+    if x.shape.is_fully_defined():
+        return constant(np.asarray(x._dims, dtype=_dtypes.as_dtype(out_type).np), name=name or "Shape")
+    return make("Shape", [x], name or "Shape", out_type=_dtypes.as_dtype(out_type))
+
+
+def size(input, name=None, out_type=_dtypes.int32):
+    return make("Size", [convert_to_tensor(input)], name or "Size", out_type=_dtypes.as_dtype(out_type))
+
+
+def rank(input, name=None):
+    x = convert_to_tensor(input)
+    if x.ndim is None:
+        raise ShapeError(f"rank of {x.name} is unknown")
+    return constant(np.int32(x.ndim), name=name or "Rank")
+
+
+def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    """``min(max(t, lo), hi)``, built from Minimum and Maximum as TF1 does."""
+    from ..core.graph import name_scope
+    from .math_ops import maximum, minimum
+    with name_scope(name, "clip_by_value"):
+        t = convert_to_tensor(t)
+        return maximum(minimum(t, clip_value_max), clip_value_min)

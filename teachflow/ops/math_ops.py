@@ -1,0 +1,706 @@
+"""Element-wise arithmetic and matrix multiplication, each with its gradient beside it.
+
+Binary ops broadcast as NumPy does; their gradients sum the incoming gradient back to each
+operand's shape with ``SumToShape`` (the step a student most often forgets).
+"""
+import numpy as np
+
+from ..core import dtypes as _dtypes
+from ..core.constant import convert_to_tensor
+from ..core.graph import Tensor
+from ..core.opdef import OpDef, register
+from ..core.shapes import ShapeError, broadcast, fmt
+from ._util import float_check, make, pair
+
+
+# --------------------------------------------------------------------------- helpers
+class _Unary(OpDef):
+    def infer(self, op):
+        x = op.inputs[0]
+        return x._dims, x.dtype
+
+
+class _Binary(OpDef):
+    def infer(self, op):
+        x, y = op.inputs
+        return broadcast(x._dims, y._dims), x.dtype
+
+
+def _needs_reduce(x, other, out):
+    """Could the gradient for ``x`` need summing over broadcast axes?"""
+    if x._dims is None or out._dims is None or other._dims is None:
+        return True
+    if x._dims != out._dims:
+        return True
+    if len(other._dims) > len(x._dims):
+        return True
+    od = (1,) * (len(x._dims) - len(other._dims)) + other._dims  # missing leading axes act as 1
+    return any(d is None and o is None for d, o in zip(x._dims, od))
+
+
+def unbroadcast(grad, x, other):
+    """``grad`` summed back to the shape of ``x`` (skipped when shapes provably agree)."""
+    if _needs_reduce(x, other, grad):
+        return make("SumToShape", [grad, x])
+    return grad
+
+
+@register
+class SumToShape(OpDef):
+    """Undo broadcasting: sum the gradient over the axes along which ``x`` was stretched."""
+    formula = "∂L/∂x = Σ over broadcast axes of ∂L/∂z"
+
+    def infer(self, op):
+        return op.inputs[1]._dims, op.inputs[0].dtype
+
+    def kernel(self, op, g, x):
+        shape = np.shape(x)
+        gs = np.shape(g)
+        if gs == shape:
+            return g
+        lead = len(gs) - len(shape)
+        if lead:
+            g = g.sum(axis=tuple(range(lead)))
+        axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
+        if axes:
+            g = g.sum(axis=axes, keepdims=True)
+        return g
+
+    def bind(self, op, session):
+        return lambda g, x: self.kernel(op, g, x)
+
+    def gradient(self, op, grad):
+        from .array_ops import broadcast_like
+        return [broadcast_like(grad, op.inputs[0]), None]
+
+
+# --------------------------------------------------------------------------- binary arithmetic
+@register
+class Add(_Binary):
+    formula = "z = x + y"
+    grad_formulas = ("∂L/∂x = ∂L/∂z", "∂L/∂y = ∂L/∂z")
+    ufunc = staticmethod(np.add)
+
+    def gradient(self, op, g):
+        x, y = op.inputs
+        return [unbroadcast(g, x, y), unbroadcast(g, y, x)]
+
+
+@register
+class Sub(_Binary):
+    formula = "z = x − y"
+    grad_formulas = ("∂L/∂x = ∂L/∂z", "∂L/∂y = −∂L/∂z")
+    ufunc = staticmethod(np.subtract)
+
+    def gradient(self, op, g):
+        x, y = op.inputs
+        return [unbroadcast(g, x, y), unbroadcast(negative(g), y, x)]
+
+
+@register
+class Mul(_Binary):
+    formula = "z = x ⊙ y"
+    grad_formulas = ("∂L/∂x = ∂L/∂z ⊙ y", "∂L/∂y = ∂L/∂z ⊙ x")
+    ufunc = staticmethod(np.multiply)
+
+    def gradient(self, op, g):
+        x, y = op.inputs
+        return [unbroadcast(multiply(g, y), x, y), unbroadcast(multiply(g, x), y, x)]
+
+
+@register
+class RealDiv(_Binary):
+    formula = "z = x / y"
+    grad_formulas = ("∂L/∂x = ∂L/∂z / y", "∂L/∂y = −∂L/∂z ⊙ x / y²")
+    ufunc = staticmethod(np.true_divide)
+
+    def gradient(self, op, g):
+        x, y = op.inputs
+        gy = negative(multiply(g, realdiv(op.outputs[0], y)))
+        return [unbroadcast(realdiv(g, y), x, y), unbroadcast(gy, y, x)]
+
+
+@register
+class FloorDiv(_Binary):
+    formula = "z = ⌊x / y⌋"
+    differentiable = False
+    ufunc = staticmethod(np.floor_divide)
+
+
+@register
+class FloorMod(_Binary):
+    formula = "z = x mod y"
+    differentiable = False
+    ufunc = staticmethod(np.mod)
+
+
+@register
+class Pow(_Binary):
+    formula = "z = x ^ y"
+    grad_formulas = ("∂L/∂x = ∂L/∂z ⊙ y·x^(y−1)", "∂L/∂y = ∂L/∂z ⊙ z·log x")
+    ufunc = staticmethod(np.power)
+
+    def gradient(self, op, g):
+        x, y = op.inputs
+        gx = multiply(g, multiply(y, pow(x, subtract(y, 1))))
+        safe_log = make("Select", [greater(x, 0), log(make("Select", [greater(x, 0), x, _ones(x)])),
+                                   _zeros(x)])
+        gy = multiply(g, multiply(op.outputs[0], safe_log))
+        return [unbroadcast(gx, x, y), unbroadcast(gy, y, x)]
+
+
+@register
+class Maximum(_Binary):
+    formula = "z = max(x, y)"
+    grad_formulas = ("∂L/∂x = ∂L/∂z where x ≥ y", "∂L/∂y = ∂L/∂z where x < y")
+    ufunc = staticmethod(np.maximum)
+
+    def gradient(self, op, g):
+        x, y = op.inputs
+        return _select_grads(g, greater_equal(x, y), x, y)
+
+
+@register
+class Minimum(_Binary):
+    formula = "z = min(x, y)"
+    grad_formulas = ("∂L/∂x = ∂L/∂z where x ≤ y", "∂L/∂y = ∂L/∂z where x > y")
+    ufunc = staticmethod(np.minimum)
+
+    def gradient(self, op, g):
+        x, y = op.inputs
+        return _select_grads(g, less_equal(x, y), x, y)
+
+
+def _select_grads(g, mask, x, y):
+    zeros = make("ZerosLike", [g])
+    gx = make("Select", [mask, g, zeros])
+    gy = make("Select", [mask, zeros, g])
+    return [unbroadcast(gx, x, y), unbroadcast(gy, y, x)]
+
+
+@register
+class SquaredDifference(_Binary):
+    formula = "z = (x − y)²"
+    grad_formulas = ("∂L/∂x = 2(x − y)⊙∂L/∂z", "∂L/∂y = −2(x − y)⊙∂L/∂z")
+
+    def kernel(self, op, x, y):
+        d = x - y
+        return d * d
+
+    def gradient(self, op, g):
+        x, y = op.inputs
+        gx = multiply(g, multiply(subtract(x, y), 2))
+        return [unbroadcast(gx, x, y), unbroadcast(negative(gx), y, x)]
+
+
+# --------------------------------------------------------------------------- unary
+@register
+class Neg(_Unary):
+    formula = "y = −x"
+    grad_formulas = ("∂L/∂x = −∂L/∂y",)
+    ufunc = staticmethod(np.negative)
+
+    def gradient(self, op, g):
+        return [negative(g)]
+
+
+@register
+class Abs(_Unary):
+    formula = "y = |x|"
+    grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ sign(x)",)
+    ufunc = staticmethod(np.abs)
+
+    def gradient(self, op, g):
+        return [multiply(g, sign(op.inputs[0]))]
+
+
+@register
+class Sign(_Unary):
+    formula = "y = sign(x)"
+    differentiable = False
+    ufunc = staticmethod(np.sign)
+
+
+@register
+class Square(_Unary):
+    formula = "y = x²"
+    grad_formulas = ("∂L/∂x = 2x ⊙ ∂L/∂y",)
+    ufunc = staticmethod(np.square)
+
+    def gradient(self, op, g):
+        return [multiply(g, multiply(op.inputs[0], 2))]
+
+
+@register
+class Sqrt(_Unary):
+    formula = "y = √x"
+    grad_formulas = ("∂L/∂x = ∂L/∂y / (2y)",)
+    ufunc = staticmethod(np.sqrt)
+
+    def gradient(self, op, g):
+        return [make("SqrtGrad", [op.outputs[0], g])]
+
+
+@register
+class SqrtGrad(OpDef):
+    formula = "∂L/∂x = ∂L/∂y ⊙ 0.5 / y"
+
+    def infer(self, op):
+        return op.inputs[0]._dims, op.inputs[0].dtype
+
+    def kernel(self, op, y, g):
+        return g * 0.5 / y
+
+
+@register
+class Rsqrt(_Unary):
+    formula = "y = 1/√x"
+    grad_formulas = ("∂L/∂x = −½·y³ ⊙ ∂L/∂y",)
+
+    def kernel(self, op, x):
+        return 1 / np.sqrt(x)
+
+    def gradient(self, op, g):
+        y = op.outputs[0]
+        return [multiply(g, multiply(pow(y, 3), -0.5))]
+
+
+@register
+class Exp(_Unary):
+    formula = "y = eˣ"
+    grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ y",)
+    ufunc = staticmethod(np.exp)
+
+    def gradient(self, op, g):
+        return [multiply(g, op.outputs[0])]
+
+
+@register
+class Log(_Unary):
+    formula = "y = ln x"
+    grad_formulas = ("∂L/∂x = ∂L/∂y / x",)
+    ufunc = staticmethod(np.log)
+
+    def gradient(self, op, g):
+        return [realdiv(g, op.inputs[0])]
+
+
+@register
+class Log1p(_Unary):
+    formula = "y = ln(1 + x)"
+    grad_formulas = ("∂L/∂x = ∂L/∂y / (1 + x)",)
+    ufunc = staticmethod(np.log1p)
+
+    def gradient(self, op, g):
+        return [realdiv(g, add(op.inputs[0], 1))]
+
+
+@register
+class Reciprocal(_Unary):
+    formula = "y = 1/x"
+    grad_formulas = ("∂L/∂x = −∂L/∂y ⊙ y²",)
+    ufunc = staticmethod(np.reciprocal)
+
+    def gradient(self, op, g):
+        return [negative(multiply(g, square(op.outputs[0])))]
+
+
+@register
+class Sin(_Unary):
+    formula = "y = sin x"
+    grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ cos x",)
+    ufunc = staticmethod(np.sin)
+
+    def gradient(self, op, g):
+        return [multiply(g, cos(op.inputs[0]))]
+
+
+@register
+class Cos(_Unary):
+    formula = "y = cos x"
+    grad_formulas = ("∂L/∂x = −∂L/∂y ⊙ sin x",)
+    ufunc = staticmethod(np.cos)
+
+    def gradient(self, op, g):
+        return [negative(multiply(g, sin(op.inputs[0])))]
+
+
+@register
+class Tanh(_Unary):
+    formula = "y = tanh x"
+    grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ (1 − y²)",)
+    ufunc = staticmethod(np.tanh)
+
+    def gradient(self, op, g):
+        return [make("TanhGrad", [op.outputs[0], g])]
+
+
+@register
+class TanhGrad(OpDef):
+    formula = "∂L/∂x = ∂L/∂y ⊙ (1 − y²)"
+
+    def infer(self, op):
+        return op.inputs[0]._dims, op.inputs[0].dtype
+
+    def kernel(self, op, y, g):
+        return g * (1 - y * y)
+
+    def gradient(self, op, gg):
+        y, g = op.inputs
+        return [multiply(gg, multiply(multiply(g, y), -2)), make("TanhGrad", [y, gg])]
+
+
+@register
+class Sigmoid(_Unary):
+    formula = "y = σ(x) = 1 / (1 + e⁻ˣ)"
+    grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ y(1 − y)",)
+
+    def kernel(self, op, x):
+        # stable for large |x|: exp of a non-positive number only
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+    def gradient(self, op, g):
+        return [make("SigmoidGrad", [op.outputs[0], g])]
+
+
+@register
+class SigmoidGrad(OpDef):
+    formula = "∂L/∂x = ∂L/∂y ⊙ y(1 − y)"
+
+    def infer(self, op):
+        return op.inputs[0]._dims, op.inputs[0].dtype
+
+    def kernel(self, op, y, g):
+        return g * y * (1 - y)
+
+
+@register
+class Relu(_Unary):
+    formula = "y = max(x, 0)"
+    grad_formulas = ("∂L/∂x = ∂L/∂y where x > 0, else 0",)
+
+    def kernel(self, op, x):
+        return np.maximum(x, 0, dtype=x.dtype)
+
+    def gradient(self, op, g):
+        return [make("ReluGrad", [g, op.outputs[0]])]
+
+
+@register
+class ReluGrad(OpDef):
+    formula = "∂L/∂x = ∂L/∂y ⊙ [y > 0]"
+
+    def infer(self, op):
+        return op.inputs[0]._dims, op.inputs[0].dtype
+
+    def kernel(self, op, g, y):
+        return g * (y > 0)
+
+    def gradient(self, op, gg):
+        return [make("ReluGrad", [gg, op.inputs[1]]), None]
+
+
+@register
+class Floor(_Unary):
+    formula = "y = ⌊x⌋"
+    differentiable = False
+    ufunc = staticmethod(np.floor)
+
+
+@register
+class Ceil(_Unary):
+    formula = "y = ⌈x⌉"
+    differentiable = False
+    ufunc = staticmethod(np.ceil)
+
+
+@register
+class Round(_Unary):
+    formula = "y = round(x)"
+    differentiable = False
+    ufunc = staticmethod(np.round)
+
+
+@register
+class Cast(OpDef):
+    formula = "y = x as another dtype"
+    grad_formulas = ("∂L/∂x = ∂L/∂y cast back",)
+
+    def infer(self, op):
+        return op.inputs[0]._dims, op.attrs["DstT"]
+
+    def kernel(self, op, x):
+        return np.asarray(x).astype(op.attrs["DstT"].np)
+
+    def gradient(self, op, g):
+        x = op.inputs[0]
+        if x.dtype.is_floating and op.attrs["DstT"].is_floating:
+            return [cast(g, x.dtype)]
+        return [None]
+
+
+@register
+class AddN(OpDef):
+    formula = "y = x₁ + x₂ + … + xₙ"
+    grad_formulas = ("∂L/∂xᵢ = ∂L/∂y",)
+
+    def infer(self, op):
+        dims = op.inputs[0]._dims
+        for t in op.inputs[1:]:
+            if t.dtype != op.inputs[0].dtype:
+                raise ShapeError(f"AddN inputs must share a dtype ({op.inputs[0].dtype.name} vs "
+                                 f"{t.dtype.name})")
+            if dims is None or t._dims is None or len(dims) != len(t._dims):
+                dims = dims if t._dims is None else t._dims if dims is None else dims
+                continue
+            merged = []
+            for a, b in zip(dims, t._dims):
+                if a is not None and b is not None and a != b:
+                    raise ShapeError("AddN inputs must all have the same shape")
+                merged.append(a if a is not None else b)
+            dims = tuple(merged)
+        return dims, op.inputs[0].dtype
+
+    def bind(self, op, session):
+        if len(op.inputs) == 2:
+            return np.add
+
+        def add_all(*xs):
+            total = xs[0] + xs[1]
+            for x in xs[2:]:
+                total += x
+            return total
+        return add_all
+
+    def gradient(self, op, g):
+        return [g] * len(op.inputs)
+
+
+# --------------------------------------------------------------------------- matmul
+@register
+class MatMul(OpDef):
+    formula = "C = A·B"
+    latex = r"C = A B"
+    grad_formulas = ("∂L/∂A = ∂L/∂C · Bᵀ", "∂L/∂B = Aᵀ · ∂L/∂C")
+
+    def infer(self, op):
+        a, b = op.inputs
+        ta, tb = op.attrs["transpose_a"], op.attrs["transpose_b"]
+        if a.dtype != b.dtype:
+            raise ShapeError(f"MatMul inputs must share a dtype, got {a.dtype.name} and {b.dtype.name}",
+                             hint="tf.cast one operand")
+        if a._dims is None or b._dims is None:
+            return None, a.dtype
+        if len(a._dims) < 2 or len(b._dims) < 2:
+            raise ShapeError(f"Shape must be rank 2 but is rank {min(len(a._dims), len(b._dims))}",
+                             hint="matmul multiplies matrices; use tf.reshape(v, [1, -1]) or "
+                                  "tf.expand_dims for a vector, or tf.multiply for element-wise")
+        if len(a._dims) != len(b._dims):
+            raise ShapeError(f"MatMul needs operands of equal rank, got {len(a._dims)} and {len(b._dims)}")
+        m, k1 = (a._dims[-1], a._dims[-2]) if ta else (a._dims[-2], a._dims[-1])
+        k2, n = (b._dims[-1], b._dims[-2]) if tb else (b._dims[-2], b._dims[-1])
+        if k1 is not None and k2 is not None and k1 != k2:
+            hint = "the inner dimensions must agree: (m×k)·(k×n)"
+            other_b = b._dims[-2] if tb else b._dims[-1]
+            other_a = a._dims[-1] if ta else a._dims[-2]
+            if k1 == other_b:
+                hint += f"; transposing b (transpose_b={not tb}) would make {fmt(a._dims)}·{fmt(b._dims)} fit"
+            elif k2 == other_a:
+                hint += f"; transposing a (transpose_a={not ta}) would make it fit"
+            elif other_a == other_b or a._dims[-1] == b._dims[-1]:
+                hint += "; did you swap the operands?"
+            raise ShapeError(f"Dimensions must be equal, but are {k1} and {k2}", hint=hint)
+        batch = a._dims[:-2]
+        return batch + (m, n), a.dtype
+
+    def bind(self, op, session):
+        ta, tb = op.attrs["transpose_a"], op.attrs["transpose_b"]
+        if not ta and not tb:
+            return np.matmul
+        if ta and not tb:
+            return lambda a, b: np.matmul(np.swapaxes(a, -1, -2), b)
+        if tb and not ta:
+            return lambda a, b: np.matmul(a, np.swapaxes(b, -1, -2))
+        return lambda a, b: np.matmul(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2))
+
+    def gradient(self, op, g):
+        a, b = op.inputs
+        ta, tb = op.attrs["transpose_a"], op.attrs["transpose_b"]
+        if not ta and not tb:
+            return [matmul(g, b, transpose_b=True), matmul(a, g, transpose_a=True)]
+        if not ta and tb:
+            return [matmul(g, b), matmul(g, a, transpose_a=True)]
+        if ta and not tb:
+            return [matmul(b, g, transpose_b=True), matmul(a, g)]
+        return [matmul(b, g, transpose_a=True, transpose_b=True),
+                matmul(g, a, transpose_a=True, transpose_b=True)]
+
+
+def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
+           a_is_sparse=False, b_is_sparse=False, name=None):
+    """Matrix product ``a·b`` (batched over leading axes), optionally transposing either operand."""
+    a, b = pair(a, b, "MatMul")
+    return make("MatMul", [a, b], name, transpose_a=bool(transpose_a or adjoint_a),
+                transpose_b=bool(transpose_b or adjoint_b))
+
+
+# --------------------------------------------------------------------------- public functions
+def _binary(op_type, default_name):
+    def f(x, y, name=None):
+        x, y = pair(x, y, op_type)
+        return make(op_type, [x, y], name or default_name)
+    f.__name__ = default_name
+    f.__doc__ = f"Element-wise ``{OPS_FORMULA[op_type]}`` with NumPy broadcasting."
+    return f
+
+
+def _unary(op_type, default_name, floating=False):
+    def f(x, name=None):
+        x = convert_to_tensor(x)
+        if floating:
+            float_check(x, op_type)
+        return make(op_type, [x], name or default_name)
+    f.__name__ = default_name
+    f.__doc__ = f"Element-wise ``{OPS_FORMULA[op_type]}``."
+    return f
+
+
+from ..core.opdef import OPS  # noqa: E402
+OPS_FORMULA = {k: v.formula for k, v in OPS.items()}
+
+add = _binary("Add", "add")
+subtract = _binary("Sub", "sub")
+multiply = _binary("Mul", "mul")
+realdiv = _binary("RealDiv", "truediv")
+floordiv = _binary("FloorDiv", "floordiv")
+floormod = _binary("FloorMod", "mod")
+maximum = _binary("Maximum", "Maximum")
+minimum = _binary("Minimum", "Minimum")
+squared_difference = _binary("SquaredDifference", "SquaredDifference")
+negative = _unary("Neg", "Neg")
+abs = _unary("Abs", "Abs")  # noqa: A001 (TF's name)
+sign = _unary("Sign", "Sign")
+square = _unary("Square", "Square")
+sqrt = _unary("Sqrt", "Sqrt", floating=True)
+rsqrt = _unary("Rsqrt", "Rsqrt", floating=True)
+exp = _unary("Exp", "Exp", floating=True)
+log = _unary("Log", "Log", floating=True)
+log1p = _unary("Log1p", "Log1p", floating=True)
+reciprocal = _unary("Reciprocal", "Reciprocal", floating=True)
+sin = _unary("Sin", "Sin", floating=True)
+cos = _unary("Cos", "Cos", floating=True)
+tanh = _unary("Tanh", "Tanh", floating=True)
+sigmoid = _unary("Sigmoid", "Sigmoid", floating=True)
+relu = _unary("Relu", "Relu")
+floor = _unary("Floor", "Floor")
+ceil = _unary("Ceil", "Ceil")
+round = _unary("Round", "Round")  # noqa: A001
+mod = floormod
+neg = negative
+sub = subtract
+mul = multiply
+
+
+def pow(x, y, name=None):  # noqa: A001 (TF's name)
+    """Element-wise ``x ** y``."""
+    x, y = pair(x, y, "Pow")
+    return make("Pow", [x, y], name or "Pow")
+
+
+def truediv(x, y, name=None):
+    """``x / y``; integers are first cast to floats, as in TF1 (int32 -> float64)."""
+    x, y = pair(x, y, "RealDiv")
+    if not x.dtype.is_floating:
+        target = _dtypes.float32 if x.dtype.np.itemsize <= 2 else _dtypes.float64
+        x, y = cast(x, target), cast(y, target)
+    return make("RealDiv", [x, y], name or "truediv")
+
+
+divide = truediv
+div = truediv
+
+
+def cast(x, dtype, name=None):
+    """``x`` converted to ``dtype`` (a no-op when it already has it)."""
+    x = convert_to_tensor(x)
+    dtype = _dtypes.as_dtype(dtype)
+    if x.dtype == dtype:
+        return x
+    return make("Cast", [x], name or "Cast", DstT=dtype)
+
+
+def to_float(x, name="ToFloat"):
+    return cast(x, _dtypes.float32, name)
+
+
+def to_int32(x, name="ToInt32"):
+    return cast(x, _dtypes.int32, name)
+
+
+def to_int64(x, name="ToInt64"):
+    return cast(x, _dtypes.int64, name)
+
+
+def add_n(inputs, name=None):
+    """The sum of a list of tensors of one shape."""
+    inputs = [convert_to_tensor(t) for t in inputs]
+    if not inputs:
+        raise ValueError("add_n needs at least one tensor.")
+    if len(inputs) == 1:
+        return inputs[0]
+    return make("AddN", inputs, name or "AddN")
+
+
+def _ones(x):
+    return make("OnesLike", [x])
+
+
+def _zeros(x):
+    return make("ZerosLike", [x])
+
+
+from .compare_ops import (greater, greater_equal, less, less_equal, logical_and,  # noqa: E402
+                          logical_not, logical_or, logical_xor)
+
+
+# --------------------------------------------------------------------------- operator overloading
+def _r(f):
+    return lambda a, b: f(b, a)
+
+
+def _getitem(t, key):
+    from .array_ops import strided_slice
+    return strided_slice(t, key)
+
+
+Tensor.__add__ = add
+Tensor.__radd__ = _r(add)
+Tensor.__sub__ = subtract
+Tensor.__rsub__ = _r(subtract)
+Tensor.__mul__ = multiply
+Tensor.__rmul__ = _r(multiply)
+Tensor.__truediv__ = truediv
+Tensor.__rtruediv__ = _r(truediv)
+Tensor.__floordiv__ = floordiv
+Tensor.__rfloordiv__ = _r(floordiv)
+Tensor.__mod__ = floormod
+Tensor.__rmod__ = _r(floormod)
+Tensor.__pow__ = pow
+Tensor.__rpow__ = _r(pow)
+Tensor.__matmul__ = matmul
+Tensor.__rmatmul__ = _r(matmul)
+Tensor.__neg__ = negative
+Tensor.__abs__ = abs
+Tensor.__getitem__ = _getitem
+Tensor.__lt__ = less
+Tensor.__le__ = less_equal
+Tensor.__gt__ = greater
+Tensor.__ge__ = greater_equal
+Tensor.__and__ = logical_and
+Tensor.__rand__ = _r(logical_and)
+Tensor.__or__ = logical_or
+Tensor.__ror__ = _r(logical_or)
+Tensor.__xor__ = logical_xor
+Tensor.__rxor__ = _r(logical_xor)
+Tensor.__invert__ = logical_not

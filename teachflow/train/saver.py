@@ -1,0 +1,209 @@
+"""Checkpoints: variable values saved as NumPy ``.npz`` plus a small JSON index, never pickles.
+
+A checkpoint ``prefix`` (``ckpt/model-1000``) is two files: ``prefix.npz`` (the arrays) and
+``prefix.index`` (names, shapes, dtypes and the SHA-256 of the data file). Both are written to
+a temporary file and renamed, data first, so a crash never leaves a half checkpoint; restore
+checks everything before it assigns anything, so a bad file restores nothing.
+"""
+import hashlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+from ..core import errors
+from ..core.graph import GraphKeys, Tensor, get_default_graph
+from ..core.shapes import fmt
+from ..core.variables import Variable
+
+FORMAT = "teachflow-checkpoint-1"
+STATE_FILE = "checkpoint"
+
+
+def atomic_write(path, data):
+    """Write ``data`` (bytes) to ``path`` via a temporary file in the same folder + rename."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class Saver:
+    """``saver = tf.train.Saver()``; ``saver.save(sess, "ckpt/model", global_step=step)``;
+    ``saver.restore(sess, tf.train.latest_checkpoint("ckpt"))``.
+
+    ``var_list``: None (all global variables), a list of variables (saved under their op names),
+    or a dict ``{name in checkpoint: variable}`` -- restoring a subset is how transfer learning
+    reuses lower layers.
+    """
+
+    def __init__(self, var_list=None, reshape=False, sharded=False, max_to_keep=5,
+                 keep_checkpoint_every_n_hours=10000.0, name=None, restore_sequentially=False,
+                 saver_def=None, builder=None, defer_build=False, allow_empty=False,
+                 write_version=2, pad_step_number=False, save_relative_paths=False, filename=None):
+        if var_list is None:
+            var_list = get_default_graph().get_collection(GraphKeys.GLOBAL_VARIABLES)
+        if isinstance(var_list, dict):
+            items = dict(var_list)
+        else:
+            items = {}
+            for v in var_list:
+                if not isinstance(v, Variable):
+                    raise TypeError(f"Saver var_list must hold tf.Variables, got {v!r}")
+                if v.op.name in items:
+                    raise ValueError(f"At least two variables have the same name: {v.op.name}")
+                items[v.op.name] = v
+        for k, v in items.items():
+            if not isinstance(v, Variable):
+                raise TypeError(f"Saver var_list[{k!r}] must be a tf.Variable, got {v!r}")
+        if not items and not allow_empty:
+            raise ValueError("No variables to save: create variables before the Saver, or pass "
+                             "var_list=.")
+        self._vars = items
+        self._max_to_keep = max_to_keep
+        self._last = []
+
+    @property
+    def last_checkpoints(self):
+        return list(self._last)
+
+    def save(self, sess, save_path, global_step=None, latest_filename=None, meta_graph_suffix="meta",
+             write_meta_graph=True, write_state=True, strip_default_attrs=False):
+        """Write the variables' values; returns the checkpoint prefix (``save_path-step``)."""
+        if global_step is not None:
+            if isinstance(global_step, Tensor):
+                global_step = sess.run(global_step)
+            save_path = f"{save_path}-{int(global_step)}"
+        arrays, meta = {}, []
+        for i, (name, var) in enumerate(sorted(self._vars.items())):
+            try:
+                value = sess._values[var]
+            except KeyError:
+                raise errors.FailedPreconditionError(
+                    f"Cannot save {name}: variable {var.op.name} is not initialized in this session.",
+                    var.op) from None
+            key = f"v{i}"
+            arrays[key] = np.asarray(value)
+            meta.append({"name": name, "key": key, "shape": list(np.shape(value)),
+                         "dtype": np.asarray(value).dtype.name})
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        data = buf.getvalue()
+        index = {"format": FORMAT, "data_sha256": hashlib.sha256(data).hexdigest(),
+                 "variables": meta}
+        atomic_write(save_path + ".npz", data)
+        atomic_write(save_path + ".index", json.dumps(index, indent=1).encode())
+        if save_path in self._last:
+            self._last.remove(save_path)
+        self._last.append(save_path)
+        while self._max_to_keep and len(self._last) > self._max_to_keep:
+            old = self._last.pop(0)
+            for ext in (".index", ".npz"):
+                if os.path.exists(old + ext):
+                    os.unlink(old + ext)
+        if write_state:
+            _write_state(os.path.dirname(os.path.abspath(save_path)), save_path, self._last,
+                         latest_filename or STATE_FILE)
+        return save_path
+
+    def restore(self, sess, save_path):
+        """Load this saver's variables from ``save_path``; all checked before any is assigned."""
+        if save_path is None:
+            raise ValueError("Can't load save_path when it is None (did tf.train.latest_checkpoint "
+                             "find no checkpoint in that folder?).")
+        stored = read_checkpoint(save_path)
+        new = {}
+        for name, var in self._vars.items():
+            if name not in stored:
+                raise errors.NotFoundError(
+                    f"Key {name} not found in checkpoint {save_path} (it holds: "
+                    f"{', '.join(sorted(stored)) or 'nothing'}). Restore only the variables the "
+                    "checkpoint has, e.g. Saver(var_list=tf.get_collection(tf.GraphKeys."
+                    "GLOBAL_VARIABLES, scope=...)).", var.op)
+            value = stored[name]
+            if not var.shape.is_compatible_with(value.shape):
+                raise errors.InvalidArgumentError(
+                    f"Cannot restore {name}: the checkpoint holds shape {fmt(value.shape)} but the "
+                    f"variable has shape {fmt(var._dims)}.", var.op)
+            if value.dtype != var.dtype.np:
+                raise errors.InvalidArgumentError(
+                    f"Cannot restore {name}: the checkpoint holds {value.dtype.name} but the variable "
+                    f"is {var.dtype.name}.", var.op)
+            new[var] = value
+        sess._values.update(new)
+
+
+def read_checkpoint(save_path):
+    """``{name: array}`` from a checkpoint prefix, after checking its index and checksum."""
+    index_path, data_path = save_path + ".index", save_path + ".npz"
+    if not os.path.exists(index_path) or not os.path.exists(data_path):
+        raise errors.NotFoundError(
+            f"Failed to find a checkpoint at {save_path}: expected {os.path.basename(index_path)} and "
+            f"{os.path.basename(data_path)} in {os.path.dirname(os.path.abspath(save_path))}.")
+    try:
+        with open(index_path, "rb") as f:
+            index = json.loads(f.read().decode())
+        if index.get("format") != FORMAT:
+            raise ValueError(f"unknown format {index.get('format')!r}")
+        entries = index["variables"]
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
+        raise errors.DataLossError(f"Checkpoint index {index_path} is corrupt or not a teachflow "
+                                   f"checkpoint ({e}).") from None
+    with open(data_path, "rb") as f:
+        data = f.read()
+    if hashlib.sha256(data).hexdigest() != index.get("data_sha256"):
+        raise errors.DataLossError(f"Checkpoint data {data_path} is truncated or corrupt: its SHA-256 "
+                                   "does not match the index. Nothing was restored.")
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            out = {}
+            for e in entries:
+                out[e["name"]] = npz[e["key"]]
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as e:
+        raise errors.DataLossError(f"Checkpoint data {data_path} could not be read ({e}).") from None
+    return out
+
+
+def _write_state(folder, latest, all_paths, filename):
+    def rel(p):
+        return os.path.relpath(os.path.abspath(p), folder)
+    lines = [f'model_checkpoint_path: "{rel(latest)}"']
+    lines += [f'all_model_checkpoint_paths: "{rel(p)}"' for p in all_paths]
+    atomic_write(os.path.join(folder, filename), ("\n".join(lines) + "\n").encode())
+
+
+def latest_checkpoint(checkpoint_dir, latest_filename=None):
+    """The prefix of the newest checkpoint recorded in ``checkpoint_dir``, or None."""
+    state = os.path.join(checkpoint_dir, latest_filename or STATE_FILE)
+    if not os.path.exists(state):
+        return None
+    with open(state, encoding="utf-8") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key.strip() == "model_checkpoint_path":
+                p = value.strip().strip('"')
+                p = p if os.path.isabs(p) else os.path.join(checkpoint_dir, p)
+                return p if os.path.exists(p + ".index") else None
+    return None
+
+
+def checkpoint_exists(checkpoint_prefix):
+    return os.path.exists(checkpoint_prefix + ".index")
+
+
+def list_variables(ckpt_dir_or_file):
+    """``[(name, shape), ...]`` stored in a checkpoint (a prefix, or a folder's latest)."""
+    path = latest_checkpoint(ckpt_dir_or_file) if os.path.isdir(ckpt_dir_or_file) else ckpt_dir_or_file
+    return sorted((k, list(v.shape)) for k, v in read_checkpoint(path).items())
