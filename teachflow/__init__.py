@@ -20,7 +20,7 @@ from .core.variables import (AUTO_REUSE, Variable, VariableScope, assign, assign
                              is_variable_initialized, local_variables, local_variables_initializer,
                              trainable_variables, variable_scope, variables_initializer)
 from .ops.array_ops import (broadcast_like, clip_by_value, concat, expand_dims, fill, gather, identity,
-                            one_hot, ones, ones_like, range, rank, reshape, shape, size, squeeze, stack,
+                            one_hot, ones, ones_like, range_ as range, rank, reshape, shape, size, squeeze, stack,
                             stop_gradient, strided_slice, tile, transpose, where, zeros, zeros_like)
 from .ops.compare_ops import (equal, greater, greater_equal, less, less_equal, logical_and,
                               logical_not, logical_or, logical_xor, not_equal)

@@ -35,9 +35,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None):
     from ..ops.math_ops import add_n
     from .constant import convert_to_tensor
 
-    single_x = not isinstance(xs, (list, tuple))
     ys = list(ys) if isinstance(ys, (list, tuple)) else [ys]
-    xs = list(xs) if not single_x else [xs]
+    xs = list(xs) if isinstance(xs, (list, tuple)) else [xs]
     ys = [convert_to_tensor(y) for y in ys]
     for x in xs:
         if not isinstance(x, Tensor):
@@ -79,7 +78,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None):
                     gr.op.grad_input_index = i
                 acc.setdefault(t, []).append(gr)
         result = [_aggregate(g, x.op, acc.get(x), add_n) for x in xs]
-    return result[0] if single_x else result
+    return result
 
 
 def _aggregate(g, op, grads, add_n):

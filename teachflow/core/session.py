@@ -132,6 +132,16 @@ class Session:
             d = op.opdef
             if not op.outputs and not d.stateful:
                 continue  # a NoOp/group: it only orders other ops, which are already in the plan
+            if d.kind == "variable":
+                # read where used, as TF1's ref semantics do: a consumer that runs after an
+                # assignment (control dependency) sees the new value
+                ns[f"v{j}"] = d.bind(op, self)
+                names.setdefault(op.outputs[0], f"v{j}()")
+                continue
+            if d.kind == "constant" and not op.inputs and op.type == "Const":
+                ns[f"c{j}"] = op.attrs["value"]  # constants are bound once, not called
+                names.setdefault(op.outputs[0], f"c{j}")
+                continue
             ns[f"k{j}"] = d.bind(op, self)
             outs = [f"t{j}_{i}" for i in range(len(op.outputs))]
             for t, n in zip(op.outputs, outs):

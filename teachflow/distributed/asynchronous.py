@@ -10,7 +10,9 @@ the loss jitters.
   divide the step by the gradient's staleness; a fresh gradient keeps the full step).
 * ``BoundedStaleness(bound=s)`` (stale synchronous parallel, SSP; Ho et al., NIPS 2013): as
   above, but a worker that has finished k gradients may start its next one only when every
-  worker has had at least ``k − s`` gradients applied; otherwise it ``wait``s. s = 0 is lock-step:
+  worker has had at least ``k − s`` gradients applied; otherwise it ``wait``s. While a worker
+  computes, each other worker applies at most 2s + 1 gradients, so staleness is at most
+  ``(N − 1)·(2s + 1)``. s = 0 is lock-step:
   exactly synchronous SGD when ``lr`` is divided by the number of workers (each gradient is
   applied on its own with ``lr``, the synchronous step averages N of them); a huge s is
   asynchronous.

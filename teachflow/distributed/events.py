@@ -85,7 +85,7 @@ def summarize(events, history=(), target_loss=None):
         "makespan": makespan,
         "updates_per_second": len(applies) / makespan if makespan > 0 else math.nan,
         "time_per_update": makespan / len(applies) if applies else math.nan,
-        "idle_fraction": (1.0 - busy / (len(workers) * makespan)) if workers and makespan > 0 else math.nan,
+        "idle_fraction": max(0.0, 1.0 - busy / (len(workers) * makespan)) if workers and makespan > 0 else math.nan,
         "wasted_fraction": wasted / busy if busy > 0 else 0.0,
         "mean_staleness": float(np.mean(stale)) if stale else math.nan,
         "max_staleness": max(stale) if stale else None,

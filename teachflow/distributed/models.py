@@ -6,7 +6,7 @@ A *model* here is anything with
 * ``gradients(params, batch)`` -> ``(list of gradient arrays, minibatch loss)``, where ``batch``
   is an index array into the training set (``None``: the whole set),
 * ``evaluate(params)`` -> ``(loss, metric)`` at the given parameters,
-* ``n_examples`` (training-set size) and ``metric_name``.
+* ``n_examples`` (training-set size; None for a model without data) and ``metric_name``.
 
 ``GraphModel`` adapts any teachflow graph with a loss and trainable variables: it builds
 ``tf.gradients(loss, params)`` once and then, for every computation, runs
@@ -75,10 +75,11 @@ class FunctionSampler:
 # ----------------------------------------------------------------------------- NumPy models
 
 class Quadratic:
-    """``f(x) = ½·a·‖x‖²`` (no data): the model for step-size and delay theory."""
+    """``f(x) = ½·a·‖x‖²`` (no data: ``n_examples`` is None, batches are None): the model for
+    step-size and delay theory."""
 
     metric_name = "|x|"
-    n_examples = 1
+    n_examples = None
 
     def __init__(self, a=1.0, x0=1.0, dim=1):
         self.a, self.x0 = float(a), np.full(dim, float(x0))

@@ -1,5 +1,6 @@
 """What every strategy shares: the parameter server's state, the bookkeeping of one run (event
 log, history, evaluation, when to stop) and the result object it hands back."""
+import itertools
 import math
 from numbers import Integral, Real
 
@@ -81,9 +82,12 @@ class Run:
         self.times = cluster.streams(seed)
         if model is not None:
             self.server = ParameterServer(model.initial_params())
-            if sampler is None:
-                sampler = ShardSampler(model.n_examples, self.n, batch_size, seed)
-            self.batches = [sampler.stream(w) for w in range(self.n)]
+            if getattr(model, "n_examples", None) is None:      # a model without data
+                self.batches = [itertools.repeat(None) for _ in range(self.n)]
+            else:
+                if sampler is None:
+                    sampler = ShardSampler(model.n_examples, self.n, batch_size, seed)
+                self.batches = [sampler.stream(w) for w in range(self.n)]
             nbytes = sum(p.nbytes for p in self.server.params)
         else:
             self.server = ParameterServer([])
@@ -205,11 +209,14 @@ class RunResult:
         return out
 
     def to_csv(self, path):
-        """Write the event log as CSV (atomically)."""
-        return events_to_csv(self.events, path)
+        """Write the event log as CSV (atomically); returns ``path``."""
+        events_to_csv(self.events, path)
+        return path
 
     def history_to_csv(self, path):
-        return history_to_csv(self.history, path)
+        """Write the history as CSV (atomically); returns ``path``."""
+        history_to_csv(self.history, path)
+        return path
 
     def to_chrome_trace(self, path):
         """Write the log as Chrome trace JSON (open it in https://ui.perfetto.dev)."""

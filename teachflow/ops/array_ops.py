@@ -531,7 +531,7 @@ def fill(dims, value, name=None):
     return constant(np.full(dims, value, dtype=dt.np), name=name or "Fill")
 
 
-def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 (TF's name)
+def range_(start, limit=None, delta=1, dtype=None, name="range"):
     if limit is None:
         start, limit = 0, start
     vals = np.arange(start, limit, delta)

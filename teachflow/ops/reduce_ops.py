@@ -16,7 +16,7 @@ def _out_dims(dims, axes, keepdims):
     if dims is None:
         return None
     if axes is None:
-        return None
+        axes = range(len(dims))
     if keepdims:
         return tuple(1 if i in axes else d for i, d in enumerate(dims))
     return tuple(d for i, d in enumerate(dims) if i not in axes)

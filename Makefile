@@ -1,0 +1,24 @@
+# Two commands do everything on a fresh clone (see README):
+#   make lessons   set up, then open the course in JupyterLab
+#   make test      set up, then run the whole test suite (unit tests + every lesson via nbval)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: lessons test bench setup
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[lessons,test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+lessons: setup
+	$(VENV)/bin/jupyter lab lessons/
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

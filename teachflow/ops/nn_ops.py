@@ -1,0 +1,689 @@
+"""Neural-network ops: activations, softmax, the cross-entropy losses, bias_add, in_top_k,
+dropout, l2_loss and moments -- each with its gradient beside it.
+
+The losses are computed from logits with the log-sum-exp shift (subtract the row maximum
+before ``exp``), so they never overflow, and the fused cross-entropy ops return their
+gradient as a second output (``backprop``), as TF's kernels do: the backward pass then only
+scales it by the incoming gradient.
+"""
+import numpy as np
+
+from ..core import dtypes as _dtypes
+from ..core.constant import convert_to_tensor
+from ..core.graph import name_scope
+from ..core.opdef import OpDef, register
+from ..core.shapes import ShapeError, fmt
+from ._util import float_check, make
+from .array_ops import expand_dims, reshape, squeeze, stop_gradient
+from .math_ops import (add, exp, multiply, negative, relu, rsqrt, sigmoid,  # noqa: F401 (re-exported)
+                       squared_difference, subtract, tanh)
+from .random_ops import get_seed
+from .reduce_ops import reduce_mean, reduce_sum
+
+__all__ = ["relu", "relu6", "elu", "selu", "leaky_relu", "softplus", "softsign", "sigmoid",
+           "tanh", "softmax", "log_softmax", "bias_add", "sparse_softmax_cross_entropy_with_logits",
+           "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
+           "sigmoid_cross_entropy_with_logits", "in_top_k", "dropout", "l2_loss", "moments",
+           "batch_normalization", "xw_plus_b"]
+
+
+class _SameShape(OpDef):
+    """An element-wise op: the output has the shape and dtype of input 0."""
+
+    def infer(self, op):
+        return op.inputs[0]._dims, op.inputs[0].dtype
+
+
+def _floating(x, op_type):
+    x = convert_to_tensor(x)
+    float_check(x, op_type)
+    return x
+
+
+# --------------------------------------------------------------------------- activations
+@register
+class Elu(_SameShape):
+    formula = "y = x if x > 0 else eˣ − 1"
+    grad_formulas = ("∂L/∂x = ∂L/∂y where x > 0, else ∂L/∂y ⊙ (y + 1)",)
+
+    def kernel(self, op, x):
+        return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+
+    def gradient(self, op, g):
+        return [make("EluGrad", [g, op.outputs[0]])]
+
+
+@register
+class EluGrad(_SameShape):
+    formula = "∂L/∂x = ∂L/∂y ⊙ (1 if y > 0 else y + 1)"
+
+    def kernel(self, op, g, y):
+        return np.where(y > 0, g, g * (y + 1))
+
+
+@register
+class Selu(_SameShape):
+    formula = "y = λ·x if x > 0 else λ·α·(eˣ − 1)   (λ ≈ 1.0507, α ≈ 1.6733)"
+    grad_formulas = ("∂L/∂x = λ·∂L/∂y where x > 0, else ∂L/∂y ⊙ (y + λα)",)
+    alpha, scale = 1.6732632423543772, 1.0507009873554805
+
+    def kernel(self, op, x):
+        a, s = self.alpha, self.scale
+        return (s * np.where(x > 0, x, a * np.expm1(np.minimum(x, 0)))).astype(x.dtype, copy=False)
+
+    def gradient(self, op, g):
+        return [make("SeluGrad", [g, op.outputs[0]])]
+
+
+@register
+class SeluGrad(_SameShape):
+    formula = "∂L/∂x = ∂L/∂y ⊙ (λ if y > 0 else y + λα)"
+
+    def kernel(self, op, g, y):
+        a, s = Selu.alpha, Selu.scale
+        return np.where(y > 0, s * g, g * (y + s * a)).astype(g.dtype, copy=False)
+
+
+@register
+class LeakyRelu(_SameShape):
+    formula = "y = x if x > 0 else α·x"
+    grad_formulas = ("∂L/∂x = ∂L/∂y where x > 0, else α·∂L/∂y",)
+
+    def kernel(self, op, x):
+        return np.where(x > 0, x, x * np.asarray(op.attrs["alpha"], x.dtype))
+
+    def gradient(self, op, g):
+        return [make("LeakyReluGrad", [g, op.inputs[0]], alpha=op.attrs["alpha"])]
+
+
+@register
+class LeakyReluGrad(_SameShape):
+    formula = "∂L/∂x = ∂L/∂y ⊙ (1 if x > 0 else α)"
+
+    def kernel(self, op, g, x):
+        return np.where(x > 0, g, g * np.asarray(op.attrs["alpha"], g.dtype))
+
+    def gradient(self, op, gg):
+        return [make("LeakyReluGrad", [gg, op.inputs[1]], alpha=op.attrs["alpha"]), None]
+
+
+@register
+class Relu6(_SameShape):
+    formula = "y = min(max(x, 0), 6)"
+    grad_formulas = ("∂L/∂x = ∂L/∂y where 0 < x < 6, else 0",)
+
+    def kernel(self, op, x):
+        return np.clip(x, 0, 6).astype(x.dtype, copy=False)
+
+    def gradient(self, op, g):
+        return [make("Relu6Grad", [g, op.inputs[0]])]
+
+
+@register
+class Relu6Grad(_SameShape):
+    formula = "∂L/∂x = ∂L/∂y ⊙ [0 < x < 6]"
+
+    def kernel(self, op, g, x):
+        return g * ((x > 0) & (x < 6))
+
+
+@register
+class Softplus(_SameShape):
+    formula = "y = ln(1 + eˣ)   (computed as max(x, 0) + ln(1 + e^−|x|))"
+    grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ σ(x)",)
+
+    def kernel(self, op, x):
+        return (np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False)
+
+    def gradient(self, op, g):
+        return [multiply(g, sigmoid(op.inputs[0]))]
+
+
+@register
+class Softsign(_SameShape):
+    formula = "y = x / (1 + |x|)"
+    grad_formulas = ("∂L/∂x = ∂L/∂y / (1 + |x|)²",)
+
+    def kernel(self, op, x):
+        return x / (1 + np.abs(x))
+
+    def gradient(self, op, g):
+        return [make("SoftsignGrad", [g, op.inputs[0]])]
+
+
+@register
+class SoftsignGrad(_SameShape):
+    formula = "∂L/∂x = ∂L/∂y / (1 + |x|)²"
+
+    def kernel(self, op, g, x):
+        d = 1 + np.abs(x)
+        return g / (d * d)
+
+
+def _activation(op_type, default_name, **attrs):
+    def f(features, name=None):
+        x = _floating(features, op_type)
+        return make(op_type, [x], name or default_name, **attrs)
+    f.__name__ = default_name.lower()
+    f.__doc__ = f"Element-wise ``{OPS_FORMULA(op_type)}``."
+    return f
+
+
+def OPS_FORMULA(op_type):  # noqa: N802 (reads like the table it looks up)
+    from ..core.opdef import OPS
+    return OPS[op_type].formula
+
+
+elu = _activation("Elu", "Elu")
+selu = _activation("Selu", "Selu")
+relu6 = _activation("Relu6", "Relu6")
+softplus = _activation("Softplus", "Softplus")
+softsign = _activation("Softsign", "Softsign")
+
+
+def leaky_relu(features, alpha=0.2, name=None):
+    """``x if x > 0 else alpha·x`` (TF1's default alpha is 0.2)."""
+    x = _floating(features, "LeakyRelu")
+    return make("LeakyRelu", [x], name or "LeakyRelu", alpha=float(alpha))
+
+
+# --------------------------------------------------------------------------- softmax
+def _last_axis(op, what):
+    x = op.inputs[0]
+    if x._dims is not None and len(x._dims) < 1:
+        raise ShapeError(f"{what} needs a tensor of rank >= 1 (classes on the last axis), got a scalar")
+
+
+@register
+class Softmax(_SameShape):
+    formula = "yᵢ = e^(xᵢ − max x) / Σⱼ e^(xⱼ − max x)   (along the last axis)"
+    grad_formulas = ("∂L/∂x = y ⊙ (∂L/∂y − Σ ∂L/∂y ⊙ y)",)
+
+    def infer(self, op):
+        _last_axis(op, "softmax")
+        return super().infer(op)
+
+    def kernel(self, op, x):
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        e /= e.sum(axis=-1, keepdims=True)
+        return e
+
+    def gradient(self, op, g):
+        y = op.outputs[0]
+        inner = reduce_sum(multiply(g, y), axis=-1, keepdims=True)
+        return [multiply(subtract(g, inner), y)]
+
+
+@register
+class LogSoftmax(_SameShape):
+    formula = "yᵢ = xᵢ − max x − ln Σⱼ e^(xⱼ − max x)   (along the last axis)"
+    grad_formulas = ("∂L/∂x = ∂L/∂y − softmax(x) ⊙ Σ ∂L/∂y",)
+
+    def infer(self, op):
+        _last_axis(op, "log_softmax")
+        return super().infer(op)
+
+    def kernel(self, op, x):
+        z = x - x.max(axis=-1, keepdims=True)
+        return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+    def gradient(self, op, g):
+        total = reduce_sum(g, axis=-1, keepdims=True)
+        return [subtract(g, multiply(exp(op.outputs[0]), total))]
+
+
+def _on_last_axis(op_type, default_name, logits, axis, name):
+    x = _floating(logits, op_type)
+    r = x.ndim
+    if axis in (-1, None) or (r is not None and axis == r - 1):
+        return make(op_type, [x], name or default_name)
+    if r is None:
+        raise ShapeError(f"{default_name} along axis {axis} needs a tensor of known rank")
+    from .array_ops import transpose
+    perm = list(range(r))
+    perm[axis], perm[-1] = perm[-1], perm[axis]
+    with name_scope(name, default_name):
+        return transpose(make(op_type, [transpose(x, perm)], default_name), perm)
+
+
+def softmax(logits, axis=None, name=None, dim=None):
+    """Probabilities from scores along ``axis`` (default: the last), shifted by the row
+    maximum so ``exp`` never overflows."""
+    return _on_last_axis("Softmax", "Softmax", logits, dim if axis is None else axis, name)
+
+
+def log_softmax(logits, axis=None, name=None, dim=None):
+    """``log(softmax(logits))`` computed directly (no log of a rounded-to-zero probability)."""
+    return _on_last_axis("LogSoftmax", "LogSoftmax", logits, dim if axis is None else axis, name)
+
+
+# --------------------------------------------------------------------------- bias_add
+@register
+class BiasAdd(OpDef):
+    formula = "y = x + b   (b added along the last axis, the channels)"
+    grad_formulas = ("∂L/∂x = ∂L/∂y", "∂L/∂b = Σ of ∂L/∂y over every axis but the last")
+    ufunc = staticmethod(np.add)
+
+    def infer(self, op):
+        x, b = op.inputs
+        if x.dtype != b.dtype:
+            raise ShapeError(f"bias_add: value is {x.dtype.name} but bias is {b.dtype.name}",
+                             hint="tf.cast one of them")
+        if b._dims is not None and len(b._dims) != 1:
+            raise ShapeError(f"bias_add: bias must be 1-D, got shape {fmt(b._dims)}")
+        if x._dims is not None:
+            if len(x._dims) < 2:
+                raise ShapeError(f"bias_add: value must have rank >= 2, got rank {len(x._dims)}",
+                                 hint="the bias is added to every row; use tf.add for vectors")
+            c, n = x._dims[-1], None if b._dims is None else b._dims[0]
+            if c is not None and n is not None and c != n:
+                raise ShapeError(f"bias_add: the bias has {n} entries but the value has {c} "
+                                 "channels (its last dimension)",
+                                 hint="NHWC: channels go last; the bias needs one entry per channel")
+        return x._dims, x.dtype
+
+    def gradient(self, op, g):
+        return [g, make("BiasAddGrad", [g])]
+
+
+@register
+class BiasAddGrad(OpDef):
+    formula = "∂L/∂b = Σ of ∂L/∂y over every axis but the last"
+
+    def infer(self, op):
+        g = op.inputs[0]
+        return (None if g._dims is None else g._dims[-1:]), g.dtype
+
+    def kernel(self, op, g):
+        return g.reshape(-1, g.shape[-1]).sum(axis=0)
+
+    def gradient(self, op, gg):
+        from .array_ops import broadcast_like
+        return [broadcast_like(gg, op.inputs[0])]
+
+
+def bias_add(value, bias, data_format=None, name=None):
+    """``value + bias`` with the bias on the last axis (NHWC): one entry per channel."""
+    if data_format not in (None, "NHWC", "N...C"):
+        raise ValueError(f"bias_add: teachflow supports data_format='NHWC' only (channels last), "
+                         f"got {data_format!r}")
+    x = convert_to_tensor(value)
+    b = convert_to_tensor(bias, dtype=x.dtype)
+    return make("BiasAdd", [x, b], name or "BiasAdd")
+
+
+def xw_plus_b(x, weights, biases, name=None):
+    """``x·W + b``: the affine map of a dense layer."""
+    from .math_ops import matmul
+    with name_scope(name, "xw_plus_b"):
+        return bias_add(matmul(x, weights), biases)
+
+
+# --------------------------------------------------------------------------- cross-entropy losses
+def _check_labels(labels, n_classes):
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        bad = labels[(labels < 0) | (labels >= n_classes)]
+        raise ValueError(f"Received a label value of {bad.flat[0]} which is outside the valid range "
+                         f"of [0, {n_classes}). Labels must be class indices; label values: "
+                         f"{' '.join(map(str, labels.ravel()[:10]))}"
+                         f"{' ...' if labels.size > 10 else ''}")
+
+
+@register
+class SparseSoftmaxCrossEntropyWithLogits(OpDef):
+    """Loss ``−log softmax(logits)[label]`` per row and its gradient, in one pass."""
+    formula = "loss = ln Σⱼ e^(zⱼ − m) − (z_label − m),  m = max z;  backprop = softmax(z) − onehot(label)"
+    grad_formulas = ("∂L/∂z = ∂L/∂loss ⊙ (softmax(z) − onehot(label))", None)
+    num_outputs = 2
+
+    def infer(self, op):
+        z, y = op.inputs
+        if not y.dtype.is_integer:
+            raise ShapeError(f"labels must be integer class indices, got {y.dtype.name}",
+                             hint="for one-hot or probability labels use "
+                                  "tf.nn.softmax_cross_entropy_with_logits_v2")
+        if z._dims is not None and len(z._dims) != 2:
+            raise ShapeError(f"logits must be 2-D [batch_size, num_classes], got shape {fmt(z._dims)}")
+        if y._dims is not None and len(y._dims) != 1:
+            raise ShapeError(f"labels must be 1-D [batch_size] class indices, got shape {fmt(y._dims)}",
+                             hint="for one-hot labels use softmax_cross_entropy_with_logits_v2; "
+                                  "else tf.reshape(labels, [-1])")
+        n = None
+        if z._dims is not None and y._dims is not None:
+            a, b = z._dims[0], y._dims[0]
+            if a is not None and b is not None and a != b:
+                raise ShapeError(f"logits and labels must have the same first dimension, got "
+                                 f"logits shape {fmt(z._dims)} and labels shape {fmt(y._dims)}")
+            n = a if a is not None else b
+        elif z._dims is not None:
+            n = z._dims[0]
+        zd = z._dims if z._dims is not None else (n, None)
+        return [((n,), z.dtype), ((n, zd[1]), z.dtype)]
+
+    def kernel(self, op, z, labels):
+        n, c = z.shape
+        _check_labels(labels, c)
+        rows = np.arange(n)
+        shifted = z - z.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        s = e.sum(axis=1)
+        loss = np.log(s) - shifted[rows, labels]
+        e /= s[:, None]
+        e[rows, labels] -= 1
+        return loss, e
+
+    def gradient(self, op, g, _g_backprop):
+        return [multiply(op.outputs[1], expand_dims(g, -1)), None]
+
+
+@register
+class SoftmaxCrossEntropyWithLogits(OpDef):
+    """Loss ``−Σ labels·log softmax(logits)`` per row and its gradient, in one pass."""
+    formula = "loss = −Σⱼ pⱼ·(zⱼ − m − ln Σₖ e^(zₖ − m)),  m = max z;  backprop = softmax(z)·Σp − p"
+    grad_formulas = ("∂L/∂z = ∂L/∂loss ⊙ (softmax(z)·Σp − p)",
+                     "∂L/∂p = −∂L/∂loss ⊙ log_softmax(z)")
+    num_outputs = 2
+
+    def infer(self, op):
+        z, p = op.inputs
+        if z.dtype != p.dtype:
+            raise ShapeError(f"logits are {z.dtype.name} but labels are {p.dtype.name}",
+                             hint="labels are probabilities here (one-hot rows); tf.cast them, or use "
+                                  "sparse_softmax_cross_entropy_with_logits for class indices")
+        dims = z._dims
+        for t in (z, p):
+            if t._dims is not None and len(t._dims) != 2:
+                raise ShapeError(f"logits and labels must be 2-D [batch_size, num_classes], got "
+                                 f"{fmt(z._dims)} and {fmt(p._dims)}")
+        if z._dims is not None and p._dims is not None:
+            dims = []
+            for a, b in zip(z._dims, p._dims):
+                if a is not None and b is not None and a != b:
+                    raise ShapeError(f"logits and labels must be the same shape, got logits "
+                                     f"{fmt(z._dims)} and labels {fmt(p._dims)}",
+                                     hint="labels are one row of class probabilities per example")
+                dims.append(a if a is not None else b)
+            dims = tuple(dims)
+        elif dims is None:
+            dims = p._dims
+        return [(None if dims is None else dims[:1], z.dtype), (dims, z.dtype)]
+
+    def kernel(self, op, z, p):
+        shifted = z - z.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        s = e.sum(axis=1, keepdims=True)
+        log_sm = shifted - np.log(s)
+        loss = -(p * log_sm).sum(axis=1)
+        e /= s
+        e *= p.sum(axis=1, keepdims=True)
+        e -= p
+        return loss, e
+
+    def gradient(self, op, g, _g_backprop):
+        g = expand_dims(g, -1)
+        return [multiply(op.outputs[1], g), multiply(negative(log_softmax(op.inputs[0])), g)]
+
+
+def _rows(x, what):
+    """``x`` as a 2-D tensor [rows, classes] (flattening leading axes), or x itself."""
+    if x.ndim is None or x.ndim == 2:
+        return x
+    if x.ndim < 1:
+        raise ShapeError(f"{what} needs at least one axis (the classes), got a scalar")
+    return reshape(x, [-1, x._dims[-1]])
+
+
+def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
+    """Per-example ``−log softmax(logits)[label]``; ``labels`` are class indices (int).
+
+    Labels outside ``[0, num_classes)`` are an error at run time, as in TF."""
+    if _sentinel is not None:
+        raise ValueError("Only call sparse_softmax_cross_entropy_with_logits with named arguments "
+                         "(labels=..., logits=...).")
+    if labels is None or logits is None:
+        raise ValueError("sparse_softmax_cross_entropy_with_logits needs labels= and logits=.")
+    z = _floating(logits, "SparseSoftmaxCrossEntropyWithLogits")
+    y = convert_to_tensor(labels)
+    if z.ndim is not None and y.ndim is not None and z.ndim != y.ndim + 1:
+        raise ShapeError(
+            f"Rank mismatch in SparseSoftmaxCrossEntropyWithLogits: rank of labels (received "
+            f"{y.ndim}) should equal rank of logits minus 1 (received {z.ndim}). Logits shape "
+            f"{fmt(z._dims)}, labels shape {fmt(y._dims)}.",
+            hint="labels are class indices [batch]; for one-hot labels use "
+                 "softmax_cross_entropy_with_logits_v2")
+    with name_scope(name, "SparseSoftmaxCrossEntropyWithLogits"):
+        if z.ndim is not None and z.ndim != 2:
+            loss, _ = make("SparseSoftmaxCrossEntropyWithLogits",
+                           [_rows(z, "logits"), reshape(y, [-1])])
+            return reshape(loss, [-1 if d is None else d for d in y._dims])
+        loss, _ = make("SparseSoftmaxCrossEntropyWithLogits", [z, y])
+        return loss
+
+
+def softmax_cross_entropy_with_logits_v2(_sentinel=None, labels=None, logits=None, dim=-1,
+                                         name=None, axis=None):
+    """Per-example ``−Σ labels·log softmax(logits)``; ``labels`` are probability rows (one-hot).
+
+    Gradients flow into ``labels`` too (v2); wrap them in ``tf.stop_gradient`` if they are data."""
+    if _sentinel is not None:
+        raise ValueError("Only call softmax_cross_entropy_with_logits_v2 with named arguments "
+                         "(labels=..., logits=...).")
+    if labels is None or logits is None:
+        raise ValueError("softmax_cross_entropy_with_logits needs labels= and logits=.")
+    axis = dim if axis is None else axis
+    z = _floating(logits, "SoftmaxCrossEntropyWithLogits")
+    p = convert_to_tensor(labels)
+    if p.dtype != z.dtype:
+        from .math_ops import cast
+        p = cast(p, z.dtype)
+    if z.ndim is not None and p.ndim is not None and z.ndim != p.ndim:
+        raise ShapeError(f"softmax_cross_entropy_with_logits: logits {fmt(z._dims)} and labels "
+                         f"{fmt(p._dims)} must be the same shape",
+                         hint="labels are one-hot rows; for class indices use "
+                              "sparse_softmax_cross_entropy_with_logits")
+    if axis not in (-1, None) and not (z.ndim is not None and axis == z.ndim - 1):
+        raise ValueError("softmax_cross_entropy_with_logits in teachflow takes the classes on the "
+                         f"last axis (dim=-1), got dim={axis}; tf.transpose the inputs first.")
+    with name_scope(name, "softmax_cross_entropy_with_logits"):
+        if z.ndim is not None and z.ndim != 2:
+            loss, _ = make("SoftmaxCrossEntropyWithLogits", [_rows(z, "logits"), _rows(p, "labels")])
+            return reshape(loss, [-1 if d is None else d for d in z._dims[:-1]])
+        loss, _ = make("SoftmaxCrossEntropyWithLogits", [z, p])
+        return loss
+
+
+def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1, name=None,
+                                      axis=None):
+    """TF1's deprecated form: like ``_v2`` but no gradient flows into ``labels``."""
+    if labels is not None:
+        labels = stop_gradient(convert_to_tensor(labels))
+    return softmax_cross_entropy_with_logits_v2(_sentinel, labels, logits, dim, name, axis)
+
+
+@register
+class SigmoidCrossEntropyWithLogits(OpDef):
+    """Per-element logistic loss from logits ``x`` and targets ``p`` (TF builds the same formula)."""
+    formula = "loss = max(x, 0) − x·p + ln(1 + e^−|x|)"
+    grad_formulas = ("∂L/∂x = ∂L/∂loss ⊙ (σ(x) − p)", "∂L/∂p = −∂L/∂loss ⊙ x")
+
+    def infer(self, op):
+        x, p = op.inputs
+        if x.dtype != p.dtype:
+            raise ShapeError(f"logits are {x.dtype.name} but labels are {p.dtype.name}",
+                             hint="tf.cast the labels to the logits' dtype")
+        if x._dims is not None and p._dims is not None:
+            if len(x._dims) != len(p._dims) or any(
+                    a is not None and b is not None and a != b for a, b in zip(x._dims, p._dims)):
+                raise ShapeError(f"logits and labels must have the same shape ({fmt(x._dims)} vs "
+                                 f"{fmt(p._dims)})", hint="one 0/1 target per logit")
+            return tuple(a if a is not None else b for a, b in zip(x._dims, p._dims)), x.dtype
+        return (x._dims if x._dims is not None else p._dims), x.dtype
+
+    def kernel(self, op, x, p):
+        return (np.maximum(x, 0) - x * p + np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False)
+
+    def gradient(self, op, g):
+        x, p = op.inputs
+        return [multiply(g, subtract(sigmoid(x), p)), negative(multiply(g, x))]
+
+
+def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
+    """Element-wise logistic loss: independent yes/no targets ``labels`` in [0, 1]."""
+    if _sentinel is not None:
+        raise ValueError("Only call sigmoid_cross_entropy_with_logits with named arguments.")
+    if labels is None or logits is None:
+        raise ValueError("sigmoid_cross_entropy_with_logits needs labels= and logits=.")
+    x = _floating(logits, "SigmoidCrossEntropyWithLogits")
+    p = convert_to_tensor(labels)
+    if p.dtype != x.dtype:
+        from .math_ops import cast
+        p = cast(p, x.dtype)
+    return make("SigmoidCrossEntropyWithLogits", [x, p], name or "logistic_loss")
+
+
+# --------------------------------------------------------------------------- in_top_k
+@register
+class InTopK(OpDef):
+    """Is each target class among the k highest predictions of its row?"""
+    formula = "yᵢ = #{j : predᵢⱼ > predᵢ,targetᵢ} < k   (ties count in; bad targets or non-finite → false)"
+    differentiable = False
+
+    def infer(self, op):
+        p, t = op.inputs
+        if not t.dtype.is_integer:
+            raise ShapeError(f"in_top_k: targets must be integer class indices, got {t.dtype.name}",
+                             hint="for one-hot targets pass tf.argmax(targets, 1)")
+        if p._dims is not None and len(p._dims) != 2:
+            raise ShapeError(f"in_top_k: predictions must be 2-D [batch_size, num_classes], got "
+                             f"{fmt(p._dims)}")
+        if t._dims is not None and len(t._dims) != 1:
+            raise ShapeError(f"in_top_k: targets must be 1-D [batch_size], got {fmt(t._dims)}",
+                             hint="tf.reshape(targets, [-1])")
+        n = None if p._dims is None else p._dims[0]
+        if t._dims is not None:
+            if n is not None and t._dims[0] is not None and n != t._dims[0]:
+                raise ShapeError(f"in_top_k: {n} rows of predictions but {t._dims[0]} targets")
+            n = n if n is not None else t._dims[0]
+        return (n,), _dtypes.bool_
+
+    def kernel(self, op, p, t):
+        n, c = p.shape
+        if len(t) != n:
+            raise ValueError(f"in_top_k: {n} rows of predictions but {len(t)} targets")
+        ok = (t >= 0) & (t < c)
+        target = p[np.arange(n), np.where(ok, t, 0)]
+        higher = (p > target[:, None]).sum(axis=1)
+        return ok & np.isfinite(target) & (higher < op.attrs["k"])
+
+
+def in_top_k(predictions, targets, k, name=None):
+    """Bool per row: is ``targets[i]`` among the ``k`` largest ``predictions[i]``?"""
+    p = convert_to_tensor(predictions)
+    t = convert_to_tensor(targets)
+    return make("InTopK", [p, t], name or "in_top_k", k=int(k))
+
+
+# --------------------------------------------------------------------------- dropout
+@register
+class DropoutMask(OpDef):
+    """A fresh random keep-mask per run, already scaled so the expected value is unchanged."""
+    formula = "mask = [u < keep_prob] / keep_prob,  u ~ U[0, 1)  (one u per element)"
+    differentiable = False
+    stateful = True
+    kind = "random"
+
+    def infer(self, op):
+        x, k = op.inputs
+        if k._dims not in (None, ()):
+            raise ShapeError(f"dropout: keep_prob must be a scalar, got shape {fmt(k._dims)}")
+        ns = op.attrs["noise_shape"]
+        if ns is None:
+            return x._dims, x.dtype
+        return tuple(None if d != 1 and x._dims is None else d if d == 1 else x._dims[i]
+                     for i, d in enumerate(ns)), x.dtype
+
+    def bind(self, op, session):
+        rng, ns = session._rng_for(op), op.attrs["noise_shape"]
+
+        def mask(x, keep_prob):
+            keep = float(keep_prob)
+            if not 0 < keep <= 1:
+                raise ValueError(f"dropout: keep_prob must be in (0, 1], got {keep}")
+            shape = x.shape if ns is None else tuple(1 if d == 1 else s for d, s in zip(ns, x.shape))
+            u = rng.random(shape, dtype=np.float32 if x.dtype == np.float32 else np.float64)
+            return ((u < keep) * (1 / keep)).astype(x.dtype, copy=False)
+        return mask
+
+
+def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None):
+    """Zero each element with probability ``1 − keep_prob`` and scale the rest by
+    ``1/keep_prob`` (a new mask on every run). ``keep_prob`` may be a placeholder."""
+    x = _floating(x, "dropout")
+    if rate is not None:
+        if keep_prob is not None:
+            raise ValueError("dropout: pass keep_prob or rate, not both")
+        keep_prob = 1 - rate if isinstance(rate, (int, float)) else subtract(1.0, rate)
+    if keep_prob is None:
+        raise ValueError("dropout needs keep_prob (or rate)")
+    if isinstance(keep_prob, (int, float)):
+        if not 0 < keep_prob <= 1:
+            raise ValueError(f"dropout: keep_prob must be a scalar in (0, 1], got {keep_prob}")
+        if keep_prob == 1:
+            return x
+    if noise_shape is not None:
+        noise_shape = tuple(int(d) for d in noise_shape)
+        if x.ndim is not None and len(noise_shape) != x.ndim:
+            raise ShapeError(f"dropout: noise_shape {list(noise_shape)} needs one entry per axis of "
+                             f"x {fmt(x._dims)}")
+    with name_scope(name, "dropout", [x]):
+        k = convert_to_tensor(keep_prob, dtype=x.dtype, name="keep_prob")
+        s1, s2 = get_seed(seed)
+        m = make("DropoutMask", [x, k], "mask", noise_shape=noise_shape, seed=s1, seed2=s2)
+        return multiply(x, m, name="mul")
+
+
+# --------------------------------------------------------------------------- l2_loss, moments, batch norm
+@register
+class L2Loss(OpDef):
+    formula = "y = Σ x² / 2"
+    grad_formulas = ("∂L/∂x = ∂L/∂y · x",)
+
+    def infer(self, op):
+        return (), op.inputs[0].dtype
+
+    def kernel(self, op, x):
+        f = x.ravel()
+        return np.asarray(np.dot(f, f) / 2, dtype=x.dtype)
+
+    def gradient(self, op, g):
+        return [multiply(op.inputs[0], g)]
+
+
+def l2_loss(t, name=None):
+    """``sum(t ** 2) / 2``: the weight-decay penalty."""
+    return make("L2Loss", [_floating(t, "L2Loss")], name or "L2Loss")
+
+
+def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
+    """``(mean, variance)`` of ``x`` over ``axes`` (variance about the mean, not unbiased)."""
+    keep = bool(keepdims if keepdims is not None else keep_dims)
+    x = _floating(x, "moments")
+    with name_scope(name, "moments", [x]):
+        mean = reduce_mean(x, axes, keepdims=True, name="mean")
+        variance = reduce_mean(squared_difference(x, stop_gradient(mean)), axes, keepdims=True,
+                               name="variance")
+        if not keep:
+            mean = squeeze(mean, list(axes), name="Squeeze")
+            variance = squeeze(variance, list(axes), name="Squeeze_1")
+        return mean, variance
+
+
+def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
+    """``scale·(x − mean)/√(variance + ε) + offset``, as TF1 builds it:
+    ``x·inv + (offset − mean·inv)`` with ``inv = scale·rsqrt(variance + ε)``."""
+    with name_scope(name, "batchnorm", [x, mean, variance, scale, offset]):
+        inv = rsqrt(add(variance, variance_epsilon))
+        if scale is not None:
+            inv = multiply(inv, scale)
+        shift = negative(multiply(mean, inv)) if offset is None else subtract(offset, multiply(mean, inv))
+        return add(multiply(x, inv), shift)

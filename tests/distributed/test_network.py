@@ -1,0 +1,54 @@
+"""Communication costs: the parameter server's queue, sharding, ring all-reduce."""
+import pytest
+
+import teachflow.distributed as dist
+
+N, P, B, L = 8, 1e6, 1e7, 0.003    # workers, message bytes, bytes/s, latency: P/B = 0.1 s
+
+
+def step_time(network, workers=N):
+    r = dist.simulate("sync", workers=workers, compute=dist.Constant(1.0), network=network,
+                      updates=5, param_bytes=P)
+    return r.summary()["time_per_update"]
+
+
+def test_ring_allreduce_cost_formula():
+    ring = dist.RingAllReduce(latency=L, bandwidth=B)
+    assert ring.allreduce_time(N, P) == pytest.approx(2 * (N - 1) * L + 2 * (N - 1) / N * P / B)
+    assert ring.allreduce_time(1, P) == 0
+    assert step_time(ring) == pytest.approx(1.0 + ring.allreduce_time(N, P), abs=1e-12)
+
+
+def test_single_parameter_server_serialises_messages():
+    # pulls leave one after another (P/B each), so computations are staggered and the pushes
+    # queue behind each other: step = 1 + 2L + (N + 1)·P/B
+    ps = dist.ParameterServerNetwork(latency=L, bandwidth=B)
+    assert step_time(ps) == pytest.approx(1.0 + 2 * L + (N + 1) * P / B, abs=1e-12)
+
+
+def test_sharded_parameter_server_removes_the_bottleneck():
+    # N shards: every message is limited only by the worker's own link: 1 + 2L + 2·P/B
+    ps = dist.ParameterServerNetwork(latency=L, bandwidth=B, shards=N)
+    assert step_time(ps) == pytest.approx(1.0 + 2 * L + 2 * P / B, abs=1e-12)
+    assert step_time(ps) < step_time(dist.ParameterServerNetwork(L, B, shards=2)) < \
+        step_time(dist.ParameterServerNetwork(L, B))
+
+
+def test_async_throughput_is_capped_by_the_server_link():
+    # 16 workers want 16 / 1.2 = 13.3 updates/s, but one server moves only B/P = 10 messages/s
+    # each way: throughput -> 10/s (tolerance 2 %). Four shards lift the cap.
+    kw = dict(workers=16, compute=dist.Constant(1.0), updates=3000, param_bytes=P)
+    single = dist.simulate("async", network=dist.ParameterServerNetwork(0.0, B), **kw).summary()
+    sharded = dist.simulate("async", network=dist.ParameterServerNetwork(0.0, B, shards=4), **kw).summary()
+    assert single["updates_per_second"] == pytest.approx(B / P, rel=0.02)
+    assert single["idle_fraction"] > 0.3
+    assert 1.25 * single["updates_per_second"] < sharded["updates_per_second"] <= 16 / 1.2 + 1e-9
+
+
+def test_link_queue():
+    link = dist.network.Link(latency=0.5, bandwidth=10.0, shards=1)
+    assert link.send(0.0, 10) == 1.5          # 1 s on the wire + latency
+    assert link.send(0.0, 10) == 2.5          # queued behind the first
+    assert link.send(5.0, 10) == 6.5          # idle again
+    free = dist.network.Link(0.0, float("inf"))
+    assert free.send(3.0, 1e9) == 3.0
