@@ -127,7 +127,8 @@ class Session:
         lines = ["def plan(feeds):"]
         line_ops = {}
         if feeds:
-            lines.append("    " + ", ".join(f"f{i}" for i in range(len(feeds))) + ", = feeds")
+            lines.append(f"{'    ' + ', '.join(f'f{i}' for i in range(len(feeds))) + ', = feeds':<40}  # "
+                         + ", ".join(f.name for f in feeds))
         for j, op in enumerate(ops):
             d = op.opdef
             if not op.outputs and not d.stateful:
@@ -157,11 +158,12 @@ class Session:
             args = ", ".join(args)
             call = f"k{j}({args})"
             if len(outs) == 1:
-                lines.append(f"    {outs[0]} = {call}")
+                line = f"    {outs[0]} = {call}"
             elif outs:
-                lines.append(f"    {', '.join(outs)}, = {call}")
+                line = f"    {', '.join(outs)}, = {call}"
             else:
-                lines.append(f"    {call}")
+                line = f"    {call}"
+            lines.append(f"{line:<40}  # {op.name} ({op.type})")
             line_ops[len(lines)] = op
         fetched = [names[t] if isinstance(t, Tensor) else "None" for t in targets]
         lines.append(f"    return ({', '.join(fetched)},)")
@@ -173,7 +175,10 @@ class Session:
         return plan
 
     def plan_source(self, fetches, feed_dict=None):
-        """The generated Python source of the run plan for these fetches and feed keys."""
+        """The generated Python source of the run plan for these fetches and feed keys.
+
+        ``fN`` are fed values, ``vN()`` reads a variable, ``cN`` is a constant, ``kN`` the kernel
+        of the op named in the comment; ``rN`` hands a variable to an op that writes it."""
         leaves = [fetches] if isinstance(fetches, (Tensor, Operation, str)) else []
         if not leaves:
             _flatten(fetches, leaves)

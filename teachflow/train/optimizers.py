@@ -4,6 +4,8 @@
 variable, under ``<Optimizer>/update_<var>/``). Each Apply* op is a node whose kernel writes
 the variable and its slots (``w/Momentum``, ``w/Adam``, ``w/Adam_1`` ...) in the session.
 """
+import contextlib
+
 import numpy as np
 
 from ..core import dtypes as _dtypes
@@ -12,7 +14,7 @@ from ..core.gradients import gradients
 from ..core.graph import GraphKeys, Tensor, control_dependencies, get_default_graph, name_scope
 from ..core.opdef import OpDef, register
 from ..core.shapes import ShapeError, fmt
-from ..core.variables import Variable, assign_add, trainable_variables
+from ..core.variables import Variable, assign, assign_add, trainable_variables
 from ..ops._util import make
 from ..ops.control_ops import group
 from ..ops.math_ops import cast
@@ -138,51 +140,98 @@ class ApplyAdagrad(_Apply):
 
 # --------------------------------------------------------------------------- optimizers
 class Optimizer:
-    """Base class: gradients, slots and the update ops for a list of variables."""
+    """Base class: gradients, slots and the update ops for a list of variables.
+
+    Slots follow TF1: ``get_slot(w, "m")`` is the variable ``w/Adam`` (named
+    ``<var>/<optimizer name>``, made unique with ``_1``, ``_2`` in creation order); slots and
+    non-slot variables (Adam's ``beta1_power``) are global, not trainable, and colocated with
+    their variable.
+    """
 
     def __init__(self, use_locking, name):
+        if not name:
+            raise ValueError("Must specify the optimizer name.")
+        self._use_locking = use_locking
         self._name = name
-        self._slots = {}  # slot name -> {var: slot variable}
-        self._hyper = {}
+        self._slots = {}       # slot name ("m", "momentum", ...) -> {var: slot variable}
+        self._non_slot = {}    # (name, graph) -> variable (Adam's beta powers)
+        self._hyper = {}       # (name, dtype) -> tensor, rebuilt by every apply_gradients
+        self._hyper_scope = None
 
     def get_name(self):
         return self._name
 
     # ----- slots
-    def _slot(self, var, slot_name, init_value=0.0):
+    def _get_or_make_slot(self, var, init_value, slot_name, op_name):
+        """The slot ``slot_name`` of ``var``: a variable ``<var>/<op_name>`` filled with
+        ``init_value``, created outside any control dependency or name scope (TF's init_scope)."""
         d = self._slots.setdefault(slot_name, {})
         if var not in d:
-            g = get_default_graph()
-            full = f"{var.op.name}/{slot_name}"
+            g = var.graph
+            if not var.shape.is_fully_defined():
+                raise ValueError(f"{self._name} needs the full static shape of {var.op.name} to create "
+                                 f"its slot {slot_name!r}, got {var.shape}.")
             value = np.full(var.shape.as_list(), init_value, dtype=var.dtype.np)
-            with g.name_scope(None):
-                d[var] = Variable(value, trainable=False, name=full)
+            with g.as_default(), g.name_scope(None), g.control_dependencies(None), g.device(var.device):
+                d[var] = Variable(value, trainable=False, name=f"{var.op.name}/{op_name}")
         return d[var]
 
+    def _zeros_slot(self, var, slot_name, op_name):
+        return self._get_or_make_slot(var, 0.0, slot_name, op_name)
+
     def get_slot(self, var, name):
+        """The slot variable ``name`` (``"m"``, ``"v"``, ``"momentum"``, ``"rms"``, ``"mg"``,
+        ``"accumulator"``) of ``var``, or None."""
         return self._slots.get(name, {}).get(var)
 
     def get_slot_names(self):
         return sorted(self._slots)
 
-    def variables(self):
-        out = [v for d in self._slots.values() for v in d.values()]
-        return out + list(getattr(self, "_non_slot", {}).values())
+    def _create_non_slot_variable(self, initial_value, name, colocate_with):
+        g = colocate_with.graph
+        key = (name, g)
+        v = self._non_slot.get(key)
+        if v is None:
+            with g.as_default(), g.name_scope(None), g.control_dependencies(None), \
+                    g.device(colocate_with.device):
+                v = Variable(initial_value, trainable=False, name=name)
+            self._non_slot[key] = v
+        return v
 
+    def _get_non_slot_variable(self, name, graph=None):
+        return self._non_slot.get((name, graph or get_default_graph()))
+
+    def variables(self):
+        """This optimizer's variables in the default graph (slots and non-slots), by name."""
+        g = get_default_graph()
+        out = [v for (_, vg), v in self._non_slot.items() if vg is g]
+        out += [v for d in self._slots.values() for v in d.values() if v.graph is g]
+        return sorted(out, key=lambda v: v.name)
+
+    # ----- hyper-parameters
     def _t(self, name, value, dtype):
-        """A hyper-parameter as a tensor of ``dtype`` (made once per optimizer and dtype)."""
+        """A hyper-parameter as a tensor of ``dtype``, made once per ``apply_gradients`` call in
+        the optimizer's own scope (``Adam/learning_rate``). A Python number becomes a constant of
+        the variable's dtype (so float64 models keep float64 precision); a tensor is cast."""
         key = (name, dtype)
         if key not in self._hyper:
-            if isinstance(value, Tensor):
-                self._hyper[key] = cast(value, dtype)
-            else:
-                self._hyper[key] = convert_to_tensor(value, dtype=dtype, name=name)
+            g = get_default_graph()
+            with g.name_scope(self._hyper_scope) if self._hyper_scope else contextlib.nullcontext():
+                if callable(value) and not isinstance(value, Tensor):
+                    value = value()
+                if isinstance(value, Tensor) or hasattr(value, "_as_graph_element"):
+                    t = cast(convert_to_tensor(value), dtype)
+                else:
+                    t = convert_to_tensor(value, dtype=dtype, name=name)
+            self._hyper[key] = t
         return self._hyper[key]
 
     # ----- the TF1 protocol
     def compute_gradients(self, loss, var_list=None, gate_gradients=1, aggregation_method=None,
                           colocate_gradients_with_ops=False, grad_loss=None):
         """``[(gradient, variable), ...]`` of ``loss`` (None where a variable does not matter)."""
+        if callable(loss) and not isinstance(loss, Tensor):
+            loss = loss()
         loss = convert_to_tensor(loss)
         if var_list is None:
             var_list = trainable_variables()
@@ -197,38 +246,67 @@ class Optimizer:
         return list(zip(grads, var_list))
 
     def apply_gradients(self, grads_and_vars, global_step=None, name=None):
-        """One op that updates every variable with its gradient (and bumps ``global_step``)."""
-        gv = [(g, v) for g, v in grads_and_vars]
-        if not any(g is not None for g, _ in gv):
-            raise ValueError("No gradients provided for any variable, check your graph for ops that "
-                             "do not support gradients, between variables "
-                             f"{[v.op.name for _, v in gv]} and loss.")
-        g_ = get_default_graph()
+        """One op that updates every variable with its gradient (and bumps ``global_step``).
+
+        The op is named after the optimizer (``Adam``; with ``global_step`` that name goes to
+        the step's AssignAdd, run after the group ``Adam/update``); each variable's update is
+        ``Adam/update_<var>/ApplyAdam``."""
+        gv = []
+        for pair in grads_and_vars:
+            try:
+                g, v = pair
+            except (TypeError, ValueError):
+                raise TypeError(f"apply_gradients expects (gradient, variable) pairs, got {pair!r}") from None
+            if not isinstance(v, Variable):
+                raise TypeError(f"apply_gradients expects (gradient, variable) pairs, but {v!r} is not a "
+                                "tf.Variable (are the pairs in the order (gradient, variable)?).")
+            if g is not None:
+                g = convert_to_tensor(g)
+            gv.append((g, v))
+        if not gv:
+            raise ValueError("No variables provided to apply_gradients.")
         live = [(g, v) for g, v in gv if g is not None]
-        for _, v in live:
-            self._create_slots(v)
-        with name_scope(name, self._name) as scope:
-            updates = []
-            for grad, var in live:
-                with name_scope("update_" + var.op.name):
-                    updates.append(self._apply_dense(grad, var))
-            finish = self._finish(updates, "update" if global_step is not None else scope)
-            if global_step is None:
-                train = finish
-            else:
-                with control_dependencies([finish]):
-                    train = assign_add(global_step, np.ones((), global_step.dtype.np), name=scope).op
-        train_op = train if not isinstance(train, Tensor) else train.op
-        g_.add_to_collection(GraphKeys.TRAIN_OP, train_op)
+        if not live:
+            raise ValueError(f"No gradients provided for any variable: {[v.op.name for _, v in gv]}.")
+        g_ = live[0][1].graph
+        with g_.as_default():
+            self._create_slots([v for _, v in live])
+            with name_scope(name, self._name) as scope:
+                self._hyper, self._hyper_scope = {}, scope
+                try:
+                    updates = []
+                    for grad, var in live:
+                        with name_scope("update_" + var.op.name), g_.device(var.device):
+                            updates.append(self._apply_dense(grad, var))
+                    if global_step is None:
+                        train_op = self._finish(updates, scope)
+                    else:
+                        with control_dependencies([self._finish(updates, "update")]), \
+                                g_.device(global_step.device):
+                            train_op = assign_add(global_step, np.ones((), global_step.dtype.np),
+                                                  name=scope).op
+                finally:
+                    self._hyper_scope = None
+            if isinstance(train_op, Tensor):
+                train_op = train_op.op
+            ref = g_.get_collection_ref(GraphKeys.TRAIN_OP)
+            if train_op not in ref:
+                ref.append(train_op)
         return train_op
 
     def minimize(self, loss, global_step=None, var_list=None, gate_gradients=1, aggregation_method=None,
                  colocate_gradients_with_ops=False, name=None, grad_loss=None):
         """``apply_gradients(compute_gradients(loss, var_list), global_step)``."""
         gv = self.compute_gradients(loss, var_list=var_list, grad_loss=grad_loss)
+        if not any(g is not None for g, _ in gv):
+            raise ValueError(
+                "No gradients provided for any variable, check your graph for ops that do not "
+                f"support gradients, between variables {[v.op.name for _, v in gv]} and loss "
+                f"{convert_to_tensor(loss).name}: the loss does not depend on any of them (or only "
+                "through ops without a gradient, such as tf.argmax or tf.cast to an integer).")
         return self.apply_gradients(gv, global_step=global_step, name=name)
 
-    def _create_slots(self, var):
+    def _create_slots(self, var_list):
         pass
 
     def _finish(self, updates, name):
@@ -251,17 +329,19 @@ class GradientDescentOptimizer(Optimizer):
 
 
 class MomentumOptimizer(Optimizer):
-    """Heavy-ball momentum (``use_nesterov=True`` for Nesterov's variant), as TF1 writes it."""
+    """Heavy-ball momentum (``use_nesterov=True`` for Nesterov's variant), as TF1 writes it.
+    Slot ``"momentum"`` (the variable ``w/Momentum``) starts at 0."""
 
     def __init__(self, learning_rate, momentum, use_locking=False, name="Momentum", use_nesterov=False):
         super().__init__(use_locking, name)
         self._lr, self._momentum, self._nesterov = learning_rate, momentum, use_nesterov
 
-    def _create_slots(self, var):
-        self._slot(var, "Momentum")
+    def _create_slots(self, var_list):
+        for v in var_list:
+            self._zeros_slot(v, "momentum", self._name)
 
     def _apply_dense(self, grad, var):
-        a = self._slot(var, "Momentum")
+        a = self.get_slot(var, "momentum")
         return make("ApplyMomentum", [var, a, self._t("learning_rate", self._lr, var.dtype),
                                       self._t("momentum", self._momentum, var.dtype), grad],
                     "ApplyMomentum", use_nesterov=bool(self._nesterov))
@@ -269,126 +349,145 @@ class MomentumOptimizer(Optimizer):
 
 class AdamOptimizer(Optimizer):
     """Adam (Kingma & Ba) in TF1's form: bias correction folded into the step size, and the
-    running powers ``beta1_power``/``beta2_power`` kept as variables."""
+    running powers ``beta1_power``/``beta2_power`` kept as variables (updated after every
+    variable's ApplyAdam). Slots ``"m"`` and ``"v"`` are the variables ``w/Adam``, ``w/Adam_1``."""
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, use_locking=False,
                  name="Adam"):
         super().__init__(use_locking, name)
         self._lr, self._b1, self._b2, self._eps = learning_rate, beta1, beta2, epsilon
-        self._non_slot = {}
 
-    def _create_slots(self, var):
-        if not self._non_slot:
-            g = get_default_graph()
-            with g.name_scope(None):
-                self._non_slot["beta1_power"] = Variable(np.asarray(self._b1, var.dtype.np),
-                                                         trainable=False, name="beta1_power")
-                self._non_slot["beta2_power"] = Variable(np.asarray(self._b2, var.dtype.np),
-                                                         trainable=False, name="beta2_power")
-        self._slot(var, "Adam")
-        self._slot(var, "Adam_1")
+    def _create_slots(self, var_list):
+        # TF1: the powers live beside the first variable by name, made once per graph
+        first = min(var_list, key=lambda v: v.name)
+        for name, beta in (("beta1_power", self._b1), ("beta2_power", self._b2)):
+            init = beta if isinstance(beta, Tensor) else np.asarray(beta, first.dtype.np)
+            self._create_non_slot_variable(init, name, first)
+        for v in var_list:
+            self._zeros_slot(v, "m", self._name)
+            self._zeros_slot(v, "v", self._name)
 
-    def _get_beta_accumulators(self):
-        return self._non_slot["beta1_power"], self._non_slot["beta2_power"]
+    def _get_beta_accumulators(self, graph=None):
+        return (self._get_non_slot_variable("beta1_power", graph),
+                self._get_non_slot_variable("beta2_power", graph))
 
     def _apply_dense(self, grad, var):
-        b1p, b2p = self._get_beta_accumulators()
+        b1p, b2p = self._get_beta_accumulators(var.graph)
         dt = var.dtype
-        return make("ApplyAdam", [var, self._slot(var, "Adam"), self._slot(var, "Adam_1"),
+        return make("ApplyAdam", [var, self.get_slot(var, "m"), self.get_slot(var, "v"),
                                   cast(b1p, dt), cast(b2p, dt), self._t("learning_rate", self._lr, dt),
                                   self._t("beta1", self._b1, dt), self._t("beta2", self._b2, dt),
                                   self._t("epsilon", self._eps, dt), grad], "ApplyAdam")
 
     def _finish(self, updates, name):
         b1p, b2p = self._get_beta_accumulators()
-        with control_dependencies(updates):
-            u1 = make("AssignMul", [b1p, self._t("beta1", self._b1, b1p.dtype)], "update_beta1")
-            u2 = make("AssignMul", [b2p, self._t("beta2", self._b2, b2p.dtype)], "update_beta2")
+        with control_dependencies(updates), get_default_graph().device(b1p.device):
+            u1 = assign(b1p, b1p * self._t("beta1", self._b1, b1p.dtype))
+            u2 = assign(b2p, b2p * self._t("beta2", self._b2, b2p.dtype))
         return group(*updates, u1, u2, name=name)
 
 
-@register
-class AssignMul(_Apply):
-    """``w ← w·factor`` (used for Adam's running powers of β)."""
-    formula = "w ← w · factor"
-
-    def infer(self, op):
-        return op.inputs[0]._dims, op.inputs[0].dtype
-
-    @staticmethod
-    def update(w, factor):
-        return (w * factor,)
-
-
 class RMSPropOptimizer(Optimizer):
-    """RMSProp as in TF1 (mean-square slot starts at 1; optional momentum and centering)."""
+    """RMSProp as in TF1: slot ``"rms"`` (mean square, starts at 1), ``"mg"`` (mean gradient,
+    only when ``centered``) and ``"momentum"``, created in that order, so the variables are
+    ``w/RMSProp``, (``w/RMSProp_1`` = mg,) and ``w/RMSProp_1`` or ``w/RMSProp_2`` = momentum."""
 
     def __init__(self, learning_rate, decay=0.9, momentum=0.0, epsilon=1e-10, use_locking=False,
                  centered=False, name="RMSProp"):
         super().__init__(use_locking, name)
         self._lr, self._rho, self._mu, self._eps, self._centered = learning_rate, decay, momentum, epsilon, centered
 
-    def _create_slots(self, var):
-        self._slot(var, "RMSProp", 1.0)
-        self._slot(var, "Momentum")
-        if self._centered:
-            self._slot(var, "MG")
+    def _create_slots(self, var_list):
+        for v in var_list:
+            self._get_or_make_slot(v, 1.0, "rms", self._name)
+            if self._centered:
+                self._zeros_slot(v, "mg", self._name)
+            self._zeros_slot(v, "momentum", self._name)
 
     def _apply_dense(self, grad, var):
         dt = var.dtype
         hyper = [self._t("learning_rate", self._lr, dt), self._t("decay", self._rho, dt),
                  self._t("momentum", self._mu, dt), self._t("epsilon", self._eps, dt), grad]
+        rms, mom = self.get_slot(var, "rms"), self.get_slot(var, "momentum")
         if self._centered:
-            return make("ApplyCenteredRMSProp", [var, self._slot(var, "MG"), self._slot(var, "RMSProp"),
-                                                 self._slot(var, "Momentum")] + hyper, "ApplyCenteredRMSProp")
-        return make("ApplyRMSProp", [var, self._slot(var, "RMSProp"), self._slot(var, "Momentum")] + hyper,
-                    "ApplyRMSProp")
+            return make("ApplyCenteredRMSProp", [var, self.get_slot(var, "mg"), rms, mom] + hyper,
+                        "ApplyCenteredRMSProp")
+        return make("ApplyRMSProp", [var, rms, mom] + hyper, "ApplyRMSProp")
 
 
 class AdagradOptimizer(Optimizer):
-    """Adagrad: per-coordinate step sizes shrinking with the sum of squared gradients."""
+    """Adagrad: per-coordinate step sizes shrinking with the sum of squared gradients.
+    Slot ``"accumulator"`` (the variable ``w/Adagrad``) starts at ``initial_accumulator_value``."""
 
     def __init__(self, learning_rate, initial_accumulator_value=0.1, use_locking=False, name="Adagrad"):
         if initial_accumulator_value <= 0:
-            raise ValueError(f"initial_accumulator_value must be positive, got {initial_accumulator_value}")
+            raise ValueError(f"initial_accumulator_value must be positive: {initial_accumulator_value}")
         super().__init__(use_locking, name)
         self._lr, self._init = learning_rate, initial_accumulator_value
 
-    def _create_slots(self, var):
-        self._slot(var, "Adagrad", self._init)
+    def _create_slots(self, var_list):
+        for v in var_list:
+            self._get_or_make_slot(v, self._init, "accumulator", self._name)
 
     def _apply_dense(self, grad, var):
-        return make("ApplyAdagrad", [var, self._slot(var, "Adagrad"),
+        return make("ApplyAdagrad", [var, self.get_slot(var, "accumulator"),
                                      self._t("learning_rate", self._lr, var.dtype), grad], "ApplyAdagrad")
 
 
 # --------------------------------------------------------------------------- global step and schedules
 def get_global_step(graph=None):
+    """The graph's global step: the one variable in the GLOBAL_STEP collection, else a tensor
+    named ``global_step:0``, else None."""
     g = graph or get_default_graph()
     steps = g.get_collection(GraphKeys.GLOBAL_STEP)
-    return steps[0] if steps else None
+    if len(steps) == 1:
+        step = steps[0]
+    elif not steps:
+        try:
+            step = g.get_tensor_by_name("global_step:0")
+        except KeyError:
+            return None
+    else:
+        raise ValueError(f"Multiple tensors in the global_step collection: {[s.name for s in steps]}.")
+    if not step.dtype.is_integer or step.shape.ndims not in (0, None) or step._dims not in ((), None):
+        raise TypeError(f"Existing global step {step.name} is not an integer scalar "
+                        f"({step.dtype.name}, shape {step.shape}).")
+    return step
+
+
+def create_global_step(graph=None):
+    """Create the int64 scalar variable ``global_step`` (an error if the graph already has one)."""
+    g = graph or get_default_graph()
+    if get_global_step(g) is not None:
+        raise ValueError('"global_step" already exists.')
+    with g.as_default(), g.name_scope(None), g.control_dependencies(None):
+        return Variable(np.zeros((), np.int64), trainable=False, name="global_step",
+                        collections=[GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP])
 
 
 def get_or_create_global_step(graph=None):
     """The int64 scalar variable ``global_step`` (created on first use, not trainable)."""
     g = graph or get_default_graph()
     step = get_global_step(g)
-    if step is None:
-        with g.as_default(), g.name_scope(None):
-            step = Variable(np.zeros((), np.int64), trainable=False, name="global_step",
-                            collections=[GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP])
-    return step
-
-
-create_global_step = get_or_create_global_step
+    return step if step is not None else create_global_step(g)
 
 
 def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False, name=None):
-    """``lr · decay_rate^(global_step / decay_steps)`` (floored exponent with ``staircase``)."""
+    """``lr · decay_rate^(global_step / decay_steps)`` (floored exponent with ``staircase``).
+
+    The result has ``learning_rate``'s dtype (float32 for a Python number) and is named
+    ``ExponentialDecay``; it is a tensor, so every run recomputes it from the current step."""
     from ..ops.math_ops import floor, multiply, pow, truediv
-    with name_scope(name, "ExponentialDecay"):
-        lr = convert_to_tensor(learning_rate, dtype=_dtypes.float32, name="learning_rate")
-        p = truediv(cast(global_step, _dtypes.float32), float(decay_steps))
+    if global_step is None:
+        raise ValueError("global_step is required for exponential_decay.")
+    with name_scope(name, "ExponentialDecay") as scope:
+        lr = convert_to_tensor(learning_rate, name="learning_rate")
+        if not lr.dtype.is_floating:
+            lr = cast(lr, _dtypes.float32)
+        dt = lr.dtype
+        steps = cast(convert_to_tensor(decay_steps), dt)
+        rate = cast(convert_to_tensor(decay_rate), dt)
+        p = truediv(cast(global_step, dt), steps)
         if staircase:
             p = floor(p)
-        return multiply(lr, pow(convert_to_tensor(float(decay_rate)), p))
+        return multiply(lr, pow(rate, p), name=scope)

@@ -87,7 +87,7 @@ def test_digits_trains_under_every_strategy(digits, strategy, kw):
                       compute=dist.LogNormal(1.0, 0.3), seed=0, eval_every=100, **kw)
     first, last = r.history[0], r.history[-1]
     assert first.loss == pytest.approx(np.log(10), abs=0.01)
-    assert last.loss < 0.65
+    assert last.loss < 0.35 * first.loss          # 2.30 -> below 0.81
     assert last.metric > 0.88                     # test accuracy (chance: 0.1)
 
 
