@@ -1,0 +1,3 @@
+"""Step-through: one run as an ordered, replayable list of forward, backward and update steps."""
+from .explain import summary, to_latex  # noqa: F401
+from .trace import PHASES, Step, Trace, step_through  # noqa: F401
