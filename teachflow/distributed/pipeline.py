@@ -212,9 +212,12 @@ class PipelineResult:
         return {i: d for i, d in enumerate(self.devices)}
 
     def to_csv(self, path):
-        return events_to_csv(self.events, path)
+        """Write the event log as CSV (atomically); returns ``path``."""
+        events_to_csv(self.events, path)
+        return path
 
     def to_chrome_trace(self, path):
+        """Write the log as Chrome trace JSON, one row per device and per link."""
         return write_chrome_trace(self.events, path, names=self.names())
 
     def __repr__(self):

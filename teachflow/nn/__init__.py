@@ -1,2 +1,8 @@
-"""``tf.nn``: activations and neural-network helpers."""
+"""``tf.nn``: activations, softmax, losses on logits, convolution and pooling (re-exports)."""
+from ..ops.conv_ops import avg_pool, conv2d, max_pool  # noqa: F401
 from ..ops.math_ops import relu, sigmoid, tanh  # noqa: F401
+from ..ops.nn_ops import (batch_normalization, bias_add, dropout, elu, in_top_k,  # noqa: F401
+                          l2_loss, leaky_relu, log_softmax, moments, relu6, selu,
+                          sigmoid_cross_entropy_with_logits, softmax,
+                          softmax_cross_entropy_with_logits, softmax_cross_entropy_with_logits_v2,
+                          softplus, softsign, sparse_softmax_cross_entropy_with_logits, xw_plus_b)

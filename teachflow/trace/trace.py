@@ -57,7 +57,11 @@ class Step:
             return "∂L/∂L = 1 (the seed of the backward pass)"
         if self.op.type == "AddN" and f is not None:
             return "∂L/∂t = Σ over the paths through t (gradients from several consumers add up)"
-        return self.op.opdef.formula or self.op.type
+        own = self.op.opdef.formula or self.op.type
+        if f is not None:  # an intermediate op of a backward rule
+            rules = "; ".join(r for r in f.opdef.grad_formulas if r)
+            return f"{own}   (a part of {f.type}'s rule: {rules})" if rules else own
+        return own
 
     def explain(self):
         """One line of plain text with real shapes (and real numbers for small tensors)."""

@@ -449,7 +449,7 @@ def get_global_step(graph=None):
             return None
     else:
         raise ValueError(f"Multiple tensors in the global_step collection: {[s.name for s in steps]}.")
-    if not step.dtype.is_integer or step.shape.ndims not in (0, None) or step._dims not in ((), None):
+    if not step.dtype.is_integer or step._dims not in ((), None):
         raise TypeError(f"Existing global step {step.name} is not an integer scalar "
                         f"({step.dtype.name}, shape {step.shape}).")
     return step

@@ -1,9 +1,13 @@
 """Checkpoints: variable values saved as NumPy ``.npz`` plus a small JSON index, never pickles.
 
 A checkpoint ``prefix`` (``ckpt/model-1000``) is two files: ``prefix.npz`` (the arrays) and
-``prefix.index`` (names, shapes, dtypes and the SHA-256 of the data file). Both are written to
-a temporary file and renamed, data first, so a crash never leaves a half checkpoint; restore
-checks everything before it assigns anything, so a bad file restores nothing.
+``prefix.index`` (names, shapes, dtypes and the SHA-256 of the data file). Both are written in
+full to temporary files before either is renamed into place (a failed rename is undone), so an
+error while saving never leaves a half checkpoint or a damaged earlier one; if the machine dies
+between the two renames, the checksum makes the pair fail loudly instead of loading mixed data.
+Restore checks everything before it assigns anything, so a bad file restores nothing.
+``np.load(..., allow_pickle=False)`` means a checkpoint can hold only plain arrays: loading a
+classmate's checkpoint never runs code.
 """
 import hashlib
 import io
@@ -23,21 +27,78 @@ FORMAT = "teachflow-checkpoint-1"
 STATE_FILE = "checkpoint"
 
 
-def atomic_write(path, data):
-    """Write ``data`` (bytes) to ``path`` via a temporary file in the same folder + rename."""
-    folder = os.path.dirname(os.path.abspath(path))
+def _temp_path(final, prefix):
+    folder = os.path.dirname(os.path.abspath(final))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=prefix, suffix="-" + os.path.basename(final))
+    os.close(fd)
+    return tmp
+
+
+def _write_temp(final, data):
+    """``data`` written and flushed to disk in a temporary file beside ``final``; returns its path."""
+    folder = os.path.dirname(os.path.abspath(final))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix="-" + os.path.basename(final))
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        _unlink_quietly(tmp)
         raise
+    return tmp
+
+
+def _unlink_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _commit(pairs):
+    """Rename each ``(temporary, final)``; if any rename fails, put every file back as it was."""
+    done = []  # (final, backup of the file it replaced, or None)
+    try:
+        for tmp, final in pairs:
+            backup = None
+            if os.path.exists(final):
+                backup = _temp_path(final, ".old-")
+                os.replace(final, backup)
+            done.append((final, backup))
+            os.replace(tmp, final)
+    except BaseException:
+        for final, backup in reversed(done):
+            if backup is not None:
+                os.replace(backup, final)
+            else:
+                _unlink_quietly(final)
+        for tmp, _ in pairs:
+            _unlink_quietly(tmp)
+        raise
+    for _, backup in done:
+        if backup is not None:
+            _unlink_quietly(backup)
+
+
+def atomic_write(path, data):
+    """Write ``data`` (bytes) to ``path`` via a temporary file in the same folder + rename."""
+    _commit([(_write_temp(path, data), path)])
+
+
+def write_files(contents):
+    """Write several files (``{path: bytes}``) so that either all are replaced or none is:
+    every temporary file is complete before the first rename, and a failed rename is undone."""
+    pairs = []
+    try:
+        for path, data in contents.items():
+            pairs.append((_write_temp(path, data), path))
+    except BaseException:
+        for tmp, _ in pairs:
+            _unlink_quietly(tmp)
+        raise
+    _commit(pairs)
 
 
 class Saver:
@@ -88,34 +149,37 @@ class Saver:
             save_path = f"{save_path}-{int(global_step)}"
         arrays, meta = {}, []
         for i, (name, var) in enumerate(sorted(self._vars.items())):
+            if var.graph is not sess.graph:
+                raise ValueError(f"Cannot save {name}: variable {var.op.name} belongs to another graph "
+                                 "than the session's.")
             try:
-                value = sess._values[var]
+                value = np.asarray(sess._values[var])
             except KeyError:
                 raise errors.FailedPreconditionError(
                     f"Cannot save {name}: variable {var.op.name} is not initialized in this session.",
                     var.op) from None
             key = f"v{i}"
-            arrays[key] = np.asarray(value)
-            meta.append({"name": name, "key": key, "shape": list(np.shape(value)),
-                         "dtype": np.asarray(value).dtype.name})
+            arrays[key] = value
+            meta.append({"name": name, "key": key, "shape": list(value.shape), "dtype": value.dtype.name})
         buf = io.BytesIO()
         np.savez(buf, **arrays)
         data = buf.getvalue()
         index = {"format": FORMAT, "data_sha256": hashlib.sha256(data).hexdigest(),
                  "variables": meta}
-        atomic_write(save_path + ".npz", data)
-        atomic_write(save_path + ".index", json.dumps(index, indent=1).encode())
+        write_files({save_path + ".npz": data,
+                     save_path + ".index": json.dumps(index, indent=1).encode()})
         if save_path in self._last:
             self._last.remove(save_path)
         self._last.append(save_path)
+        old = []
         while self._max_to_keep and len(self._last) > self._max_to_keep:
-            old = self._last.pop(0)
-            for ext in (".index", ".npz"):
-                if os.path.exists(old + ext):
-                    os.unlink(old + ext)
-        if write_state:
+            old.append(self._last.pop(0))
+        if write_state:  # as TF: the state file first, then the old files go
             _write_state(os.path.dirname(os.path.abspath(save_path)), save_path, self._last,
                          latest_filename or STATE_FILE)
+        for path in old:
+            for ext in (".index", ".npz"):
+                _unlink_quietly(path + ext)
         return save_path
 
     def restore(self, sess, save_path):
@@ -126,6 +190,9 @@ class Saver:
         stored = read_checkpoint(save_path)
         new = {}
         for name, var in self._vars.items():
+            if var.graph is not sess.graph:
+                raise ValueError(f"Cannot restore {name}: variable {var.op.name} belongs to another "
+                                 "graph than the session's.")
             if name not in stored:
                 raise errors.NotFoundError(
                     f"Key {name} not found in checkpoint {save_path} (it holds: "
@@ -146,7 +213,10 @@ class Saver:
 
 
 def read_checkpoint(save_path):
-    """``{name: array}`` from a checkpoint prefix, after checking its index and checksum."""
+    """``{name: array}`` from a checkpoint prefix, after checking its index and checksum.
+
+    Only plain arrays are accepted (``allow_pickle=False``): an object array or a pickle is
+    refused with DataLossError, never unpickled."""
     index_path, data_path = save_path + ".index", save_path + ".npz"
     if not os.path.exists(index_path) or not os.path.exists(data_path):
         raise errors.NotFoundError(
@@ -155,47 +225,101 @@ def read_checkpoint(save_path):
     try:
         with open(index_path, "rb") as f:
             index = json.loads(f.read().decode())
-        if index.get("format") != FORMAT:
-            raise ValueError(f"unknown format {index.get('format')!r}")
+        if not isinstance(index, dict) or index.get("format") != FORMAT:
+            raise ValueError(f"unknown format {index.get('format') if isinstance(index, dict) else index!r}")
         entries = index["variables"]
+        for e in entries:
+            if not (isinstance(e["name"], str) and isinstance(e["key"], str)):
+                raise ValueError(f"bad entry {e!r}")
+            tuple(int(d) for d in e["shape"]), str(e["dtype"])
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
         raise errors.DataLossError(f"Checkpoint index {index_path} is corrupt or not a teachflow "
-                                   f"checkpoint ({e}).") from None
+                                   f"checkpoint ({e}). Nothing was restored.") from None
     with open(data_path, "rb") as f:
         data = f.read()
     if hashlib.sha256(data).hexdigest() != index.get("data_sha256"):
         raise errors.DataLossError(f"Checkpoint data {data_path} is truncated or corrupt: its SHA-256 "
-                                   "does not match the index. Nothing was restored.")
+                                   f"does not match {os.path.basename(index_path)}. Nothing was restored.")
+    out = {}
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            out = {}
-            for e in entries:
-                out[e["name"]] = npz[e["key"]]
-    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as e:
-        raise errors.DataLossError(f"Checkpoint data {data_path} could not be read ({e}).") from None
+        npz = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+        raise errors.DataLossError(f"Checkpoint data {data_path} could not be read as .npz ({e}). "
+                                   "Nothing was restored.") from None
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise errors.DataLossError(f"Checkpoint data {data_path} is a single .npy array, not an .npz "
+                                   "archive. Nothing was restored.")
+    with npz:
+        for e in entries:
+            name = e["name"]
+            try:
+                value = npz[e["key"]]
+            except ValueError as err:
+                if "pickle" in str(err):
+                    raise errors.DataLossError(
+                        f"Checkpoint data {data_path} holds a Python object (pickle) for {name}, not "
+                        "a plain array. teachflow refuses to unpickle checkpoints: loading a pickle "
+                        "can run arbitrary code. Nothing was restored.") from None
+                raise errors.DataLossError(f"Checkpoint data {data_path}: {name} could not be read "
+                                           f"({err}). Nothing was restored.") from None
+            except (KeyError, OSError, EOFError, zipfile.BadZipFile) as err:
+                raise errors.DataLossError(f"Checkpoint data {data_path}: {name} could not be read "
+                                           f"({err}). Nothing was restored.") from None
+            if not isinstance(value, np.ndarray) or value.dtype.hasobject:
+                raise errors.DataLossError(
+                    f"Checkpoint data {data_path}: {name} is not a plain numeric array. Nothing was "
+                    "restored.")
+            if list(value.shape) != [int(d) for d in e["shape"]] or value.dtype.name != e["dtype"]:
+                raise errors.DataLossError(
+                    f"Checkpoint data {data_path}: {name} holds {value.dtype.name} of shape "
+                    f"{fmt(value.shape)} but the index says {e['dtype']} of shape {fmt(tuple(e['shape']))}. "
+                    "Nothing was restored.")
+            out[name] = value
     return out
 
 
+def _quote(path):
+    return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _unquote(text):
+    text = text.strip()
+    if len(text) < 2 or text[0] != '"' or text[-1] != '"':
+        return None
+    out, i, body = [], 0, text[1:-1]
+    while i < len(body):
+        c = body[i]
+        if c == "\\" and i + 1 < len(body):
+            i += 1
+            c = body[i]
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
 def _write_state(folder, latest, all_paths, filename):
+    """The ``checkpoint`` file in TF's text format (paths relative to ``folder``)."""
     def rel(p):
         return os.path.relpath(os.path.abspath(p), folder)
-    lines = [f'model_checkpoint_path: "{rel(latest)}"']
-    lines += [f'all_model_checkpoint_paths: "{rel(p)}"' for p in all_paths]
+    lines = [f"model_checkpoint_path: {_quote(rel(latest))}"]
+    lines += [f"all_model_checkpoint_paths: {_quote(rel(p))}" for p in all_paths]
     atomic_write(os.path.join(folder, filename), ("\n".join(lines) + "\n").encode())
 
 
 def latest_checkpoint(checkpoint_dir, latest_filename=None):
     """The prefix of the newest checkpoint recorded in ``checkpoint_dir``, or None."""
     state = os.path.join(checkpoint_dir, latest_filename or STATE_FILE)
-    if not os.path.exists(state):
+    if not os.path.isfile(state):
         return None
     with open(state, encoding="utf-8") as f:
         for line in f:
             key, _, value = line.partition(":")
             if key.strip() == "model_checkpoint_path":
-                p = value.strip().strip('"')
+                p = _unquote(value)
+                if not p:
+                    return None
                 p = p if os.path.isabs(p) else os.path.join(checkpoint_dir, p)
-                return p if os.path.exists(p + ".index") else None
+                return p if checkpoint_exists(p) else None
     return None
 
 
