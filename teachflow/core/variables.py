@@ -358,7 +358,7 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
     if scope.reuse is True:
         raise ValueError(f"Variable {full} does not exist, or was not created with "
                          "tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope?")
-    init = initializer or scope.initializer
+    init = initializer if initializer is not None else scope.initializer
     if init is None:
         from ..ops import init_ops
         init = init_ops.glorot_uniform_initializer() if dtype.is_floating else init_ops.zeros_initializer()

@@ -28,7 +28,7 @@ from .models import (GraphModel, ShardSampler, FunctionSampler, Quadratic, Linea
 from .network import Network, FreeNetwork, ParameterServerNetwork, RingAllReduce
 from .pipeline import Pipeline, Stage
 from .runner import ParameterServer, RunResult, Strategy
-from .simulate import simulate, make_strategy, make_model
+from .simulation import simulate, make_strategy, make_model
 from .synchronous import Synchronous, LocalSGD
 
 __all__ = [

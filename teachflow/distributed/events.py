@@ -107,9 +107,9 @@ def time_to_target(history, target_loss):
 
 
 def loss_noise(history):
-    """How jittery the evaluation loss is: the median of ``|log L_k − log L_{k−1}|`` over the
-    evaluations in which the loss went *up* times the share of such evaluations, i.e. the mean
-    uphill step of log-loss per evaluation. A curve that only goes down scores 0."""
+    """How jittery the evaluation loss is: the mean uphill step of the log-loss per evaluation,
+    ``mean(max(0, log L_k − log L_{k−1}))``. A curve that only goes down scores 0. It depends on
+    the spacing of evaluations: compare runs with the same ``eval_every`` (1: per update)."""
     L = np.array([h.loss for h in history if not math.isnan(h.loss) and h.loss > 0])
     if len(L) < 3:
         return math.nan

@@ -173,8 +173,10 @@ class GraphModel:
     ``data`` maps each input placeholder to the whole training array (first axis = examples);
     ``params`` defaults to the graph's trainable variables; ``metric`` is an optional scalar tensor
     (e.g. accuracy) evaluated on ``eval_data`` (default: ``data``). ``session`` defaults to a new
-    session on the loss's graph; initial parameters are the variables' initializers run once
-    (so ``tf.set_random_seed`` makes them repeatable)."""
+    session on the loss's graph, where the initial parameters are the variables' initializers
+    run once (so ``tf.set_random_seed`` makes them repeatable); a given session keeps the values
+    it holds (initializing only if they are not). The session's variables are never changed by
+    training: parameters live on the simulated server and are fed."""
 
     def __init__(self, loss, data, params=None, metric=None, eval_data=None, session=None,
                  metric_name=None):
@@ -205,9 +207,16 @@ class GraphModel:
         self._keys = self.inputs + params
         self._np_dtypes = [p.dtype.np for p in params]
         self._train_feed = dict(zip(self.inputs, self.data))
-        with graph.as_default():
-            self.session.run(tf.variables_initializer(params))
-        self._init = [np.array(v) for v in self.session.run(params)]
+        if session is None:
+            with graph.as_default():
+                self.session.run(tf.variables_initializer(params))
+        try:   # a given session keeps its values (a model trained or restored before)
+            values = self.session.run(params)
+        except tf.errors.FailedPreconditionError:
+            with graph.as_default():
+                self.session.run(tf.variables_initializer(params))
+            values = self.session.run(params)
+        self._init = [np.array(v) for v in values]
 
     def initial_params(self):
         return [p.copy() for p in self._init]

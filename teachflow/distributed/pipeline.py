@@ -148,16 +148,12 @@ class Pipeline:
     # ----- running
     def run(self):
         """Greedy list scheduling on the virtual clock."""
-        rows = {}
-        for t in self.tasks:
-            rows.setdefault(t.row, [])
-        ready = {r: [] for r in rows}
-        busy = {r: False for r in rows}
+        ready = {t.row: [] for t in self.tasks}     # per device or link: heap of ready tasks
+        busy = dict.fromkeys(ready, False)
         q, log, seq = EventQueue(), [], 0
         waiting = {id(t): t.ndeps for t in self.tasks}
 
         def start(row, now):
-            nonlocal seq
             if busy[row] or not ready[row]:
                 return
             _, _, task = heapq.heappop(ready[row])

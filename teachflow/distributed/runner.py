@@ -7,7 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from .devices import Cluster
-from .events import (Event, HistoryPoint, events_to_csv, history_to_csv, summarize,
+from .events import (HistoryPoint, events_to_csv, history_to_csv, summarize,
                      write_chrome_trace)
 from .models import ShardSampler
 
@@ -148,10 +148,17 @@ class Run:
 
 class Strategy:
     """Base class of the training strategies: ``strategy.run(cluster, model, updates=..., lr=...)``
-    simulates and returns a ``RunResult``. Options (all keyword): ``updates`` (server updates),
-    ``until`` (simulated seconds), ``lr``, ``batch_size`` (None: full shard), ``seed``,
-    ``eval_every`` (updates between evaluations), ``target_loss``, ``stop_at_target``,
-    ``sampler`` (default ``ShardSampler``), ``param_bytes`` (message size in timing-only runs)."""
+    simulates and returns a ``RunResult``. Options (all keyword):
+
+    * ``updates``: server updates to simulate (a synchronous step, a local-SGD averaging, or one
+      applied gradient for asynchronous/SSP), and/or ``until``: simulated seconds;
+    * ``lr``, ``batch_size`` (None: each worker's whole shard), ``seed`` (compute times, data
+      order; the ready-made models also take their initial parameters from it);
+    * ``eval_every``: updates between evaluations of the full loss and metric (default: about
+      200 evaluations per run); ``target_loss`` (for ``time_to_target``) and
+      ``stop_at_target`` (stop at the first evaluation at or below it);
+    * ``sampler`` (default ``ShardSampler``) and ``param_bytes`` (message size in timing-only
+      runs; otherwise the parameters' bytes)."""
 
     name = "strategy"
 

@@ -149,11 +149,15 @@ def _exchange(run, links, t, v, pe, ce, spans, need, push_bytes):
         t_apply = arrive[by_arrival[need - 1]]
         used = sorted(by_arrival[:need])
         push_start = ce
+        links[0].cancel_after(t_apply)
         ingress.cancel_after(t_apply)
     used_set = set(used)
     step = []
     for w in range(n):
         late = w not in used_set
+        if late and pe[w] > t_apply:   # still pulling when the step closed (a slow network)
+            step.append(Event(w, "pull", t, t_apply, v, dropped=True))
+            continue
         if pe[w] > t:
             step.append(Event(w, "pull", t, pe[w], v))
         for a, b in spans[w]:

@@ -106,3 +106,18 @@ def test_async_one_worker_is_serial_sgd_through_the_engine(curve):
         g, _ = curve.gradients(params, next(batches))
         params = [p - 0.1 * gi for p, gi in zip(params, g)]
     assert all(np.array_equal(a, b) for a, b in zip(r.params, params))
+
+
+def test_graph_model_starts_from_a_given_sessions_values():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float64, [None])
+        w = tf.Variable(1.0, dtype=tf.float64, name="w")
+        loss = tf.reduce_mean(tf.square(x * w - 2.0 * x))
+        sess = tf.Session()
+        sess.run(tf.global_variables_initializer())
+        sess.run(w.assign(1.5))
+    m = dist.GraphModel(loss, {x: np.linspace(-1, 1, 8)}, session=sess)
+    assert m.initial_params()[0] == 1.5
+    r = dist.simulate("sync", workers=2, model=m, updates=100, lr=0.5, batch_size=None)
+    assert r.params[0] == pytest.approx(2.0, abs=1e-6)

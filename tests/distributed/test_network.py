@@ -52,3 +52,14 @@ def test_link_queue():
     assert link.send(5.0, 10) == 6.5          # idle again
     free = dist.network.Link(0.0, float("inf"))
     assert free.send(3.0, 1e9) == 3.0
+
+
+def test_backups_on_a_congested_server_never_overlap_steps():
+    # pulls of P/B = 0.1 s queue at a single server: the last workers' pulls can still be running
+    # when the first gradients close the step; their work is cut and marked dropped
+    r = dist.simulate("sync", workers=16, backups=8, compute=dist.Exponential(0.2),
+                      network=dist.ParameterServerNetwork(0.0, B), param_bytes=P, updates=50)
+    for w in range(16):
+        iv = sorted((e.start, e.end) for e in r.events if e.worker == w)
+        assert all(a[1] <= b[0] + 1e-12 for a, b in zip(iv, iv[1:]))
+    assert any(e.dropped and e.kind == "pull" for e in r.events)

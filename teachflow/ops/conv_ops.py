@@ -1,0 +1,382 @@
+"""Convolution and pooling over NHWC images, with their gradient ops.
+
+A convolution is one matrix product: every output pixel needs the ``kh×kw×C`` input values
+under the filter, so we lay those windows out as the rows of a matrix (*im2col*, a strided
+view of the padded input, copied once) and multiply by the filter reshaped to ``(kh·kw·C, F)``.
+The gradients reuse the same picture: ``∂L/∂W = colsᵀ·∂L/∂Y``, and ``∂L/∂X`` multiplies
+``∂L/∂Y·Wᵀ`` and adds each window's share back where the window came from (*col2im*).
+Big batches are processed in chunks so the im2col matrix stays small.
+
+Padding follows TF: ``VALID`` uses only whole windows (out = ⌈(in − k + 1)/s⌉); ``SAME``
+gives out = ⌈in/s⌉ and pads ``pad_total = max((out − 1)·s + k − in, 0)`` zeros, ``pad_total//2``
+before and the rest after.
+"""
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..core.constant import convert_to_tensor
+from ..core.opdef import OpDef, register
+from ..core.shapes import ShapeError, fmt
+from ._util import float_check, make
+
+COLS_BYTES = 32 * 2 ** 20  # im2col matrices larger than this are built a chunk of images at a time
+
+
+# --------------------------------------------------------------------------- geometry
+def out_size(size, k, stride, padding, dilation=1):
+    """Output length and ``(pad_before, pad_after)`` along one axis, by TF's rule."""
+    if size is None:
+        return None, None
+    span = (k - 1) * dilation + 1
+    if padding == "VALID":
+        if size < span:
+            raise ShapeError(f"the window ({span}) is larger than the input ({size}) with VALID padding",
+                             hint="use padding='SAME', or a smaller window")
+        return (size - span) // stride + 1, (0, 0)
+    out = -(-size // stride)
+    total = max((out - 1) * stride + span - size, 0)
+    return out, (total // 2, total - total // 2)
+
+
+def _geometry(shape, k, op):
+    """(out_h, out_w, pads_h, pads_w) for an input of run-time ``shape`` (N, H, W, C)."""
+    (sh, sw), (dh, dw), pad = op.attrs["strides"], op.attrs.get("dilations", (1, 1)), op.attrs["padding"]
+    oh, ph = out_size(shape[1], k[0], sh, pad, dh)
+    ow, pw = out_size(shape[2], k[1], sw, pad, dw)
+    return oh, ow, ph, pw
+
+
+def _pad(x, ph, pw, value=0):
+    if ph == (0, 0) and pw == (0, 0):
+        return x
+    return np.pad(x, ((0, 0), ph, pw, (0, 0)), constant_values=value)
+
+
+def _window(xp, i, j, oh, ow, op):
+    """The input values that window offset (i, j) sees, for every output pixel: (N, oh, ow, C)."""
+    (sh, sw), (dh, dw) = op.attrs["strides"], op.attrs.get("dilations", (1, 1))
+    return xp[:, i * dh: i * dh + (oh - 1) * sh + 1: sh, j * dw: j * dw + (ow - 1) * sw + 1: sw, :]
+
+
+def _im2col(xp, kh, kw, oh, ow, op):
+    """The windows of ``xp`` as a strided view (N, oh, ow, kh, kw, C): no copy yet."""
+    (sh, sw), (dh, dw) = op.attrs["strides"], op.attrs.get("dilations", (1, 1))
+    n, _, _, c = xp.shape
+    s0, s1, s2, s3 = xp.strides
+    return as_strided(xp, (n, oh, ow, kh, kw, c), (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3),
+                      writeable=False)
+
+
+def _chunks(n, bytes_per_image):
+    step = max(1, int(COLS_BYTES // max(bytes_per_image, 1)))
+    return [(a, min(a + step, n)) for a in range(0, n, step)]
+
+
+def _check_nhwc(t, what, op_type, hint_channels=True):
+    d = t._dims
+    if d is None or len(d) == 4:
+        return
+    hint = "conv and pool ops take NHWC images [batch, height, width, channels]"
+    if len(d) == 3 and hint_channels:
+        hint = ("the channel axis seems to be missing: tf.expand_dims(x, -1) or "
+                f"tf.reshape(x, [-1, {d[1]}, {d[2]}, 1]) for grey images")
+    elif len(d) == 2:
+        hint = ("flat rows must be reshaped into images first, e.g. tf.reshape(x, [-1, 28, 28, 1]) "
+                "for 784 pixels")
+    raise ShapeError(f"{op_type} expects {what} of rank 4 [batch, height, width, channels] (NHWC), "
+                     f"got rank {len(d)} shape {fmt(d)}", hint=hint)
+
+
+def _check_attrs(op, k):
+    pad = op.attrs["padding"]
+    if pad not in ("SAME", "VALID"):
+        raise ShapeError(f"padding must be 'SAME' or 'VALID', got {pad!r}")
+    for s in op.attrs["strides"] + op.attrs.get("dilations", (1, 1)) + tuple(k):
+        if not isinstance(s, int) or s < 1:
+            raise ShapeError(f"strides, window sizes and dilations must be positive integers, got "
+                             f"strides={op.attrs['strides']}, window={tuple(k)}")
+
+
+def _spatial(op, x_dims, k):
+    """Static output shape (N, oh, ow) of a window op on ``x_dims``."""
+    if x_dims is None:
+        return None, None, None
+    oh, ow, _, _ = _geometry(x_dims, k, op)
+    return x_dims[0], oh, ow
+
+
+# --------------------------------------------------------------------------- convolution
+@register
+class Conv2D(OpDef):
+    formula = "Y[n,y,x,f] = Σ over i,j,c of Xpad[n, y·s+i, x·s+j, c] · W[i,j,c,f]   (im2col · W)"
+    latex = r"Y = \mathrm{im2col}(X)\, W"
+    grad_formulas = ("∂L/∂X = col2im(∂L/∂Y · Wᵀ)", "∂L/∂W = im2col(X)ᵀ · ∂L/∂Y")
+
+    def infer(self, op):
+        x, w = op.inputs
+        _check_nhwc(x, "input", "Conv2D")
+        if w._dims is not None and len(w._dims) != 4:
+            raise ShapeError(f"Conv2D expects a filter of rank 4 [height, width, in_channels, "
+                             f"out_channels], got shape {fmt(w._dims)}")
+        if x.dtype != w.dtype:
+            raise ShapeError(f"Conv2D: input is {x.dtype.name} but filter is {w.dtype.name}",
+                             hint="tf.cast one of them")
+        k = (None, None) if w._dims is None else w._dims[:2]
+        _check_attrs(op, [d or 1 for d in k])
+        if x._dims is not None and w._dims is not None:
+            c, cf = x._dims[3], w._dims[2]
+            if c is not None and cf is not None and c != cf:
+                hint = "the filter's third dimension must equal the input's channels (last axis)"
+                if x._dims[1] == cf:
+                    hint = f"is the input NCHW? teachflow is NHWC: tf.transpose(x, [0, 2, 3, 1])"
+                raise ShapeError(f"Conv2D: the input has {c} channels but the filter expects {cf} "
+                                 f"(input {fmt(x._dims)}, filter {fmt(w._dims)})", hint=hint)
+        if x._dims is None or None in k:
+            return None, x.dtype
+        n, oh, ow = _spatial(op, x._dims, k)
+        return (n, oh, ow, None if w._dims is None else w._dims[3]), x.dtype
+
+    def kernel(self, op, x, w):
+        kh, kw, c, f = w.shape
+        oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
+        xp = _pad(x, ph, pw)
+        n = x.shape[0]
+        wmat = w.reshape(kh * kw * c, f)
+        out = np.empty((n, oh, ow, f), dtype=np.result_type(x, w))
+        for a, b in _chunks(n, oh * ow * kh * kw * c * x.itemsize):
+            cols = _im2col(xp[a:b], kh, kw, oh, ow, op).reshape((b - a) * oh * ow, kh * kw * c)
+            np.matmul(cols, wmat, out=out[a:b].reshape(-1, f))
+        return out
+
+    def gradient(self, op, g):
+        x, w = op.inputs
+        return [make("Conv2DBackpropInput", [x, w, g], **op.attrs),
+                make("Conv2DBackpropFilter", [x, w, g], **op.attrs)]
+
+
+@register
+class Conv2DBackpropInput(OpDef):
+    """∂L/∂X of a convolution (inputs: X, used only for its shape; the filter; ∂L/∂Y)."""
+    formula = "∂L/∂X = col2im(∂L/∂Y · Wᵀ): each window's share added back where it was read"
+
+    def infer(self, op):
+        return op.inputs[0]._dims, op.inputs[2].dtype
+
+    def kernel(self, op, x, w, g):
+        kh, kw, c, f = w.shape
+        n, h, wd, _ = x.shape
+        oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
+        dxp = np.zeros((n, h + sum(ph), wd + sum(pw), c), dtype=g.dtype)
+        wmat_t = w.reshape(kh * kw * c, f).T
+        for a, b in _chunks(n, oh * ow * kh * kw * c * g.itemsize):
+            dcols = (g[a:b].reshape(-1, f) @ wmat_t).reshape(b - a, oh, ow, kh, kw, c)
+            part = dxp[a:b]
+            for i in range(kh):
+                for j in range(kw):
+                    _window(part, i, j, oh, ow, op)[...] += dcols[:, :, :, i, j, :]
+        if ph == (0, 0) and pw == (0, 0):
+            return dxp
+        return np.ascontiguousarray(dxp[:, ph[0]:ph[0] + h, pw[0]:pw[0] + wd, :])
+
+
+@register
+class Conv2DBackpropFilter(OpDef):
+    """∂L/∂W of a convolution (inputs: X; the filter, used only for its shape; ∂L/∂Y)."""
+    formula = "∂L/∂W = im2col(X)ᵀ · ∂L/∂Y"
+
+    def infer(self, op):
+        return op.inputs[1]._dims, op.inputs[2].dtype
+
+    def kernel(self, op, x, w, g):
+        kh, kw, c, f = w.shape
+        oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
+        xp = _pad(x, ph, pw)
+        dw = np.zeros((kh * kw * c, f), dtype=g.dtype)
+        for a, b in _chunks(x.shape[0], oh * ow * kh * kw * c * x.itemsize):
+            cols = _im2col(xp[a:b], kh, kw, oh, ow, op).reshape(-1, kh * kw * c)
+            dw += cols.T @ g[a:b].reshape(-1, f)
+        return dw.reshape(kh, kw, c, f)
+
+
+# --------------------------------------------------------------------------- pooling
+class _Pool(OpDef):
+    def infer(self, op):
+        x = op.inputs[0]
+        _check_nhwc(x, "input", self.type)
+        k = op.attrs["ksize"]
+        _check_attrs(op, k)
+        if not x.dtype.is_floating:
+            raise ShapeError(f"{self.type} needs floating-point input, got {x.dtype.name}")
+        if x._dims is None:
+            return None, x.dtype
+        n, oh, ow = _spatial(op, x._dims, k)
+        return (n, oh, ow, x._dims[3]), x.dtype
+
+
+@register
+class MaxPool(_Pool):
+    formula = "Y[n,y,x,c] = max over the k×k window at (y·s, x·s) of X[n,·,·,c]"
+    grad_formulas = ("∂L/∂X = ∂L/∂Y routed to the (first) maximum of each window, 0 elsewhere",)
+
+    def kernel(self, op, x):
+        kh, kw = op.attrs["ksize"]
+        oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
+        xp = _pad(x, ph, pw, -np.inf)
+        out = _window(xp, 0, 0, oh, ow, op).copy()
+        for i in range(kh):
+            for j in range(kw):
+                if i or j:
+                    np.maximum(out, _window(xp, i, j, oh, ow, op), out=out)
+        return out
+
+    def gradient(self, op, g):
+        return [make("MaxPoolGrad", [op.inputs[0], op.outputs[0], g], **op.attrs)]
+
+
+@register
+class MaxPoolGrad(OpDef):
+    """Each output's gradient goes to the input that won its window (the first, on ties)."""
+    formula = "∂L/∂X[p] = Σ of ∂L/∂Y over the windows whose maximum is at p"
+
+    def infer(self, op):
+        return op.inputs[0]._dims, op.inputs[2].dtype
+
+    def kernel(self, op, x, y, g):
+        kh, kw = op.attrs["ksize"]
+        oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
+        xp = _pad(x, ph, pw, -np.inf)
+        dxp = np.zeros(xp.shape, dtype=g.dtype)
+        routed = np.zeros(y.shape, dtype=bool)
+        for i in range(kh):
+            for j in range(kw):
+                hit = _window(xp, i, j, oh, ow, op) == y
+                hit &= ~routed
+                routed |= hit
+                _window(dxp, i, j, oh, ow, op)[...] += np.where(hit, g, 0)
+        n, h, w, _ = x.shape
+        if ph == (0, 0) and pw == (0, 0):
+            return dxp
+        return np.ascontiguousarray(dxp[:, ph[0]:ph[0] + h, pw[0]:pw[0] + w, :])
+
+
+def _counts(shape, op):
+    """How many real (unpadded) inputs each output window of AvgPool covers: (1, oh, ow, 1)."""
+    kh, kw = op.attrs["ksize"]
+    oh, ow, ph, pw = _geometry(shape, (kh, kw), op)
+    ones = _pad(np.ones((1, shape[1], shape[2], 1)), ph, pw)
+    count = np.zeros((1, oh, ow, 1))
+    for i in range(kh):
+        for j in range(kw):
+            count += _window(ones, i, j, oh, ow, op)
+    return count
+
+
+@register
+class AvgPool(_Pool):
+    formula = "Y[n,y,x,c] = mean of X[n,·,·,c] over the k×k window (padding not counted)"
+    grad_formulas = ("∂L/∂X = each ∂L/∂Y shared equally among the inputs of its window",)
+
+    def kernel(self, op, x):
+        kh, kw = op.attrs["ksize"]
+        oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
+        xp = _pad(x, ph, pw)
+        out = _window(xp, 0, 0, oh, ow, op).copy()
+        for i in range(kh):
+            for j in range(kw):
+                if i or j:
+                    out += _window(xp, i, j, oh, ow, op)
+        out /= _counts(x.shape, op).astype(x.dtype)
+        return out
+
+    def gradient(self, op, g):
+        return [make("AvgPoolGrad", [op.inputs[0], g], **op.attrs)]
+
+
+@register
+class AvgPoolGrad(OpDef):
+    """∂L/∂X of an average pool (inputs: X, used only for its shape; ∂L/∂Y)."""
+    formula = "∂L/∂X[p] = Σ over the windows covering p of ∂L/∂Y / (window count)"
+
+    def infer(self, op):
+        return op.inputs[0]._dims, op.inputs[1].dtype
+
+    def kernel(self, op, x, g):
+        kh, kw = op.attrs["ksize"]
+        oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
+        share = g / _counts(x.shape, op).astype(g.dtype)
+        n, h, w, c = x.shape
+        dxp = np.zeros((n, h + sum(ph), w + sum(pw), c), dtype=g.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                _window(dxp, i, j, oh, ow, op)[...] += share
+        if ph == (0, 0) and pw == (0, 0):
+            return dxp
+        return np.ascontiguousarray(dxp[:, ph[0]:ph[0] + h, pw[0]:pw[0] + w, :])
+
+
+# --------------------------------------------------------------------------- public functions
+def _nhwc_arg(v, what, default_one=False):
+    """A TF ``strides``/``ksize``/``dilations`` argument -> (height, width)."""
+    if v is None:
+        if default_one:
+            return (1, 1)
+        raise ValueError(f"{what} is required")
+    if isinstance(v, (int, np.integer)):
+        return (int(v), int(v))
+    v = [int(d) for d in v]
+    if len(v) == 1:
+        return (v[0], v[0])
+    if len(v) == 2:
+        return tuple(v)
+    if len(v) == 4:
+        if v[0] != 1 or v[3] != 1:
+            raise ValueError(f"{what} {v}: teachflow (like TF on CPU) does not stride or pool over the "
+                             "batch or channel axes; use [1, h, w, 1]")
+        return (v[1], v[2])
+    raise ValueError(f"{what} must be an int or a list of 1, 2 or 4 ints, got {v}")
+
+
+def _padding(padding):
+    if not isinstance(padding, str) or padding.upper() not in ("SAME", "VALID"):
+        raise ValueError(f"padding must be 'SAME' or 'VALID', got {padding!r}")
+    return padding.upper()
+
+
+def _data_format(data_format):
+    if data_format not in (None, "NHWC", "channels_last"):
+        raise ValueError(f"teachflow supports data_format='NHWC' only (channels last), got "
+                         f"{data_format!r}; tf.transpose(x, [0, 2, 3, 1]) turns NCHW into NHWC")
+
+
+def conv2d(input=None, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True,  # noqa: A002
+           data_format="NHWC", dilations=None, name=None, filters=None):
+    """2-D convolution of NHWC images with a ``[kh, kw, in_channels, out_channels]`` filter."""
+    _data_format(data_format)
+    filter = filters if filter is None else filter
+    x = convert_to_tensor(input)
+    w = convert_to_tensor(filter, dtype=x.dtype)
+    float_check(x, "Conv2D")
+    return make("Conv2D", [x, w], name or "Conv2D", strides=_nhwc_arg(strides, "strides"),
+                padding=_padding(padding), dilations=_nhwc_arg(dilations, "dilations", True))
+
+
+def _pool(op_type, value, ksize, strides, padding, data_format, name):
+    _data_format(data_format)
+    x = convert_to_tensor(value)
+    float_check(x, op_type)
+    return make(op_type, [x], name or op_type, ksize=_nhwc_arg(ksize, "ksize"),
+                strides=_nhwc_arg(strides, "strides"), padding=_padding(padding))
+
+
+def max_pool(value=None, ksize=None, strides=None, padding=None, data_format="NHWC", name=None,
+             input=None):  # noqa: A002
+    """The maximum of each ``ksize`` window, windows ``strides`` apart (NHWC)."""
+    return _pool("MaxPool", input if value is None else value, ksize, strides, padding,
+                 data_format, name)
+
+
+def avg_pool(value=None, ksize=None, strides=None, padding=None, data_format="NHWC", name=None,
+             input=None):  # noqa: A002
+    """The mean of each ``ksize`` window (padded positions are not counted), NHWC."""
+    return _pool("AvgPool", input if value is None else value, ksize, strides, padding,
+                 data_format, name)

@@ -1,0 +1,15 @@
+"""``teachflow.viz``: computation graphs drawn with Graphviz, as a teacher would draw them.
+
+``draw(graph_or_tensors, view="all", collapse="auto", devices=False, legend=None, ...)`` returns a
+GraphView that shows itself in Jupyter, and has ``.source`` (DOT), ``.svg()``, ``.save(path)``,
+``.highlight({...})`` (re-colour without a new layout) and ``.annotate(values=, grads=)``.
+"""
+from .render import INSTALL_HINT, GraphvizError, GraphvizNotFound, dot_available
+from .restyle import SVG
+from .select import ROLES, VIEWS, roles
+from .styles import DEVICE_PALETTE, EDGE_STYLES, HIGHLIGHTS, NODE_STYLES
+from .view import GraphView, draw
+
+__all__ = ["draw", "GraphView", "SVG", "GraphvizNotFound", "GraphvizError", "INSTALL_HINT",
+           "dot_available", "roles", "ROLES", "VIEWS", "NODE_STYLES", "EDGE_STYLES", "HIGHLIGHTS",
+           "DEVICE_PALETTE"]

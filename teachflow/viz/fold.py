@@ -1,0 +1,250 @@
+"""Name scopes as boxes within boxes, and folding a scope into one node, as TensorBoard does.
+
+``fold(ops, collapse=..., expand=...)`` turns the chosen ops into what is drawn:
+
+- ``nodes``: one per op, or one per *collapsed* scope standing for all its ops;
+- ``edges``: between drawn nodes, the tensors of many ops aggregated into one edge
+  (kind ``data``, ``ref`` = an update writing a variable, or ``control``);
+- ``clusters``: the expanded scopes, nested. A scope holding a single thing is not drawn
+  as a box of its own (its content joins the enclosing scope).
+
+An op whose name is also a scope (a variable ``dense/kernel`` with its slots
+``dense/kernel/Adam``) lives inside that scope, so folding the scope folds the op with it.
+"""
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+from .labels import safe_id
+
+AUTO_LIMIT = 80  # collapse="auto" folds scopes deeper and deeper until at most this many nodes
+
+
+@dataclass
+class Node:
+    id: str
+    ops: list                  # the ops drawn by this node (one, unless a scope is folded)
+    scope: str = None          # the folded scope's path, None for a single op
+    cluster: str = ""          # the drawn cluster it sits in ("" = top level)
+
+    @property
+    def op(self):
+        return self.ops[0] if self.scope is None else None
+
+
+@dataclass
+class Edge:
+    id: str
+    src: str                   # node ids
+    dst: str
+    kind: str                  # "data", "ref" (writes a variable) or "control"
+    tensors: list = field(default_factory=list)   # the tensors it carries (none for control)
+    src_ops: list = field(default_factory=list)   # producer ops (of each tensor / control input)
+
+
+@dataclass
+class Cluster:
+    path: str
+    id: str
+    parent: str                # path of the enclosing drawn cluster, "" for the top
+    label: str                 # the path relative to the parent ("layer1", "gradients/dense")
+    ops: list = field(default_factory=list)       # every op drawn somewhere inside
+
+
+@dataclass
+class Folded:
+    nodes: list
+    edges: list
+    clusters: list
+    node_of: dict              # op name -> node id (folded ops map to their scope's node)
+    collapsed: list            # the scopes drawn as one node
+
+
+def _prefixes(path):
+    """``"a/b/c"`` -> ``["a", "a/b", "a/b/c"]``."""
+    if not path:
+        return []
+    parts = path.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def _patterns(spec):
+    if spec is None or spec is False:
+        return []
+    if isinstance(spec, str):
+        return [spec]
+    return list(spec)
+
+
+class _Scopes:
+    """The scope tree of the chosen ops, and the rule deciding which scopes are folded."""
+
+    def __init__(self, ops):
+        self.ops = ops
+        scopes = set()
+        for op in ops:
+            scopes.update(_prefixes(op.scope))
+        self.home = {op: (op.name if op.name in scopes else op.scope) for op in ops}
+        # how many chosen ops each scope holds (a scope of one op is never folded)
+        self.size = {}
+        for op in ops:
+            for p in _prefixes(self.home[op]):
+                self.size[p] = self.size.get(p, 0) + 1
+        self.depth = max((p.count("/") + 1 for p in self.size), default=0)
+
+    def expanded(self, patterns):
+        """Scopes matching ``patterns``, and their ancestors (to open a scope, open its parents)."""
+        out = set()
+        for p in self.size:
+            if any(fnmatchcase(p, pat) for pat in patterns):
+                out.update(_prefixes(p))
+        return out
+
+    def rule(self, collapse, expand=()):
+        """A predicate ``folded(scope)`` for the ``collapse`` spec (see ``fold``)."""
+        keep_open = self.expanded(_patterns(expand))
+        if collapse is None or collapse is False:
+            return lambda p: False
+        if collapse == "auto":
+            collapse = self.auto_depth(keep_open)
+            if collapse is None:
+                return lambda p: False
+        if isinstance(collapse, bool) or isinstance(collapse, int):
+            depth = 1 if collapse is True else int(collapse)
+            if depth < 1:
+                raise ValueError(f"collapse depth must be 1 or more, got {collapse}")
+            return lambda p: p.count("/") + 1 >= depth and p not in keep_open and self.size[p] > 1
+        pats = _patterns(collapse)
+        if not all(isinstance(p, str) for p in pats):
+            raise TypeError(f"collapse takes a depth, 'auto', or scope names/patterns, got {collapse!r}")
+        return lambda p: p not in keep_open and self.size[p] > 1 and any(fnmatchcase(p, q) for q in pats)
+
+    def node_key(self, op, folded):
+        """The folded scope drawing ``op``, or None when ``op`` is drawn as itself."""
+        for p in _prefixes(self.home[op]):
+            if folded(p):
+                return p
+        return None
+
+    def auto_depth(self, keep_open, limit=AUTO_LIMIT):
+        """The deepest folding that draws at most ``limit`` nodes (None: no folding needed)."""
+        if len(self.ops) <= limit:
+            return None
+        for d in range(self.depth, 0, -1):
+            def folded(p, d=d):
+                return p.count("/") + 1 >= d and p not in keep_open and self.size[p] > 1
+            n = len({self.node_key(op, folded) or op for op in self.ops})
+            if n <= limit:
+                return d
+        return 1
+
+
+def fold(ops, collapse=None, expand=()):
+    """Group ``ops`` (in creation order) into drawn nodes, edges and clusters.
+
+    ``collapse``: None (every scope open); an int ``d`` (fold every scope at depth ``d``: 1 folds
+    ``layer1``, 2 folds ``layer1/dense``); scope names or glob patterns (``"gradients*"``);
+    or ``"auto"`` (the deepest depth that keeps the picture to ~80 nodes).
+    ``expand``: names/patterns of scopes to keep open (and their parents) whatever ``collapse`` says.
+    """
+    sc = _Scopes(ops)
+    folded = sc.rule(collapse, expand)
+    visible = set(ops)
+
+    # ----- nodes
+    nodes, by_key, node_of, used_ids = [], {}, {}, set()
+
+    def new_id(name):
+        i, nid = 1, safe_id(name)
+        while nid in used_ids:
+            i += 1
+            nid = f"{safe_id(name)}-{i}"
+        used_ids.add(nid)
+        return nid
+
+    for op in ops:
+        scope = sc.node_key(op, folded)
+        key = ("scope", scope) if scope is not None else ("op", op)
+        node = by_key.get(key)
+        if node is None:
+            container = scope.rpartition("/")[0] if scope is not None else sc.home[op]
+            node = Node(new_id(scope if scope is not None else op.name), [], scope, container)
+            by_key[key] = node
+            nodes.append(node)
+        node.ops.append(op)
+        node_of[op.name] = node.id
+
+    # ----- clusters: open scopes holding two or more things (after promoting lone contents)
+    direct, subs, candidates = {}, {}, set()
+    for node in nodes:
+        direct.setdefault(node.cluster, []).append(node)
+        candidates.update(_prefixes(node.cluster))
+    for p in candidates:
+        parent = p.rpartition("/")[0]
+        subs.setdefault(parent, []).append(p)
+    drawn, count = set(), {}
+    for p in sorted(candidates, key=lambda s: -(s.count("/") + 1)):
+        count[p] = len(direct.get(p, ())) + sum(1 if c in drawn else count[c] for c in subs.get(p, ()))
+        if count[p] >= 2:
+            drawn.add(p)
+
+    def enclosing(path):
+        for p in reversed(_prefixes(path)):
+            if p in drawn:
+                return p
+        return ""
+
+    for node in nodes:
+        node.cluster = enclosing(node.cluster)
+    clusters = {}
+    for node in nodes:            # creation order of first member: a deterministic cluster order
+        for p in (q for q in _prefixes(node.cluster) if q in drawn):
+            if p not in clusters:
+                parent = enclosing(p.rpartition("/")[0])
+                label = p[len(parent) + 1:] if parent else p
+                clusters[p] = Cluster(p, "cluster-" + safe_id(p), parent, label)
+            clusters[p].ops.extend(node.ops)
+
+    # ----- edges, aggregated per (source node, destination node, kind)
+    edges, edge_ids = {}, set()
+
+    def new_edge(src, dst, kind):
+        base = f"{src}--{dst}" + {"data": "", "ref": "--ref", "control": "--ctl"}[kind]
+        i, eid = 1, base
+        while eid in edge_ids:
+            i += 1
+            eid = f"{base}-{i}"
+        edge_ids.add(eid)
+        e = edges[(src, dst, kind)] = Edge(eid, src, dst, kind)
+        return e
+
+    for op in ops:
+        dst = node_of[op.name]
+        refs = op.opdef.ref_inputs
+        for i, t in enumerate(op.inputs):
+            if t.op not in visible:
+                continue
+            src = node_of[t.op.name]
+            if src == dst:
+                continue
+            kind = "ref" if i in refs else "data"
+            e = edges.get((src, dst, kind))
+            if e is None:
+                e = new_edge(src, dst, kind)
+            if t not in e.tensors:
+                e.tensors.append(t)
+                e.src_ops.append(t.op)
+        for c in op.control_inputs:
+            if c not in visible:
+                continue
+            src = node_of[c.name]
+            if src == dst:
+                continue
+            e = edges.get((src, dst, "control"))
+            if e is None:
+                e = new_edge(src, dst, "control")
+            if c not in e.src_ops:
+                e.src_ops.append(c)
+    out = [e for (s, d, k), e in edges.items()
+           if k != "control" or ((s, d, "data") not in edges and (s, d, "ref") not in edges)]
+    return Folded(nodes, out, list(clusters.values()), node_of,
+                  [n.scope for n in nodes if n.scope is not None])
