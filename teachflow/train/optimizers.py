@@ -14,7 +14,7 @@ from ..core.gradients import gradients
 from ..core.graph import GraphKeys, Tensor, control_dependencies, get_default_graph, name_scope
 from ..core.opdef import OpDef, register
 from ..core.shapes import ShapeError, fmt
-from ..core.variables import Variable, assign, assign_add, trainable_variables
+from ..core.variables import Variable, assign_add, trainable_variables
 from ..ops._util import make
 from ..ops.control_ops import group
 from ..ops.math_ops import cast
@@ -71,7 +71,8 @@ class ApplyGradientDescent(_Apply):
 
     @staticmethod
     def update(w, lr, g):
-        return (w - lr * g,)
+        step = lr * g  # a fresh array: reuse it for the result (one allocation, not two)
+        return (np.subtract(w, step, out=step),)
 
 
 @register
@@ -302,7 +303,7 @@ class Optimizer:
             raise ValueError(
                 "No gradients provided for any variable, check your graph for ops that do not "
                 f"support gradients, between variables {[v.op.name for _, v in gv]} and loss "
-                f"{convert_to_tensor(loss).name}: the loss does not depend on any of them (or only "
+                f"{getattr(loss, 'name', loss)}: the loss does not depend on any of them (or only "
                 "through ops without a gradient, such as tf.argmax or tf.cast to an integer).")
         return self.apply_gradients(gv, global_step=global_step, name=name)
 
@@ -381,10 +382,25 @@ class AdamOptimizer(Optimizer):
 
     def _finish(self, updates, name):
         b1p, b2p = self._get_beta_accumulators()
+        # one update op per power (TF1 builds mul + assign; a single op keeps the
+        # step-through's update phase made of update ops only)
         with control_dependencies(updates), get_default_graph().device(b1p.device):
-            u1 = assign(b1p, b1p * self._t("beta1", self._b1, b1p.dtype))
-            u2 = assign(b2p, b2p * self._t("beta2", self._b2, b2p.dtype))
+            u1 = make("AssignMul", [b1p, self._t("beta1", self._b1, b1p.dtype)], "update_beta1")
+            u2 = make("AssignMul", [b2p, self._t("beta2", self._b2, b2p.dtype)], "update_beta2")
         return group(*updates, u1, u2, name=name)
+
+
+@register
+class AssignMul(_Apply):
+    """``w ← w·factor`` (Adam's running powers of β)."""
+    formula = "w ← w · factor"
+
+    def infer(self, op):
+        return op.inputs[0]._dims, op.inputs[0].dtype
+
+    @staticmethod
+    def update(w, factor):
+        return (w * factor,)
 
 
 class RMSPropOptimizer(Optimizer):
@@ -395,7 +411,8 @@ class RMSPropOptimizer(Optimizer):
     def __init__(self, learning_rate, decay=0.9, momentum=0.0, epsilon=1e-10, use_locking=False,
                  centered=False, name="RMSProp"):
         super().__init__(use_locking, name)
-        self._lr, self._rho, self._mu, self._eps, self._centered = learning_rate, decay, momentum, epsilon, centered
+        self._lr, self._rho, self._mu, self._eps = learning_rate, decay, momentum, epsilon
+        self._centered = centered
 
     def _create_slots(self, var_list):
         for v in var_list:

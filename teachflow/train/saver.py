@@ -65,15 +65,22 @@ def _commit(pairs):
             backup = None
             if os.path.exists(final):
                 backup = _temp_path(final, ".old-")
-                os.replace(final, backup)
+                try:
+                    os.replace(final, backup)
+                except BaseException:
+                    _unlink_quietly(backup)
+                    raise
             done.append((final, backup))
             os.replace(tmp, final)
     except BaseException:
         for final, backup in reversed(done):
-            if backup is not None:
-                os.replace(backup, final)
-            else:
-                _unlink_quietly(final)
+            try:
+                if backup is not None:
+                    os.replace(backup, final)
+                else:
+                    os.unlink(final)
+            except OSError:
+                pass
         for tmp, _ in pairs:
             _unlink_quietly(tmp)
         raise

@@ -42,6 +42,17 @@ def _op_lines(op, key):
     return op.type, short
 
 
+_PLURAL = {"variable": "variables", "constant": "constants", "placeholder": "placeholders",
+           "gradient": "gradient ops", "update": "updates"}
+
+
+def _count(ops, roles):
+    """``"12 ops"``, or ``"3 variables"`` when a folded scope holds only variables."""
+    keys = {S.node_style_key(op, roles[op]) for op in ops}
+    word = _PLURAL.get(keys.pop(), "ops") if len(keys) == 1 else "ops"
+    return f"{len(ops)} {word}"
+
+
 def _role_of(ops, roles):
     got = {roles[op] for op in ops}
     return got.pop() if len(got) == 1 else "forward"
@@ -72,6 +83,7 @@ class DotWriter:
         self.devices, self.legend, self.shapes = devices, legend, shapes
         self.values, self.grads = values or {}, grads or {}
         self.rankdir, self.title = rankdir, title
+        self._top = "b" if rankdir == "BT" else "t"   # Graphviz flips cluster labels with BT
         all_devices = [op.device for n in folded.nodes for op in n.ops]
         self.device_colors = S.device_colors(all_devices) if devices else {}
         self.unplaced = devices and any(d is None for d in all_devices)
@@ -94,12 +106,14 @@ class DotWriter:
             name = op.name
         else:
             key = "scope"
-            role = _role_of(node.ops, self.roles)
             style = dict(S.NODE_STYLES["scope"])
-            if role in S.ROLE_SCOPE_COLORS:
-                base = S.ROLE_SCOPE_COLORS[role]
+            # the members' common look (all variables: a variable's colours), else their role's
+            keys = {S.node_style_key(op, self.roles[op]) for op in node.ops}
+            role = _role_of(node.ops, self.roles)
+            base = (S.NODE_STYLES[keys.pop()] if len(keys) == 1 else S.ROLE_SCOPE_COLORS.get(role))
+            if base is not None:
                 style.update(fillcolor=base["fillcolor"], color=base["color"])
-            first, second = _short(node.scope, node.cluster), f"{len(node.ops)} ops"
+            first, second = _short(node.scope, node.cluster), _count(node.ops, self.roles)
             tooltip = _tooltip_scope(node)
             name = node.scope
         self._note(key)
@@ -155,7 +169,8 @@ class DotWriter:
         if key == "gradient" and self.node_role[e.dst] == "gradient":
             attrs["dir"] = "back"   # written dst -> src: backprop is laid out top-down (see write)
         n = len(e.tensors) if e.kind != "control" else len(e.src_ops)
-        if self.shapes and e.kind == "data":
+        if self.shapes and e.kind == "data" and not all(o.opdef.kind == "constant" and
+                                                        o.type == "Const" for o in e.src_ops):
             text = dims(e.tensors[0]._dims) if n == 1 else f"{n} tensors"
             attrs["label"] = f"<{html(text)}>"
         if n > 1:
@@ -173,23 +188,23 @@ class DotWriter:
 
     # ----- the legend: an HTML table as the graph's label, under the drawing
     def legend_label(self):
-        cells = []
+        groups = [[], [], []]     # node styles, edge styles, devices: each group starts a row
         for key in (self.used_styles if self.legend else ()):
             st = S.NODE_STYLES[key]
             fill = st["fillcolor"] if not self.devices else "#ffffff"
-            cells.append(f'<td bgcolor="{fill}" color="{st["color"]}" border="1">'
-                         f'{html(st["legend"])}</td>')
+            groups[0].append(f'<td bgcolor="{fill}" color="{st["color"]}" border="1">'
+                             f'{html(st["legend"])}</td>')
         for key in (self.used_edges if self.legend else ()):
             st = S.EDGE_STYLES[key]
             glyph = "┈┈▶" if key == "control" else "◀╌╌"
-            cells.append(f'<td border="0"><font color="{st["color"]}">{glyph}</font> '
-                         f'{html(S.EDGE_LEGEND[key])}</td>')
+            groups[1].append(f'<td border="0"><font color="{st["color"]}">{glyph}</font> '
+                             f'{html(S.EDGE_LEGEND[key])}</td>')
         if self.devices and self.legend:
             for dev, col in self.device_colors.items():
-                cells.append(f'<td bgcolor="{col}" border="1">device {html(dev)}</td>')
+                groups[2].append(f'<td bgcolor="{col}" border="1">device {html(dev)}</td>')
             if self.unplaced:
-                cells.append(f'<td bgcolor="{S.UNPLACED}" border="1">no device set</td>')
-        rows = [cells[i:i + 4] for i in range(0, len(cells), 4)]
+                groups[2].append(f'<td bgcolor="{S.UNPLACED}" border="1">no device set</td>')
+        rows = [g[i:i + 4] for g in groups for i in range(0, len(g), 4)]
         body = "".join("<tr>" + "".join(r) + "</tr>" for r in rows)
         if self.title:
             body = f'<tr><td colspan="4" border="0"><b>{html(self.title)}</b></td></tr>' + body
@@ -219,7 +234,7 @@ class DotWriter:
             inner = indent + "  "
             body.append(f'{inner}graph [id={quoted(c.id)}, label=<{html(c.label)}>, style="rounded,filled", '
                         f'fillcolor="{st["fillcolor"]}", color="{st["color"]}", fontcolor="#555555", '
-                        f'fontsize=10, labeljust=l, labelloc=t, tooltip={quoted(c.path)}];')
+                        f'fontsize=10, labeljust=l, labelloc={self._top}, tooltip={quoted(c.path)}];')
             emit_nodes(c.path, inner)
             for sub in subs.get(c.path, ()):
                 emit_cluster(sub, inner)

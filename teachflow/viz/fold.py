@@ -16,7 +16,7 @@ from fnmatch import fnmatchcase
 
 from .labels import safe_id
 
-AUTO_LIMIT = 80  # collapse="auto" folds scopes deeper and deeper until at most this many nodes
+AUTO_LIMIT = 45  # collapse="auto" folds scopes until at most this many nodes are drawn
 
 
 @dataclass
@@ -78,7 +78,7 @@ def _patterns(spec):
 class _Scopes:
     """The scope tree of the chosen ops, and the rule deciding which scopes are folded."""
 
-    def __init__(self, ops):
+    def __init__(self, ops, roles=None):
         self.ops = ops
         scopes = set()
         for op in ops:
@@ -86,9 +86,14 @@ class _Scopes:
         self.home = {op: (op.name if op.name in scopes else op.scope) for op in ops}
         # how many chosen ops each scope holds (a scope of one op is never folded)
         self.size = {}
+        forward = set()       # scopes holding some op of the model itself (not training machinery)
         for op in ops:
+            is_forward = roles is None or roles.get(op, "forward") == "forward"
             for p in _prefixes(self.home[op]):
                 self.size[p] = self.size.get(p, 0) + 1
+                if is_forward:
+                    forward.add(p)
+        self.machinery = {p: p not in forward for p in self.size}
         self.depth = max((p.count("/") + 1 for p in self.size), default=0)
 
     def expanded(self, patterns):
@@ -99,20 +104,27 @@ class _Scopes:
                 out.update(_prefixes(p))
         return out
 
+    def by_depth(self, depth, keep_open, machinery_depth=None):
+        """Fold scopes at ``depth`` (gradient/optimizer scopes at ``machinery_depth``)."""
+        md = depth if machinery_depth is None else machinery_depth
+
+        def folded(p):
+            d = md if self.machinery[p] else depth
+            return p.count("/") + 1 >= d and p not in keep_open and self.size[p] > 1
+        return folded
+
     def rule(self, collapse, expand=()):
         """A predicate ``folded(scope)`` for the ``collapse`` spec (see ``fold``)."""
         keep_open = self.expanded(_patterns(expand))
         if collapse is None or collapse is False:
             return lambda p: False
         if collapse == "auto":
-            collapse = self.auto_depth(keep_open)
-            if collapse is None:
-                return lambda p: False
+            return self.auto(keep_open)
         if isinstance(collapse, bool) or isinstance(collapse, int):
             depth = 1 if collapse is True else int(collapse)
             if depth < 1:
                 raise ValueError(f"collapse depth must be 1 or more, got {collapse}")
-            return lambda p: p.count("/") + 1 >= depth and p not in keep_open and self.size[p] > 1
+            return self.by_depth(depth, keep_open)
         pats = _patterns(collapse)
         if not all(isinstance(p, str) for p in pats):
             raise TypeError(f"collapse takes a depth, 'auto', or scope names/patterns, got {collapse!r}")
@@ -125,28 +137,30 @@ class _Scopes:
                 return p
         return None
 
-    def auto_depth(self, keep_open, limit=AUTO_LIMIT):
-        """The deepest folding that draws at most ``limit`` nodes (None: no folding needed)."""
+    def auto(self, keep_open, limit=AUTO_LIMIT):
+        """The least folding that draws at most ``limit`` nodes: first the training machinery
+        (gradient and optimizer scopes) deeper to shallower, then the model's own scopes."""
         if len(self.ops) <= limit:
-            return None
-        for d in range(self.depth, 0, -1):
-            def folded(p, d=d):
-                return p.count("/") + 1 >= d and p not in keep_open and self.size[p] > 1
-            n = len({self.node_key(op, folded) or op for op in self.ops})
-            if n <= limit:
-                return d
-        return 1
+            return lambda p: False
+        big = self.depth + 1
+        tries = [(big, d) for d in range(self.depth, 0, -1)] + [(d, 1) for d in range(self.depth, 0, -1)]
+        for depth, md in tries:
+            folded = self.by_depth(depth, keep_open, md)
+            if len({self.node_key(op, folded) or op for op in self.ops}) <= limit:
+                return folded
+        return folded
 
 
-def fold(ops, collapse=None, expand=()):
+def fold(ops, collapse=None, expand=(), roles=None):
     """Group ``ops`` (in creation order) into drawn nodes, edges and clusters.
 
     ``collapse``: None (every scope open); an int ``d`` (fold every scope at depth ``d``: 1 folds
     ``layer1``, 2 folds ``layer1/dense``); scope names or glob patterns (``"gradients*"``);
-    or ``"auto"`` (the deepest depth that keeps the picture to ~80 nodes).
+    or ``"auto"`` (fold until at most ~45 nodes remain, gradient and optimizer scopes first).
     ``expand``: names/patterns of scopes to keep open (and their parents) whatever ``collapse`` says.
+    ``roles``: ``{op: role}`` from ``select.roles`` (tells the training machinery from the model).
     """
-    sc = _Scopes(ops)
+    sc = _Scopes(ops, roles)
     folded = sc.rule(collapse, expand)
     visible = set(ops)
 

@@ -29,10 +29,10 @@ def quoted(text):
 
 
 def dims(d):
-    """A static shape as a teacher writes it: ``?×784``, ``scalar``, ``?`` when even the rank
-    is unknown."""
+    """A static shape as a teacher writes it: ``?×784``, ``?`` (a vector of any length),
+    ``scalar``, ``unknown`` when even the rank is unknown."""
     if d is None:
-        return "?"
+        return "unknown"
     if len(d) == 0:
         return "scalar"
     return "×".join("?" if x is None else str(x) for x in d)

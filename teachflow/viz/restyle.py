@@ -5,6 +5,7 @@ The SVG is parsed once: every ``<g id="..." class="node|edge|cluster">`` block i
 *slots* between fixed pieces of text. Highlighting then only swaps slot strings and joins the
 pieces: a few hundred string operations, well under a millisecond for a 200-node graph.
 """
+import html
 import re
 
 from .styles import HIGHLIGHT_PRIORITY, HIGHLIGHTS
@@ -52,7 +53,7 @@ class Restyler:
         blocks = list(_BLOCK.finditer(svg))
         pos = 0
         for k, m in enumerate(blocks):
-            eid, cls = m.group(1), m.group(2)
+            eid, cls = html.unescape(m.group(1)), m.group(2)   # Graphviz writes "-" as &#45;
             end = blocks[k + 1].start() if k + 1 < len(blocks) else len(svg)
             self.kinds[eid] = cls
             slots = self.slots.setdefault(eid, [])

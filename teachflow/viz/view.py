@@ -23,7 +23,7 @@ class GraphView:
         o = options
         self.graph, ops, self.roles = select(target, o["view"], o["show_init"])
         self._target = self.graph if target is None else target
-        self.folded = fold(ops, o["collapse"], o["expand"])
+        self.folded = fold(ops, o["collapse"], o["expand"], self.roles)
         self.ops = ops
         self.node_ids = dict(self.folded.node_of)     # op name -> node id
         self._single = {n.id: n.scope is None for n in self.folded.nodes}
@@ -190,7 +190,8 @@ def draw(target=None, *, view="all", collapse="auto", expand=(), devices=False, 
              (then only what they depend on is drawn).
     view     "forward" (the model), "gradients" (+ the ops tf.gradients added),
              "all" (+ optimizer updates).
-    collapse fold name scopes into one box each: "auto" (fold until ~80 nodes), None (never),
+    collapse fold name scopes into one box each: "auto" (fold gradient and optimizer scopes, then
+             the model's, until ~45 nodes remain), None (never),
              a depth (1 folds top-level scopes such as ``layer1``), or names/patterns
              (``["gradients*", "Adam"]``); ``expand`` keeps the named scopes open.
     devices  fill colour by ``tf.device`` (with a legend of devices).

@@ -176,3 +176,12 @@ def test_finalized_graph_refuses_new_ops():
     g.finalize()
     with pytest.raises(RuntimeError, match="finalized"):
         tf.constant(2.0)
+
+
+def test_variables_ignore_surrounding_control_dependencies():
+    gate = tf.no_op(name="gate")
+    with tf.control_dependencies([gate]):
+        v = tf.Variable(1.0)
+        after = tf.identity(v)
+    assert v.initializer.control_inputs == [] and v.op.control_inputs == []
+    assert after.op.control_inputs == [gate]

@@ -246,7 +246,8 @@ def test_optimizer_created_after_initializer_run_says_so(graph):
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         train = tf.train.MomentumOptimizer(0.1, 0.9).minimize(tf.reduce_sum(w * w))
-        with pytest.raises(tf.errors.FailedPreconditionError, match=r"w/Momentum.*global_variables_initializer"):
+        with pytest.raises(tf.errors.FailedPreconditionError,
+                           match=r"w/Momentum.*global_variables_initializer"):
             sess.run(train)
 
 

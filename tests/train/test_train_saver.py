@@ -19,11 +19,6 @@ def graph():
         yield g
 
 
-def leftovers(folder):
-    """Temporary or backup files a save may have left behind."""
-    return [f for f in os.listdir(folder) if f.startswith(".")]
-
-
 def two_vars():
     a = tf.Variable(np.array([1.0, 2.0, 3.0]), name="a")
     b = tf.Variable(np.array([[4, 5]], dtype=np.int32), name="b")
@@ -287,7 +282,8 @@ def test_shape_mismatch_restores_nothing(graph, tmp_path):
     a, b, saver, sess, path = saved_pair(tmp_path)
     c = tf.Variable(np.zeros((1, 3)), name="c")
     sess.run(c.initializer)
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Cannot restore a: .*shape \[3\] .*shape \[1, ?3\]"):
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"Cannot restore a: .*shape \[3\] .*shape \[1, ?3\]"):
         tf.train.Saver({"b": b, "a": c}).restore(sess, path)
     assert_untouched(sess, a, b)
     np.testing.assert_array_equal(sess.run(c), np.zeros((1, 3)))
@@ -336,7 +332,8 @@ def test_index_that_disagrees_with_data_restores_nothing(graph, tmp_path):
         if e["name"] == "a":
             e["shape"] = [1, 3]
     (tmp_path / "model.index").write_text(json.dumps(index))
-    with pytest.raises(tf.errors.DataLossError, match=r"a holds float64 of shape \[3\] but the index says float64 of shape \[1, ?3\]"):
+    with pytest.raises(tf.errors.DataLossError,
+                       match=r"a holds float64 of shape \[3\] but the index says float64 of shape \[1, ?3\]"):
         saver.restore(sess, path)
     assert_untouched(sess, a, b)
 
