@@ -13,6 +13,7 @@ Data: the Fashion-MNIST IDX files (Debian's dataset-fashion-mnist), else random 
 ``python benchmarks/bench_layers.py [--quick]``.
 """
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -232,36 +233,48 @@ def memory():
 
 
 # --------------------------------------------------------------------------- main
-def best(fn, *args, repeat=2):
-    return min(fn(*args) for _ in range(repeat))
+def blas_threads(n):
+    """Limit BLAS to ``n`` threads (None: leave it). On a busy 2-core machine a second BLAS
+    thread that has to wait for a core slows small products down a lot, for both sides."""
+    if n is None:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=n, user_api="blas")
+
+
+def compare(floor, ours, X, y, batch, repeat):
+    """Best-of-``repeat`` seconds for the NumPy floor and for teachflow, run alternately."""
+    a, b = [], []
+    for _ in range(repeat):
+        a.append(floor(X, y, batch))
+        b.append(ours(X, y, batch))
+    return min(a), min(b)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a tenth of the data, one repeat")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each (the best counts)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="BLAS threads (default: measure with the default and with 1)")
     ap.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.memory_child:
         return memory_child()
-    n_dnn, n_cnn, rep = (5500, 1100, 1) if args.quick else (55000, 5500, 2)
+    n_dnn, n_cnn, rep = (5500, 1100, 1) if args.quick else (55000, 5500, args.repeat)
     X, y, _, _, source = load(max(n_dnn, n_cnn))
-    print(f"data: {source}; {os.cpu_count()} cores; numpy {np.__version__}")
-
-    dnn_np, dnn_tf = [], []
-    for _ in range(rep):  # interleaved, so both see the same machine state
-        dnn_np.append(dnn_numpy(X[:n_dnn], y[:n_dnn], 50))
-        dnn_tf.append(dnn_teachflow(X[:n_dnn], y[:n_dnn], 50))
-    a, b = min(dnn_np), min(dnn_tf)
-    print(f"DNN 784-300-50-50-10, GD, batch 50, {n_dnn} samples (1 epoch): "
-          f"NumPy floor {a:.2f} s, teachflow {b:.2f} s  -> {b / a:.2f}x the floor (target <= 1.1x)")
-
-    cnn_np, cnn_tf = [], []
-    for _ in range(rep):
-        cnn_np.append(cnn_numpy(X[:n_cnn], y[:n_cnn], 100))
-        cnn_tf.append(cnn_teachflow(X[:n_cnn], y[:n_cnn], 100))
-    a, b = min(cnn_np), min(cnn_tf)
-    print(f"CNN conv32-conv64/2-pool-fc64-10, Adam, batch 100, {n_cnn} samples: "
-          f"NumPy floor {a:.2f} s, teachflow {b:.2f} s  -> {b / a:.2f}x the floor (target <= 1.1x)")
+    print(f"data: {source}; {os.cpu_count()} cores; numpy {np.__version__}; load average "
+          f"{os.getloadavg()[0]:.1f}; best of {rep}, teachflow and NumPy interleaved")
+    dnn_numpy(X[:500], y[:500], 50), dnn_teachflow(X[:500], y[:500], 50)  # warm up
+    for threads in ([None, 1] if args.threads is None else [args.threads]):
+        with blas_threads(threads):
+            label = "BLAS threads: " + ("default" if threads is None else str(threads))
+            a, b = compare(dnn_numpy, dnn_teachflow, X[:n_dnn], y[:n_dnn], 50, rep)
+            print(f"[{label}] DNN 784-300-50-50-10, GD, batch 50, {n_dnn} samples (1 epoch): "
+                  f"NumPy floor {a:.2f} s, teachflow {b:.2f} s -> {b / a:.2f}x the floor (target <= 1.1x)")
+            a, b = compare(cnn_numpy, cnn_teachflow, X[:n_cnn], y[:n_cnn], 100, rep)
+            print(f"[{label}] CNN conv32-conv64/2-pool-fc64-10, Adam, batch 100, {n_cnn} samples: "
+                  f"NumPy floor {a:.2f} s, teachflow {b:.2f} s -> {b / a:.2f}x the floor (target <= 1.1x)")
 
     m = memory()
     print(f"CNN accuracy on {m['images']} images in one sess.run: {m['seconds']:.2f} s, "

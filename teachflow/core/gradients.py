@@ -62,7 +62,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None):
             out_grads = [_aggregate(g, op, acc.get(t), add_n) for t in op.outputs]
             if all(gr is None for gr in out_grads):
                 continue
-            with g.name_scope(op.name + "_grad"), \
+            # gradient ops run where their forward op runs (TF's colocate_gradients_with_ops)
+            with g.name_scope(op.name + "_grad"), g.device(op.device), \
                     g.gradient_context(op, next(gr for gr in out_grads if gr is not None)):
                 if any(gr is None for gr in out_grads):  # an unused output: its gradient is zero
                     out_grads = [gr if gr is not None else zeros_like(t)

@@ -12,12 +12,13 @@ import numpy as np
 from . import errors
 from .graph import Graph, Operation, Tensor, get_default_graph
 from .shapes import fmt
+from .slicing import split_runner
 
 
 class _Plan:
     """A compiled run: ``fn(feed_values) -> fetch values`` plus what is needed to check feeds."""
 
-    __slots__ = ("fn", "feeds", "feed_np", "feed_dims", "ops", "source", "line_ops", "code")
+    __slots__ = ("fn", "feeds", "feed_np", "feed_dims", "ops", "source", "line_ops", "code", "split")
 
 
 class Session:
@@ -76,14 +77,15 @@ class Session:
             self._plans[(key, feed_keys)] = plan
         values = self._feed_values(plan, feed_dict) if feed_keys else ()
         try:
-            out = plan.fn(values)
+            out = (plan.split or plan.fn)(values)  # split: big inference batches in slices
         except errors.OpError:
             raise
         except Exception as e:  # name the op that failed, from the generated line number
             raise _op_error(plan, e) from e
         if single:
-            return out[0]
-        it = iter(out)
+            v = out[0]
+            return v[()] if type(v) is np.ndarray and not v.shape else v  # 0-d -> NumPy scalar, as TF
+        it = iter(v[()] if type(v) is np.ndarray and not v.shape else v for v in out)
         return _rebuild(fetches, it, self.graph)
 
     def _feed_values(self, plan, feed_dict):
@@ -172,6 +174,7 @@ class Session:
         exec(plan.code, ns)
         plan.fn = ns["plan"]
         plan.line_ops = line_ops
+        plan.split = split_runner(self, plan, targets)
         return plan
 
     def plan_source(self, fetches, feed_dict=None):

@@ -25,7 +25,7 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
         hint = ("add the channel axis: tf.reshape(x, [-1, h, w, 1])" if d is not None and len(d) == 3
                 else "reshape flat rows into images, e.g. tf.reshape(x, [-1, 28, 28, 1])")
         raise ShapeError(f"conv2d expects inputs of rank 4 [batch, height, width, channels] (NHWC), "
-                         f"got shape {fmt(d)}", hint=hint)
+                         f"got shape {fmt(d)}. Hint: {hint}.", hint=hint)
     if x._dims[3] is None:
         raise ShapeError(f"conv2d: the channel dimension of the inputs must be known, got "
                          f"{fmt(x._dims)}")

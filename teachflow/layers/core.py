@@ -22,8 +22,8 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
     x = floating(inputs, "dense")
     if x.ndim is None or x.ndim < 2 or x._dims[-1] is None:
         raise ShapeError(f"dense: the last dimension of the inputs must be known and the rank at "
-                         f"least 2, got shape {fmt(x._dims)}",
-                         hint="give the placeholder a shape such as [None, 784]")
+                         f"least 2, got shape {fmt(x._dims)}. Hint: give the placeholder a shape "
+                         "such as [None, 784].")
     if int(units) < 1:
         raise ValueError(f"dense: units must be a positive integer, got {units}")
     n_in = x._dims[-1]

@@ -1,8 +1,9 @@
 """``tf.nn``: activations, softmax, losses on logits, convolution and pooling (re-exports)."""
 from ..ops.conv_ops import avg_pool, conv2d, max_pool  # noqa: F401
+from ..ops.loss_ops import (l2_loss, sigmoid_cross_entropy_with_logits,  # noqa: F401
+                            softmax_cross_entropy_with_logits, softmax_cross_entropy_with_logits_v2,
+                            sparse_softmax_cross_entropy_with_logits)
 from ..ops.math_ops import relu, sigmoid, tanh  # noqa: F401
 from ..ops.nn_ops import (batch_normalization, bias_add, dropout, elu, in_top_k,  # noqa: F401
-                          l2_loss, leaky_relu, log_softmax, moments, relu6, selu,
-                          sigmoid_cross_entropy_with_logits, softmax,
-                          softmax_cross_entropy_with_logits, softmax_cross_entropy_with_logits_v2,
-                          softplus, softsign, sparse_softmax_cross_entropy_with_logits, xw_plus_b)
+                          leaky_relu, log_softmax, moments, relu6, selu, softmax, softplus, softsign,
+                          xw_plus_b)

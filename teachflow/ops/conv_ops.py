@@ -11,6 +11,8 @@ Padding follows TF: ``VALID`` uses only whole windows (out = ⌈(in − k + 1)/s
 gives out = ⌈in/s⌉ and pads ``pad_total = max((out − 1)·s + k − in, 0)`` zeros, ``pad_total//2``
 before and the rest after.
 """
+import weakref
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -52,6 +54,13 @@ def _pad(x, ph, pw, value=0):
     return np.pad(x, ((0, 0), ph, pw, (0, 0)), constant_values=value)
 
 
+def _crop(xp, ph, pw, shape):
+    """The unpadded part of a padded gradient (a view: no copy)."""
+    if ph == (0, 0) and pw == (0, 0):
+        return xp
+    return xp[:, ph[0]:ph[0] + shape[1], pw[0]:pw[0] + shape[2], :]
+
+
 def _window(xp, i, j, oh, ow, op):
     """The input values that window offset (i, j) sees, for every output pixel: (N, oh, ow, C)."""
     (sh, sw), (dh, dw) = op.attrs["strides"], op.attrs.get("dilations", (1, 1))
@@ -70,6 +79,19 @@ def _im2col(xp, kh, kw, oh, ow, op):
 def _chunks(n, bytes_per_image):
     step = max(1, int(COLS_BYTES // max(bytes_per_image, 1)))
     return [(a, min(a + step, n)) for a in range(0, n, step)]
+
+
+# The backward pass needs im2col(X) again for ∂L/∂W. Conv2D leaves the matrix it built here
+# (per session, per op, while the same X is alive) and Conv2DBackpropFilter takes it back,
+# instead of copying the windows out a second time; any other X is recomputed.
+_SAVED_COLS = weakref.WeakKeyDictionary()  # session -> {Conv2D op: (weakref to X, cols)}
+
+
+def _saved(session):
+    d = _SAVED_COLS.get(session)
+    if d is None:
+        d = _SAVED_COLS[session] = {}
+    return d
 
 
 def _check_nhwc(t, what, op_type, hint_channels=True):
@@ -136,17 +158,26 @@ class Conv2D(OpDef):
         n, oh, ow = _spatial(op, x._dims, k)
         return (n, oh, ow, None if w._dims is None else w._dims[3]), x.dtype
 
-    def kernel(self, op, x, w):
+    def kernel(self, op, x, w, saved=None):
         kh, kw, c, f = w.shape
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
         xp = _pad(x, ph, pw)
         n = x.shape[0]
         wmat = w.reshape(kh * kw * c, f)
         out = np.empty((n, oh, ow, f), dtype=np.result_type(x, w))
-        for a, b in _chunks(n, oh * ow * kh * kw * c * x.itemsize):
+        chunks = _chunks(n, oh * ow * kh * kw * c * x.itemsize)
+        for a, b in chunks:
             cols = _im2col(xp[a:b], kh, kw, oh, ow, op).reshape((b - a) * oh * ow, kh * kw * c)
             np.matmul(cols, wmat, out=out[a:b].reshape(-1, f))
+        if saved is not None:
+            saved.pop(op, None)
+            if len(chunks) == 1:
+                saved[op] = (weakref.ref(x), cols)
         return out
+
+    def bind(self, op, session):
+        saved = _saved(session)
+        return lambda x, w: self.kernel(op, x, w, saved)
 
     def gradient(self, op, g):
         x, w = op.inputs
@@ -158,6 +189,7 @@ class Conv2D(OpDef):
 class Conv2DBackpropInput(OpDef):
     """∂L/∂X of a convolution (inputs: X, used only for its shape; the filter; ∂L/∂Y)."""
     formula = "∂L/∂X = col2im(∂L/∂Y · Wᵀ): each window's share added back where it was read"
+    # computed one filter tap (i, j) at a time: ∂L/∂Y·W[i,j]ᵀ is added to the inputs tap (i, j) read
 
     def infer(self, op):
         return op.inputs[0]._dims, op.inputs[2].dtype
@@ -167,16 +199,14 @@ class Conv2DBackpropInput(OpDef):
         n, h, wd, _ = x.shape
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
         dxp = np.zeros((n, h + sum(ph), wd + sum(pw), c), dtype=g.dtype)
-        wmat_t = w.reshape(kh * kw * c, f).T
-        for a, b in _chunks(n, oh * ow * kh * kw * c * g.itemsize):
-            dcols = (g[a:b].reshape(-1, f) @ wmat_t).reshape(b - a, oh, ow, kh, kw, c)
-            part = dxp[a:b]
-            for i in range(kh):
+        for a, b in _chunks(n, oh * ow * c * g.itemsize * 8):
+            rows, part = g[a:b].reshape(-1, f), dxp[a:b]
+            share = np.empty((len(rows), c), dtype=g.dtype)
+            for i in range(kh):  # one filter tap at a time: what it read, it gets back
                 for j in range(kw):
-                    _window(part, i, j, oh, ow, op)[...] += dcols[:, :, :, i, j, :]
-        if ph == (0, 0) and pw == (0, 0):
-            return dxp
-        return np.ascontiguousarray(dxp[:, ph[0]:ph[0] + h, pw[0]:pw[0] + wd, :])
+                    np.matmul(rows, w[i, j].T, out=share)
+                    _window(part, i, j, oh, ow, op)[...] += share.reshape(b - a, oh, ow, c)
+        return _crop(dxp, ph, pw, x.shape)
 
 
 @register
@@ -186,6 +216,17 @@ class Conv2DBackpropFilter(OpDef):
 
     def infer(self, op):
         return op.inputs[1]._dims, op.inputs[2].dtype
+
+    def bind(self, op, session):
+        saved, forward = _saved(session), op.gradient_of
+
+        def conv2d_backprop_filter(x, w, g):
+            kh, kw, c, f = w.shape
+            ref, cols = saved.pop(forward, (None, None))
+            if ref is not None and ref() is x:  # the forward pass's im2col of this very X
+                return (cols.T @ g.reshape(-1, f)).reshape(kh, kw, c, f)
+            return self.kernel(op, x, w, g)
+        return conv2d_backprop_filter
 
     def kernel(self, op, x, w, g):
         kh, kw, c, f = w.shape
@@ -246,17 +287,22 @@ class MaxPoolGrad(OpDef):
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
         xp = _pad(x, ph, pw, -np.inf)
         dxp = np.zeros(xp.shape, dtype=g.dtype)
-        routed = np.zeros(y.shape, dtype=bool)
+        (sh, sw) = op.attrs["strides"]
+        overlap = sh < kh or sw < kw  # else every input is in at most one window
+        open_ = None                  # windows whose maximum has not been found yet
         for i in range(kh):
             for j in range(kw):
-                hit = _window(xp, i, j, oh, ow, op) == y
-                hit &= ~routed
-                routed |= hit
-                _window(dxp, i, j, oh, ow, op)[...] += np.where(hit, g, 0)
-        n, h, w, _ = x.shape
-        if ph == (0, 0) and pw == (0, 0):
-            return dxp
-        return np.ascontiguousarray(dxp[:, ph[0]:ph[0] + h, pw[0]:pw[0] + w, :])
+                hit = np.equal(_window(xp, i, j, oh, ow, op), y)
+                if open_ is None:
+                    open_ = ~hit
+                else:
+                    hit &= open_
+                    open_ ^= hit
+                if overlap:
+                    _window(dxp, i, j, oh, ow, op)[...] += g * hit
+                else:
+                    np.multiply(g, hit, out=_window(dxp, i, j, oh, ow, op))
+        return _crop(dxp, ph, pw, x.shape)
 
 
 def _counts(shape, op):
@@ -309,9 +355,7 @@ class AvgPoolGrad(OpDef):
         for i in range(kh):
             for j in range(kw):
                 _window(dxp, i, j, oh, ow, op)[...] += share
-        if ph == (0, 0) and pw == (0, 0):
-            return dxp
-        return np.ascontiguousarray(dxp[:, ph[0]:ph[0] + h, pw[0]:pw[0] + w, :])
+        return _crop(dxp, ph, pw, x.shape)
 
 
 # --------------------------------------------------------------------------- public functions
@@ -338,7 +382,7 @@ def _nhwc_arg(v, what, default_one=False):
 
 def _padding(padding):
     if not isinstance(padding, str) or padding.upper() not in ("SAME", "VALID"):
-        raise ValueError(f"padding must be 'SAME' or 'VALID', got {padding!r}")
+        raise ValueError(f"padding must be 'SAME' or 'VALID' (or 'same'/'valid'), got {padding!r}")
     return padding.upper()
 
 

@@ -72,7 +72,9 @@ class ApplyGradientDescent(_Apply):
     @staticmethod
     def update(w, lr, g):
         step = lr * g  # a fresh array: reuse it for the result (one allocation, not two)
-        return (np.subtract(w, step, out=step),)
+        if type(step) is np.ndarray and step.shape == np.shape(w):
+            return (np.subtract(w, step, out=step),)
+        return (w - step,)  # scalars (NumPy returns no array to write into)
 
 
 @register

@@ -8,12 +8,14 @@ from collections import Counter
 from . import styles as S
 from .labels import dims, html, number, quoted, summary
 
+BIG = 250  # more drawn nodes than this: a faster, plainer layout (straight edges)
+
 
 def _short(name, base=""):
-    """``name`` relative to the cluster it is drawn in (``layer1/MatMul`` in ``layer1`` -> ``MatMul``)."""
-    if base and name.startswith(base + "/"):
-        return name[len(base) + 1:]
-    return name.rpartition("/")[2]
+    """``name`` relative to the cluster it is drawn in (``gradients/dense/MatMul_grad`` in
+    ``gradients`` -> ``dense/MatMul_grad``); just the last part when that is too long."""
+    rel = name[len(base) + 1:] if base and name.startswith(base + "/") else name
+    return rel if len(rel) <= 32 else rel.rpartition("/")[2]
 
 
 def _small(text, color="#555555", size=8):
@@ -35,11 +37,22 @@ def _op_lines(op, key):
         t = op.outputs[0] if op.outputs else None
         extra = _const_text(op) if key == "constant" else (dims(t._dims) if t is not None else "")
         return short, f"{word} {extra}".strip()
-    if short.lower() == op.type.lower():
-        return op.type, None
     if key == "group":  # the name says what a group is for ("train", "init")
-        return short, op.type
-    return op.type, short
+        return (short, op.type) if short.lower() != op.type.lower() else (op.type, None)
+    second = [] if short.lower() == op.type.lower() else [short]
+    if key == "update" and op.opdef.ref_inputs and op.inputs:   # which variable it writes
+        second.append("writes " + op.inputs[op.opdef.ref_inputs[0]].op.name.rpartition("/")[2])
+    if op.type == "Const" and _const_text(op):
+        second.append(_const_text(op))
+    return op.type, " ".join(second) or None
+
+
+def _grad_line(op):
+    """``∂L/∂Weights_L1`` for the op that finally produces a forward input's gradient."""
+    fwd, i = op.gradient_of, op.grad_input_index
+    if fwd is None or i is None or i >= len(fwd.inputs):
+        return None
+    return "∂L/∂" + fwd.inputs[i].op.name.rpartition("/")[2]
 
 
 _PLURAL = {"variable": "variables", "constant": "constants", "placeholder": "placeholders",
@@ -90,6 +103,7 @@ class DotWriter:
         self.used_styles = []          # legend entries, in order of first use
         self.used_edges = []
         self.node_role = {n.id: _role_of(n.ops, roles) for n in folded.nodes}
+        self.node_devices = {n.id: {op.device for op in n.ops} for n in folded.nodes}
 
     # ----- nodes
     def _note(self, key):
@@ -101,6 +115,7 @@ class DotWriter:
             op = node.op
             key = S.node_style_key(op, self.roles[op])
             first, second = _op_lines(op, key)
+            grad_of = _grad_line(op)
             tooltip = _tooltip_op(op)
             style = dict(S.NODE_STYLES[key])
             name = op.name
@@ -115,11 +130,13 @@ class DotWriter:
                 style.update(fillcolor=base["fillcolor"], color=base["color"])
             first, second = _short(node.scope, node.cluster), _count(node.ops, self.roles)
             tooltip = _tooltip_scope(node)
-            name = node.scope
+            name, grad_of = node.scope, None
         self._note(key)
         lines = [f"<b>{html(first)}</b>"]
         if second:
             lines.append(_small(second))
+        if grad_of:
+            lines.append(_small(grad_of, S.GRAD_COLOR))
         if name in self.values:
             lines.append(_small("value " + summary(self.values[name]), S.VALUE_COLOR, 9))
         if name in self.grads:
@@ -162,18 +179,23 @@ class DotWriter:
                 key = "into_gradient"
             else:
                 key = "data"
+        crossing = self._crossing(e) if self.devices and e.kind == "data" else None
+        if crossing:
+            key = "cross_device" if key == "data" else key
         if key in S.EDGE_LEGEND and key not in self.used_edges:
             self.used_edges.append(key)
         attrs = {"id": quoted(e.id)}
         attrs.update({k: quoted(v) for k, v in S.EDGE_STYLES[key].items()})
-        if key == "gradient" and self.node_role[e.dst] == "gradient":
-            attrs["dir"] = "back"   # written dst -> src: backprop is laid out top-down (see write)
+        # backprop laid out top-down: a gradient -> gradient edge is written dst -> src, dir=back
+        reverse = key == "gradient" and self.node_role[e.dst] == "gradient"
+        if reverse:
+            attrs["dir"] = quoted("back")
         n = len(e.tensors) if e.kind != "control" else len(e.src_ops)
         if self.shapes and e.kind == "data" and not all(o.opdef.kind == "constant" and
                                                         o.type == "Const" for o in e.src_ops):
             text = dims(e.tensors[0]._dims) if n == 1 else f"{n} tensors"
             attrs["label"] = f"<{html(text)}>"
-        if n > 1:
+        if n > 1 and not crossing:
             attrs["penwidth"] = f"{min(1.0 + 0.4 * (n - 1), 4.0):.1f}"
         names = [t.name for t in e.tensors] if e.kind != "control" else [o.name for o in e.src_ops]
         tip = "\n".join(names[:8]) + (f"\n… {len(names) - 8} more" if len(names) > 8 else "")
@@ -182,9 +204,18 @@ class DotWriter:
         elif e.kind == "ref":
             tip = "writes: " + tip
         else:
-            tip += "  " + dims(e.tensors[0]._dims) if n == 1 else ""
+            tip += ("  " + dims(e.tensors[0]._dims)) if n == 1 else ""
+        if crossing:
+            tip += f"\nsent from {crossing[0]} to {crossing[1]}"
         attrs["tooltip"] = quoted(tip)
-        return attrs
+        return attrs, reverse
+
+    def _crossing(self, e):
+        """``(from device, to device)`` when both ends sit on one known, different device."""
+        a, b = self.node_devices[e.src], self.node_devices[e.dst]
+        if len(a) == 1 and len(b) == 1 and None not in a | b and a != b:
+            return next(iter(a)), next(iter(b))
+        return None
 
     # ----- the legend: an HTML table as the graph's label, under the drawing
     def legend_label(self):
@@ -195,10 +226,9 @@ class DotWriter:
             groups[0].append(f'<td bgcolor="{fill}" color="{st["color"]}" border="1">'
                              f'{html(st["legend"])}</td>')
         for key in (self.used_edges if self.legend else ()):
-            st = S.EDGE_STYLES[key]
-            glyph = "┈┈▶" if key == "control" else "◀╌╌"
-            groups[1].append(f'<td border="0"><font color="{st["color"]}">{glyph}</font> '
-                             f'{html(S.EDGE_LEGEND[key])}</td>')
+            glyph, text = S.EDGE_LEGEND[key]
+            groups[1].append(f'<td border="0"><font color="{S.EDGE_STYLES[key]["color"]}">{glyph}</font> '
+                             f'{html(text)}</td>')
         if self.devices and self.legend:
             for dev, col in self.device_colors.items():
                 groups[2].append(f'<td bgcolor="{col}" border="1">device {html(dev)}</td>')
@@ -244,14 +274,17 @@ class DotWriter:
         for c in subs.get("", ()):
             emit_cluster(c, "  ")
         for e in f.edges:
-            a = self.edge_attrs(e)
-            src, dst = (e.dst, e.src) if a.get("dir") == "back" and e.kind != "ref" else (e.src, e.dst)
+            a, reverse = self.edge_attrs(e)
+            src, dst = (e.dst, e.src) if reverse else (e.src, e.dst)
             body.append(f"  {quoted(src)} -> {quoted(dst)} [" +
                         ", ".join(f"{k}={v}" for k, v in a.items()) + "];")
+        # big drawings: cap the x-placement search and draw straight edges (spline routing
+        # around hundreds of boxes takes Graphviz minutes, this takes seconds)
+        big = ", nslimit=0.05, mclimit=0.3, remincross=false, splines=line" if len(f.nodes) > BIG else ""
         head = [
             "digraph teachflow {",
             f'  graph [id="graph", rankdir={self.rankdir}, bgcolor="white", fontname="{S.FONT}", '
-            'fontsize=10, nodesep=0.25, ranksep=0.3, pad=0.15, outputorder=edgesfirst];',
+            f'fontsize=10, nodesep=0.25, ranksep=0.3, pad=0.15, outputorder=edgesfirst{big}];',
             f'  node [fontname="{S.FONT}", fontsize=10, margin="0.10,0.04", height=0.3, width=0.3];',
             f'  edge [fontname="{S.FONT}", fontsize=8, arrowsize=0.6];',
         ]

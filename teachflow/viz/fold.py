@@ -144,6 +144,7 @@ class _Scopes:
             return lambda p: False
         big = self.depth + 1
         tries = [(big, d) for d in range(self.depth, 0, -1)] + [(d, 1) for d in range(self.depth, 0, -1)]
+        folded = lambda p: False  # noqa: E731  (no scopes at all: nothing to fold)
         for depth, md in tries:
             folded = self.by_depth(depth, keep_open, md)
             if len({self.node_key(op, folded) or op for op in self.ops}) <= limit:

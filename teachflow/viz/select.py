@@ -12,7 +12,7 @@ Every op falls in one of four roles, read off the graph rather than guessed from
 A view is a set of roles: ``forward``; ``gradients`` (forward + gradient ops); ``all`` (+ updates).
 Initializers are left out of pictures of a whole graph unless ``show_init=True``.
 """
-from ..core.graph import Graph, Operation, Tensor
+from ..core.graph import Graph, Operation, Tensor, get_default_graph
 
 ROLES = ("forward", "gradient", "update", "init")
 VIEWS = {
@@ -22,10 +22,8 @@ VIEWS = {
 }
 
 
-def _as_op(x, graph=None):
-    if isinstance(x, str):
-        if graph is None:
-            raise TypeError(f"draw({x!r}): pass a graph to look names up in, or the tensor itself.")
+def _as_op(x, graph):
+    if isinstance(x, str):       # a name: looked up in ``graph``
         x = graph.as_graph_element(x)
     el = getattr(x, "_as_graph_element", None)
     if el is not None:
@@ -39,7 +37,6 @@ def _as_op(x, graph=None):
 
 def targets(target, graph=None):
     """``(graph, target ops or None)``: None means "the whole graph"."""
-    from ..core.graph import get_default_graph
     if target is None:
         return graph or get_default_graph(), None
     if isinstance(target, Graph):
@@ -47,7 +44,7 @@ def targets(target, graph=None):
     items = list(target) if isinstance(target, (list, tuple, set, frozenset)) else [target]
     if not items:
         raise ValueError("draw([]) has nothing to draw: pass a graph, a tensor or an op.")
-    ops = [_as_op(x, graph) for x in items]
+    ops = [_as_op(x, graph or get_default_graph()) for x in items]
     g = ops[0].graph
     for op in ops:
         if op.graph is not g:

@@ -51,10 +51,12 @@ EDGE_STYLES = {
     "into_gradient": dict(color="#b5b5b5", fontcolor="#999999", constraint="false"),  # reused by backward
     "ref": dict(color="#d07000", style="dashed", dir="back", constraint="false"),
     "control": dict(color="#888888", style="dotted"),
+    "cross_device": dict(color="#222222", penwidth="2.5"),   # devices=True: data must travel
 }
 EDGE_LEGEND = {
-    "ref": "update writes the variable",
-    "control": "control dependency (runs first)",
+    "ref": ("◀╌╌", "update writes the variable"),
+    "control": ("┈┈▶", "control dependency (runs first)"),
+    "cross_device": ("━━▶", "tensor sent between devices"),
 }
 
 # devices: a qualitative palette (ColorBrewer Set3), assigned to device names in sorted order

@@ -14,13 +14,22 @@ from .restyle import SVG, Restyler, strongest
 from .select import select
 
 
+DEFAULTS = dict(view="all", collapse="auto", expand=(), devices=False, legend=None, values=None,
+                grads=None, shapes=True, show_init=None, rankdir="BT", title=None)
+
+
 class GraphView:
     """A drawn graph. ``.source`` (DOT), ``.svg()``, ``.save(path)``, ``.highlight(...)``;
-    shows itself in Jupyter (as SVG, or as DOT text plus an install hint without Graphviz)."""
+    shows itself in Jupyter (as SVG, or as DOT text plus an install hint without Graphviz).
+    Made by ``draw(target, **options)``, which documents the options."""
 
     def __init__(self, target=None, **options):
-        self.options = options
-        o = options
+        unknown = set(options) - set(DEFAULTS)
+        if unknown:
+            raise TypeError(f"draw() got unknown options {sorted(unknown)}; it takes {sorted(DEFAULTS)}")
+        if options.get("rankdir", "BT") not in ("BT", "TB", "LR", "RL"):
+            raise ValueError(f"rankdir must be BT, TB, LR or RL, got {options['rankdir']!r}")
+        self.options = o = {**DEFAULTS, **options}
         self.graph, ops, self.roles = select(target, o["view"], o["show_init"])
         self._target = self.graph if target is None else target
         self.folded = fold(ops, o["collapse"], o["expand"], self.roles)
@@ -59,8 +68,8 @@ class GraphView:
         fmt = (format or os.path.splitext(path)[1].lstrip(".")).lower()
         if fmt in ("dot", "gv"):
             data = self.source.encode("utf-8")
-        elif fmt == "svg" and self._svg is not None:
-            data = self._svg.encode("utf-8")
+        elif fmt == "svg":                 # the same laid-out SVG the view shows and restyles
+            data = self.svg().encode("utf-8")
         elif fmt in render.FORMATS:
             data = render.run_dot(self.source, fmt)
         else:
@@ -124,19 +133,20 @@ class GraphView:
 
     def redraw(self, **changes):
         """A new view of the same target with some options changed (``collapse=1``, ...)."""
-        unknown = set(changes) - set(self.options)
-        if unknown:
-            raise TypeError(f"redraw() got unknown options {sorted(unknown)}")
         return GraphView(self._target, **{**self.options, **changes})
 
     # ----- notebooks
     def _repr_mimebundle_(self, include=None, exclude=None):
         try:
-            svg = self.svg()
+            bundle = {"image/svg+xml": str(self.svg()), "text/plain": repr(self)}
         except (render.GraphvizNotFound, render.GraphvizError) as e:
-            return {"text/plain": f"{e}\n\n{self.source}",
-                    "text/html": f"<p><b>{html(e)}</b></p><pre>{html(self.source)}</pre>"}
-        return {"image/svg+xml": str(svg), "text/plain": repr(self)}
+            bundle = {"text/plain": f"{e}\n\n{self.source}",
+                      "text/html": f"<p><b>{html(e)}</b></p><pre>{html(self.source)}</pre>"}
+        if include:
+            bundle = {k: v for k, v in bundle.items() if k in include}
+        if exclude:
+            bundle = {k: v for k, v in bundle.items() if k not in exclude}
+        return bundle
 
     def __repr__(self):
         f = self.folded
@@ -200,9 +210,8 @@ def draw(target=None, *, view="all", collapse="auto", expand=(), devices=False, 
     shapes   label data edges with the tensor's static shape (``?×784``).
     show_init  draw variable initializers (default: only if they are among the targets' inputs).
     rankdir  "BT" (inputs at the bottom, as TensorBoard), "LR", "TB" or "RL".
+    title    a caption under the picture.
     """
-    if rankdir not in ("BT", "TB", "LR", "RL"):
-        raise ValueError(f"rankdir must be BT, TB, LR or RL, got {rankdir!r}")
     return GraphView(target, view=view, collapse=collapse, expand=expand, devices=devices,
                      legend=legend, values=values, grads=grads, shapes=shapes, show_init=show_init,
                      rankdir=rankdir, title=title)

@@ -518,3 +518,19 @@ def test_slots_and_updates_are_colocated_with_their_variable(graph):
     assert opt.get_slot(w, "m").device == "/job:ps/task:0"
     assert opt.get_slot(w, "v").device == "/job:ps/task:0"
     assert graph.get_operation_by_name("Adam/update_w/ApplyAdam").device == "/job:ps/task:0"
+
+
+@pytest.mark.parametrize("make", [
+    lambda: tf.train.GradientDescentOptimizer(0.1), lambda: tf.train.MomentumOptimizer(0.1, 0.9),
+    lambda: tf.train.AdamOptimizer(0.1), lambda: tf.train.RMSPropOptimizer(0.1),
+    lambda: tf.train.AdagradOptimizer(0.1)])
+def test_every_optimizer_trains_a_scalar_variable(make):
+    tf.reset_default_graph()
+    w = tf.Variable(3.0)
+    train = make().minimize(tf.square(w))
+    with tf.Session() as s:
+        s.run(tf.global_variables_initializer())
+        for _ in range(3):
+            s.run(train)
+        value = s.run(w)
+    assert np.ndim(value) == 0 and abs(value) < 3.0

@@ -1,0 +1,342 @@
+"""Plots of simulated training runs, with the theory drawn over the measurement.
+
+* ``plot_losses(results)``: loss against simulated time and against server updates, side by side.
+* ``plot_staleness(result)``: how stale the applied gradients were, with the geometric law
+  ``P(τ = k) = (1/N)(1 − 1/N)^k`` where it holds (asynchronous, N i.i.d. exponential workers,
+  free communication).
+* ``plot_throughput(results)``: updates and gradients per second, and idle time, as bars with
+  the theoretical values as markers (``theory(result)`` says which formulas apply).
+* ``plot_scaling()``: the synchronous step time against ``m·H_N`` and the asynchronous
+  throughput against ``N/m``, for a growing number of workers.
+
+``results`` is a dict ``{label: RunResult}`` or a list of RunResults (labelled by strategy).
+"""
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+STRATEGY_COLORS = {
+    "sync": "#1F5FA8",
+    "backup": "#7B4F9D",
+    "async": "#D1495B",
+    "ssp": "#E39B1B",
+    "local": "#2A9D8F",
+}
+
+
+def strategy_key(label):
+    """``"sync"``, ``"backup"``, ``"async"``, ``"ssp"`` or ``"local"`` from a strategy's name."""
+    s = str(label).lower()
+    if s.startswith("sync+") or "backup" in s:
+        return "backup"
+    if s.startswith("ssp") or "bounded" in s:
+        return "ssp"
+    if s.startswith("local"):
+        return "local"
+    if s.startswith("async"):
+        return "async"
+    return "sync"
+
+
+def strategy_color(label):
+    return STRATEGY_COLORS[strategy_key(label)]
+
+
+def _labelled(results):
+    if isinstance(results, dict):
+        return list(results.items())
+    if hasattr(results, "events"):
+        results = [results]
+    return [(str(r.strategy), r) for r in results]
+
+
+# ----------------------------------------------------------------------------- theory
+
+class Theory(NamedTuple):
+    value: float
+    formula: str
+
+
+def _comm(result):
+    """Time of one message, if the network has a fixed cost and never queues; else None."""
+    net = result.cluster.network
+    if net.kind != "ps":
+        return None
+    if not math.isinf(net.bandwidth):
+        return None
+    return float(net.latency)
+
+
+def _iid_exponential(result):
+    """The common mean m if every device is Exponential(m) with no slowdown, else None."""
+    from ..distributed import Exponential
+    devs = result.cluster.devices
+    if all(isinstance(d.compute, Exponential) and d.slowdown == 1.0 for d in devs):
+        means = {d.mean_time for d in devs}
+        if len(means) == 1:
+            return means.pop()
+    return None
+
+
+def _constant_times(result):
+    from ..distributed import Constant
+    devs = result.cluster.devices
+    if all(isinstance(d.compute, Constant) for d in devs):
+        return [d.mean_time for d in devs]
+    return None
+
+
+def theory(result):
+    """The textbook values that apply to this run: a dict ``name -> Theory(value, formula)``
+    with some of ``updates_per_second``, ``gradients_per_second``, ``idle_fraction``,
+    ``mean_staleness``. Only formulas whose assumptions hold are returned (a network with a
+    fixed message time L that never queues; i.i.d. exponential or constant compute times)."""
+    from ..distributed import Asynchronous, BoundedStaleness, LocalSGD, Synchronous, harmonic
+    out = {}
+    L = _comm(result)
+    if L is None:
+        return out
+    strategy = result.strategy
+    devs = result.cluster.devices
+    n = len(devs)
+    comm = " + 2L" if L > 0 else ""
+    if isinstance(strategy, BoundedStaleness):
+        return out
+    if isinstance(strategy, Asynchronous):
+        rate = sum(1.0 / (d.mean_time + 2 * L) for d in devs)
+        formula = "Σ 1/(m_i + 2L)" if L > 0 else "Σ 1/m_i"
+        out["updates_per_second"] = Theory(rate, formula)
+        out["gradients_per_second"] = Theory(rate, formula)
+        out["idle_fraction"] = Theory(1 - float(np.mean([d.mean_time / (d.mean_time + 2 * L)
+                                                         for d in devs])), "0" if not L else "2L/(m_i + 2L)")
+        m = _iid_exponential(result)
+        if m is not None and L == 0:
+            out["mean_staleness"] = Theory(n - 1.0, "N − 1")
+        return out
+    m, const = _iid_exponential(result), _constant_times(result)
+    if isinstance(strategy, LocalSGD):
+        if const is not None:
+            step = strategy.period * max(const) + 2 * L
+            out["updates_per_second"] = Theory(1 / step, f"1/(H·max m_i{comm})")
+            out["gradients_per_second"] = Theory(n * strategy.period / step, f"N·H/(H·max m_i{comm})")
+        return out
+    if isinstance(strategy, Synchronous):
+        b = strategy.backups
+        need = n - b
+        if m is not None:
+            step = m * (harmonic(n) - harmonic(b)) + 2 * L
+            formula = f"m·H_{n}" if not b else f"m·(H_{n} − H_{b})"
+        elif const is not None:
+            step = sorted(const)[need - 1] + 2 * L
+            formula = "max m_i" if not b else f"{need}-th smallest m_i"
+        else:
+            return out
+        formula += comm
+        out["updates_per_second"] = Theory(1 / step, f"1/({formula})")
+        out["gradients_per_second"] = Theory(need / step, f"{need}/({formula})")
+        if not b:
+            mean_busy = m if m is not None else float(np.mean(const))
+            out["idle_fraction"] = Theory(1 - mean_busy / step, f"1 − m̄/({formula})")
+    return out
+
+
+def staleness_pmf(n, kmax):
+    """``P(τ = k) = (1/N)(1 − 1/N)^k`` for k = 0..kmax: the staleness of asynchronous SGD with N
+    i.i.d. exponential workers and free communication (during one computation the other N − 1
+    workers' updates arrive as a Poisson process; each next event is ours with probability 1/N)."""
+    k = np.arange(kmax + 1)
+    return (1.0 / n) * (1.0 - 1.0 / n) ** k
+
+
+# ----------------------------------------------------------------------------- losses
+
+def _finite_losses(result, x):
+    h = result.history
+    xs = np.array([getattr(p, "time" if x == "time" else "updates") for p in h], dtype=float)
+    ys = np.array([p.loss for p in h], dtype=float)
+    ok = np.isfinite(ys) & (ys > 0)
+    return xs[ok], ys[ok]
+
+
+def plot_loss(results, x="time", ax=None, target_loss=None, x_max=None, legend=True):
+    """Evaluation loss of each run against ``x`` = ``"time"`` (simulated seconds) or
+    ``"updates"`` (server updates), log scale, with the target loss dashed; returns the Axes."""
+    import matplotlib.pyplot as plt
+    if x not in ("time", "updates"):
+        raise ValueError(f'x must be "time" or "updates", got {x!r}')
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    items = _labelled(results)
+    for label, r in items:
+        xs, ys = _finite_losses(r, x)
+        ax.plot(xs, ys, color=strategy_color(label), lw=1.4, label=label)
+        if target_loss is None:
+            target_loss = getattr(r, "target_loss", None)
+    if target_loss is not None:
+        ax.axhline(target_loss, color="#555555", lw=0.9, ls="--", label=f"target {target_loss:g}")
+        if x == "time":
+            for label, r in items:
+                t = _reached(r, target_loss)
+                if t is not None:
+                    ax.plot([t], [target_loss], marker="*", ms=11, color=strategy_color(label),
+                            markeredgecolor="black", markeredgewidth=0.5, linestyle="")
+    ax.set_yscale("log")
+    ax.set_xlabel("simulated time (s)" if x == "time" else "server updates (parameter versions)")
+    ax.set_ylabel("loss")
+    if x_max is not None:
+        ax.set_xlim(0, x_max)
+    else:
+        ax.set_xlim(left=0)
+    _clip_loss_axis(ax, items)
+    if legend:
+        ax.legend(fontsize=8, frameon=False)
+    return ax
+
+
+def _reached(result, target):
+    for h in result.history:
+        if h.loss <= target:
+            return h.time
+    return None
+
+
+def _clip_loss_axis(ax, items):
+    """Log y-limits that keep a diverged run from squashing the others."""
+    lo, hi = [], []
+    for _, r in items:
+        ys = np.array([h.loss for h in r.history], dtype=float)
+        ys = ys[np.isfinite(ys) & (ys > 0)]
+        if len(ys):
+            lo.append(ys.min())
+            hi.append(ys[0])
+    if lo:
+        ax.set_ylim(min(lo) * 0.7, max(hi) * 3.0)
+
+
+def plot_losses(results, target_loss=None, t_max=None, figsize=(11, 3.6)):
+    """Loss against simulated time (left) and against server updates (right); returns the
+    Figure. The left panel says who is faster in wall-clock terms, the right one how much each
+    update is worth."""
+    import matplotlib.pyplot as plt
+    fig, (a, b) = plt.subplots(1, 2, figsize=figsize)
+    plot_loss(results, "time", a, target_loss, t_max)
+    plot_loss(results, "updates", b, target_loss, legend=False)
+    a.set_title("loss against simulated time", fontsize=10)
+    b.set_title("loss against server updates", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- staleness
+
+def plot_staleness(result, ax=None, theory_curve="auto", kmax=None, label=None):
+    """Histogram of the staleness of applied gradients (updates that landed between a worker's
+    read and its write), as frequencies, with the geometric law drawn over it (``theory_curve``:
+    True, False, or "auto" = when its assumptions hold). Returns the Axes."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    st = np.array([e.staleness for e in result.events
+                   if e.kind == "apply" and not e.dropped and e.staleness is not None], dtype=int)
+    n = result.cluster.size
+    if kmax is None:   # the bulk of the distribution, and at least 3N
+        kmax = int(min(st.max(), max(3 * n, np.quantile(st, 0.995)))) if len(st) else 3 * n
+    counts = np.bincount(st[st <= kmax], minlength=kmax + 1)
+    freq = counts / max(len(st), 1)     # fractions of all updates (the tail beyond kmax too)
+    label = label or str(result.strategy)
+    ax.bar(np.arange(kmax + 1), freq, width=0.85, color=strategy_color(label), alpha=0.75,
+           label=f"{label}: measured ({len(st)} updates)")
+    if len(st):
+        ax.axvline(st.mean(), color=strategy_color(label), lw=1.2, ls="--",
+                   label=f"mean {st.mean():.2f}")
+    applies = theory_curve is True or (theory_curve == "auto" and "mean_staleness" in theory(result))
+    if applies:
+        k = np.arange(kmax + 1)
+        ax.plot(k, staleness_pmf(n, kmax), "k.-", lw=1.0, ms=4,
+                label=f"theory (1/N)(1−1/N)^k, N = {n}; mean N−1 = {n - 1}")
+    ax.set_xlabel("staleness τ (updates between read and write)")
+    ax.set_ylabel("fraction of updates")
+    ax.set_xlim(-0.7, kmax + 0.7)
+    ax.legend(fontsize=8, frameon=False)
+    return ax
+
+
+# ----------------------------------------------------------------------------- throughput
+
+def plot_throughput(results, figsize=(11, 3.4)):
+    """Bars per run: updates and gradients per second (left) and the share of worker time not
+    spent computing (right); black diamonds mark the theory where it applies. Returns the
+    Figure."""
+    import matplotlib.pyplot as plt
+    items = _labelled(results)
+    fig, (a, b) = plt.subplots(1, 2, figsize=figsize, gridspec_kw={"width_ratios": [1.6, 1]})
+    x = np.arange(len(items))
+    w = 0.38
+    any_theory = False
+    for i, (label, r) in enumerate(items):
+        s = r.summary()
+        th = theory(r)
+        grads = s["gradients"] / s["makespan"] if s["makespan"] > 0 else math.nan
+        color = strategy_color(label)
+        a.bar(i - w / 2, s["updates_per_second"], w, color=color)
+        a.bar(i + w / 2, grads, w, color=color, alpha=0.45, hatch="//", edgecolor="white")
+        b.bar(i, s["idle_fraction"], 0.6, color=color)
+        for key, xpos, axis in (("updates_per_second", i - w / 2, a),
+                                ("gradients_per_second", i + w / 2, a),
+                                ("idle_fraction", i, b)):
+            if key in th:
+                axis.plot([xpos], [th[key].value], "D", color="black", ms=5)
+                axis.annotate(th[key].formula, (xpos, th[key].value), textcoords="offset points",
+                              xytext=(0, 6), ha="center", fontsize=7)
+                any_theory = True
+    for axis in (a, b):
+        axis.set_xticks(x, [label for label, _ in items], fontsize=8)
+        for side in ("top", "right"):
+            axis.spines[side].set_visible(False)
+    a.set_ylabel("per second of simulated time")
+    a.set_title("updates/s (solid) and gradients/s (hatched)", fontsize=10)
+    b.set_ylabel("idle fraction")
+    b.set_ylim(0, 1)
+    b.set_title("worker time not spent computing", fontsize=10)
+    if any_theory:
+        from matplotlib.lines import Line2D
+        a.legend([Line2D([], [], marker="D", color="black", linestyle="")], ["theory"],
+                 loc="upper left", fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_scaling(workers=(1, 2, 4, 8, 16, 32, 64), compute=None, steps=1000, seed=0, figsize=(11, 3.4)):
+    """Timing-only runs for each number of workers N (i.i.d. ``compute`` times, default
+    Exponential(1), free network): the synchronous step time against ``m·H_N ≈ m(ln N + 0.577)``
+    and the asynchronous throughput against ``N/m``. Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    from .. import distributed as dist
+    compute = dist.Exponential(1.0) if compute is None else compute
+    m = compute.mean
+    ns = np.array(sorted(workers))
+    step, rate = [], []
+    for n in ns:
+        step.append(dist.simulate("sync", workers=int(n), compute=compute, updates=steps,
+                                  seed=seed).summary()["time_per_update"])
+        rate.append(dist.simulate("async", workers=int(n), compute=compute,
+                                  updates=steps * int(n), seed=seed).summary()["updates_per_second"])
+    fig, (a, b) = plt.subplots(1, 2, figsize=figsize)
+    grid = np.arange(1, ns.max() + 1)
+    a.plot(ns, step, "o", color=STRATEGY_COLORS["sync"], label="sync, measured")
+    if isinstance(compute, dist.Exponential):
+        a.plot(grid, [m * dist.harmonic(k) for k in grid], "k-", lw=1, label="theory m·H_N")
+    a.set(xscale="log", xlabel="workers N", ylabel="seconds per update",
+          title="synchronous: each step waits for the slowest")
+    b.plot(ns, rate, "o", color=STRATEGY_COLORS["async"], label="async, measured")
+    b.plot(grid, grid / m, "k-", lw=1, label="theory N/m")
+    b.set(xscale="log", yscale="log", xlabel="workers N", ylabel="updates per second",
+          title="asynchronous: nobody waits")
+    for axis in (a, b):
+        axis.set_xticks(ns, [str(n) for n in ns])
+        axis.legend(fontsize=8, frameon=False)
+        axis.title.set_fontsize(10)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,155 @@
+"""Animations for slides: a GIF, or one self-contained HTML file (frames as base64 PNGs and a
+few lines of JavaScript for Play and a slider), from any view with ``render(t)`` and
+``duration`` (``RaceView``, ``Flowchart``).
+
+Frames are the very frames the widgets show (``render(t)`` at evenly spaced times), so an export
+is deterministic: same race, same seed, same bytes. ``to_animation(view)`` gives a matplotlib
+``FuncAnimation`` instead, for its own writers (``anim.save("race.mp4")``, ``anim.to_jshtml()``).
+"""
+import base64
+import hashlib
+import io
+import json
+import os
+import tempfile
+
+import numpy as np
+from PIL import Image
+
+
+def frame_times(duration, frames=60, start=0.0, end=None):
+    """``frames`` evenly spaced times from ``start`` to ``end`` (default: the duration)."""
+    end = duration if end is None else end
+    if frames < 1:
+        raise ValueError(f"frames must be a positive integer, got {frames!r}")
+    return [float(t) for t in np.linspace(start, end, int(frames))]
+
+
+def render_frames(view, times):
+    """PNG bytes of the view at each time."""
+    return [view.render(t) for t in times]
+
+
+def _write_bytes(path, data):
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _scaled(png, width):
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    if width is not None and img.width != width:
+        img = img.resize((int(width), round(img.height * width / img.width)), Image.Resampling.LANCZOS)
+    return img
+
+
+def gif_bytes(view, frames=60, fps=10, start=0.0, end=None, width=None, colors=96, hold=2.0):
+    """The animation as GIF bytes: ``frames`` frames at ``fps``, the last one held ``hold``
+    seconds; ``width`` in pixels (default: the view's), ``colors`` in the shared palette."""
+    times = frame_times(view.duration, frames, start, end)
+    images = [_scaled(p, width) for p in render_frames(view, times)]
+    # one palette for all frames (no flicker), from the first, middle and last frame
+    picks = [images[0], images[len(images) // 2], images[-1]]
+    w, h = images[0].size
+    montage = Image.new("RGB", (w, h * len(picks)), "white")
+    for i, im in enumerate(picks):
+        montage.paste(im, (0, h * i))
+    palette = montage.quantize(colors=int(colors), method=Image.Quantize.MEDIANCUT,
+                               dither=Image.Dither.NONE)
+    frames_p = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
+    step = int(round(1000 / fps))
+    durations = [step] * (len(frames_p) - 1) + [max(step, int(hold * 1000))]
+    buf = io.BytesIO()
+    frames_p[0].save(buf, format="GIF", save_all=True, append_images=frames_p[1:],
+                     duration=durations, loop=0)
+    return buf.getvalue()
+
+
+def to_gif(view, path, **options):
+    """Write the animation as a GIF (options: see ``gif_bytes``); returns ``path``."""
+    return _write_bytes(path, gif_bytes(view, **options))
+
+
+_PLAYER_JS = """
+(function() {
+  var root = document.getElementById(%(id)s);
+  var frames = %(frames)s, times = %(times)s, delay = %(delay)d;
+  var img = root.querySelector("img"), slider = root.querySelector("input"),
+      button = root.querySelector("button"), label = root.querySelector("span");
+  var timer = null;
+  function show(i) {
+    img.src = "data:image/png;base64," + frames[i];
+    slider.value = i;
+    label.textContent = "t = " + times[i].toFixed(1) + " s";
+  }
+  function stop() { clearInterval(timer); timer = null; button.textContent = "\\u25B6 Play"; }
+  button.onclick = function() {
+    if (timer) { stop(); return; }
+    if (+slider.value >= frames.length - 1) { show(0); }
+    button.textContent = "\\u275A\\u275A Pause";
+    timer = setInterval(function() {
+      var i = +slider.value + 1;
+      if (i >= frames.length) { stop(); return; }
+      show(i);
+    }, delay);
+  };
+  slider.oninput = function() { stop(); show(+slider.value); };
+})();
+"""
+
+
+def to_html(view, frames=60, fps=10, start=0.0, end=None, width=None, title=None):
+    """One self-contained HTML fragment (no external files, no network): the frames as base64
+    PNGs, a Play/Pause button and a time slider. Paste into slides or save with ``save_html``."""
+    times = frame_times(view.duration, frames, start, end)
+    pngs = render_frames(view, times)
+    if width is not None:
+        out = []
+        for p in pngs:
+            buf = io.BytesIO()
+            _scaled(p, width).save(buf, format="PNG")
+            out.append(buf.getvalue())
+        pngs = out
+    data = [base64.b64encode(p).decode("ascii") for p in pngs]
+    ident = "tf-anim-" + hashlib.sha1("".join(data[:2]).encode()).hexdigest()[:12]
+    head = f"<h3>{title}</h3>" if title else ""
+    js = _PLAYER_JS % {"id": json.dumps(ident), "frames": json.dumps(data),
+                       "times": json.dumps([round(t, 4) for t in times]),
+                       "delay": int(round(1000 / fps))}
+    return (f'<div id="{ident}" style="font-family:sans-serif">{head}'
+            f'<img style="max-width:100%" src="data:image/png;base64,{data[0]}">'
+            f'<div><button>&#9654; Play</button> '
+            f'<input type="range" min="0" max="{len(data) - 1}" value="0" style="width:70%"> '
+            f'<span>t = {times[0]:.1f} s</span></div><script>{js}</script></div>')
+
+
+def save_html(view, path, **options):
+    """Write ``to_html`` as a complete HTML page; returns ``path``."""
+    body = to_html(view, **options)
+    page = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>teachflow animation"
+            f"</title></head><body>{body}</body></html>\n")
+    return _write_bytes(path, page.encode("utf-8"))
+
+
+def to_animation(view, frames=60, fps=10, start=0.0, end=None):
+    """A matplotlib ``FuncAnimation`` of the view's figure (its writers: ``.save(path)``,
+    ``.to_jshtml()``); each frame redraws the whole figure, so it is slower than ``to_gif``."""
+    from matplotlib.animation import FuncAnimation
+    times = frame_times(view.duration, frames, start, end)
+
+    def step(i):
+        view.update(times[i])
+        return []
+
+    return FuncAnimation(view.figure, step, frames=len(times), interval=1000 / fps, blit=False,
+                         repeat=False)

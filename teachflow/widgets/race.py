@@ -1,0 +1,331 @@
+"""The race: the same model trained by several strategies on the same simulated cluster.
+
+``Race(workers=8, spread=4.0).run()`` simulates each strategy (same devices, same compute-time
+draws, same data shards, same starting point) and then answers, for any simulated time t,
+``frame_at(t)``: what every device is doing, the server's version, the losses so far, and a
+one-line verdict (who reached the target loss first, whose loss was steadier, and which
+strategy to recommend). ``RaceView`` draws a frame, ``RaceWidget`` puts controls around it.
+
+Fair learning rates: ``lr`` is the step of one synchronous update, which averages N gradients.
+Asynchronous strategies (async, SSP) apply every gradient on its own, so each gets ``lr / N``
+(``async_lr`` overrides): per gradient computed, both move the parameters equally far
+(with SSP bound 0 this is exactly synchronous SGD).
+"""
+import math
+from dataclasses import dataclass, fields, replace
+from numbers import Integral, Real
+
+from .. import distributed as dist
+from .frames import EventIndex
+
+STRATEGIES = ("sync", "backup", "async", "ssp", "local")
+STRATEGY_HELP = {
+    "sync": "synchronous: average all N gradients at a barrier",
+    "backup": "synchronous with backup workers: the slowest gradients are dropped",
+    "async": "asynchronous: every gradient is applied as soon as it arrives",
+    "ssp": "bounded staleness (SSP): asynchronous, but nobody runs too far ahead",
+    "local": "local SGD: H local steps, then average the parameters",
+}
+
+
+@dataclass(frozen=True)
+class RaceConfig:
+    """Everything a race depends on (a frozen value: equal configs give equal races).
+
+    * ``workers``: simulated devices; ``spread``: mean time of the slowest device over the
+      fastest (1 = balanced; device i is ``spread**(i/(N-1))`` times slower than device 0);
+    * ``stragglers``: probability that one computation is ``straggler_slowdown`` times slower;
+    * ``jitter``: spread of compute times (sigma of a LogNormal with mean 1 s);
+    * ``latency``: seconds per message (pull or push), free bandwidth;
+    * ``lr`` (one synchronous step; see the module docstring), ``async_lr`` (None: lr / N),
+      ``batch_size`` (per worker), ``seed`` (compute times and data order);
+    * ``model``: a name for ``teachflow.distributed.make_model`` (default: the curve fit of
+      lesson 2), started from ``model_seed``;
+    * ``strategies``: names from ``STRATEGIES`` (``backups``, ``bound``, ``period`` set them up);
+    * ``duration`` (simulated seconds), ``target_loss``; ``tolerance``: the recommendation
+      prefers a steadier strategy that reached the target within (1 + tolerance) x the time of
+      the fastest.
+    """
+    workers: int = 8
+    spread: float = 1.0
+    stragglers: float = 0.0
+    lr: float = 0.2
+    batch_size: int = 8
+    strategies: tuple = ("sync", "async")
+    seed: int = 0
+    duration: float = 60.0
+    target_loss: float = 0.02
+    latency: float = 0.2
+    jitter: float = 0.1
+    straggler_slowdown: float = 5.0
+    async_lr: object = None
+    backups: int = 1
+    bound: int = 2
+    period: int = 4
+    model: str = "curve_fit"
+    model_seed: int = 0
+    tolerance: float = 0.25
+
+    def __post_init__(self):
+        def integer(name, lo):
+            v = getattr(self, name)
+            if not isinstance(v, Integral) or isinstance(v, bool) or v < lo:
+                raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+
+        def number(name, lo, strict=False, hi=None):
+            v = getattr(self, name)
+            ok = isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v) and (
+                v > lo if strict else v >= lo) and (hi is None or v <= hi)
+            if not ok:
+                rng = f"> {lo}" if strict else f">= {lo}"
+                rng += f" and <= {hi}" if hi is not None else ""
+                raise ValueError(f"{name} must be a number {rng}, got {v!r}")
+
+        integer("workers", 1)
+        integer("batch_size", 1)
+        integer("seed", 0)
+        integer("model_seed", 0)
+        integer("backups", 0)
+        integer("bound", 0)
+        integer("period", 1)
+        number("spread", 1.0)
+        number("stragglers", 0.0, hi=1.0)
+        number("straggler_slowdown", 1.0)
+        number("lr", 0.0, strict=True)
+        number("duration", 0.0, strict=True)
+        number("target_loss", 0.0, strict=True)
+        number("latency", 0.0)
+        number("jitter", 0.0)
+        number("tolerance", 0.0)
+        if self.async_lr is not None:
+            number("async_lr", 0.0, strict=True)
+        strategies = (self.strategies,) if isinstance(self.strategies, str) else tuple(self.strategies)
+        if not strategies:
+            raise ValueError(f"strategies: choose at least one of {STRATEGIES}")
+        bad = [s for s in strategies if s not in STRATEGIES]
+        if bad:
+            raise ValueError(f"strategies: unknown {bad}; choose from {STRATEGIES}")
+        if len(set(strategies)) != len(strategies):
+            raise ValueError(f"strategies: each strategy once, got {strategies}")
+        if "backup" in strategies and self.backups >= self.workers:
+            raise ValueError(f"backups must be smaller than workers ({self.workers}): every "
+                             f"step needs at least one gradient, got backups={self.backups}")
+        object.__setattr__(self, "strategies", strategies)
+
+    def slowdowns(self):
+        """Per-device factors: ``spread**(i/(N-1))`` (device 0 fastest, the last one slowest)."""
+        n = self.workers
+        return [float(self.spread ** (i / (n - 1))) if n > 1 else 1.0 for i in range(n)]
+
+    def compute(self):
+        base = dist.LogNormal(1.0, self.jitter) if self.jitter > 0 else dist.Constant(1.0)
+        if self.stragglers > 0:
+            return dist.WithStragglers(base, self.stragglers, self.straggler_slowdown)
+        return base
+
+    def network(self):
+        if self.latency == 0:
+            return dist.FreeNetwork()
+        return dist.ParameterServerNetwork(latency=self.latency, bandwidth=math.inf)
+
+    def cluster(self):
+        return dist.Cluster(self.workers, self.compute(), self.slowdowns(), self.network())
+
+    def strategy(self, name):
+        if name == "backup":
+            return dist.Synchronous(self.backups)
+        return dist.make_strategy(name, bound=self.bound, period=self.period)
+
+    def lr_for(self, name):
+        """Learning rate of strategy ``name`` (see the module docstring)."""
+        if name in ("async", "ssp"):
+            return self.lr / self.workers if self.async_lr is None else float(self.async_lr)
+        return self.lr
+
+    def describe(self):
+        """One line: the cluster and the training set-up."""
+        cl = "balanced" if self.spread == 1 else f"slowest device {self.spread:g}x slower"
+        st = f", {self.stragglers:.0%} stragglers ({self.straggler_slowdown:g}x)" if self.stragglers else ""
+        return (f"{self.workers} workers ({cl}{st}), {self.latency:g} s per message; "
+                f"lr {self.lr:g} (async: {self.lr_for('async'):.3g}/gradient), batch {self.batch_size}, "
+                f"seed {self.seed}")
+
+
+@dataclass(frozen=True)
+class RaceFrame:
+    """What the race shows at ``time``: one ``StrategyFrame`` per strategy and the verdict."""
+    time: float
+    strategies: tuple
+    verdict: str
+    recommendation: object = None
+
+    def __getitem__(self, name):
+        for s in self.strategies:
+            if s.name == name:
+                return s
+        raise KeyError(f"no strategy {name!r} in this race; have {[s.name for s in self.strategies]}")
+
+
+class Race:
+    """A race between strategies; see the module docstring. ``Race(config)`` or
+    ``Race(workers=16, spread=4)`` (overrides of ``RaceConfig``); ``model=`` a name (sets
+    ``config.model``, see ``teachflow.distributed.make_model``) or a ready model object.
+    After ``run()``: ``results`` (label -> RunResult) and ``indexes`` (one EventIndex each)."""
+
+    def __init__(self, config=None, model=None, **changes):
+        config = RaceConfig() if config is None else config
+        if isinstance(model, str):      # a model name belongs to the config
+            model, changes = None, {**changes, "model": model}
+        if changes:
+            names = {f.name for f in fields(RaceConfig)}
+            unknown = sorted(set(changes) - names)
+            if unknown:
+                raise ValueError(f"unknown race settings {unknown}; RaceConfig has {sorted(names)}")
+            config = replace(config, **changes)
+        self.config, self.model = config, model
+        self.results, self.indexes = {}, []
+
+    def __repr__(self):
+        state = "ran" if self.indexes else "not run"
+        return f"<Race {', '.join(self.config.strategies)}: {self.config.describe()}; {state}>"
+
+    def run(self):
+        """Simulate every strategy (same cluster, seed and starting point); returns self."""
+        c = self.config
+        model = self.model if self.model is not None else dist.make_model(c.model, seed=c.model_seed)
+        self.results, self.indexes = {}, []
+        for name in c.strategies:
+            r = dist.simulate(c.strategy(name), model=model, cluster=c.cluster(),
+                              until=c.duration, lr=c.lr_for(name), batch_size=c.batch_size,
+                              seed=c.seed, eval_every=1, target_loss=c.target_loss)
+            label = str(r.strategy)
+            self.results[label] = r
+            self.indexes.append(EventIndex(r, label, c.target_loss))
+        return self
+
+    @property
+    def ran(self):
+        return bool(self.indexes)
+
+    @property
+    def duration(self):
+        return float(self.config.duration)
+
+    def _need_run(self):
+        if not self.indexes:
+            raise RuntimeError("the race has not run yet: call race.run() first")
+
+    def frame_at(self, t):
+        """The ``RaceFrame`` at simulated time t (clamped to [0, duration])."""
+        self._need_run()
+        t = min(max(float(t), 0.0), self.duration)
+        frames = tuple(ix.frame_at(t) for ix in self.indexes)
+        final = t >= self.duration
+        line, rec = verdict(frames, self.config.target_loss, t, final, self.config.tolerance,
+                            [ix.result.history[0].loss for ix in self.indexes])
+        return RaceFrame(t, frames, line, rec)
+
+    def verdict(self, t=None):
+        """The one-line verdict at time t (default: the end of the race)."""
+        return self.frame_at(self.duration if t is None else t).verdict
+
+    def recommendation(self):
+        """The strategy the experiment recommends (its label)."""
+        return self.frame_at(self.duration).recommendation
+
+    def summaries(self):
+        """``{label: RunResult.summary()}``."""
+        self._need_run()
+        return {label: r.summary() for label, r in self.results.items()}
+
+    def table(self):
+        """The race's figures as aligned text (deterministic, for lessons and reports)."""
+        rows = [f"{'strategy':18s} {'updates':>7s} {'grads/s':>7s} {'idle':>5s} {'stale':>5s} "
+                f"{'t(target)':>9s} {'noise':>6s} {'final loss':>10s}"]
+        for label, s in self.summaries().items():
+            ttt = "never" if s["time_to_target"] is None else f"{s['time_to_target']:.1f} s"
+            stale = "-" if math.isnan(s["mean_staleness"]) else f"{s['mean_staleness']:.1f}"
+            gps = s["gradients"] / s["makespan"] if s["makespan"] else math.nan
+            rows.append(f"{label:18s} {s['updates']:7d} {gps:7.2f} {s['idle_fraction']:5.0%} "
+                        f"{stale:>5s} {ttt:>9s} {s['loss_noise']:6.3f} {s['final_loss']:10.4g}")
+        return "\n".join(rows)
+
+    def view(self, **options):
+        """A ``RaceView`` (matplotlib) of this race; runs it first if needed."""
+        from .race_view import RaceView
+        if not self.indexes:
+            self.run()
+        return RaceView(self, **options)
+
+    def flowchart(self, **options):
+        """The animated flowcharts (``Flowchart``) of this race's runs."""
+        from .flowchart import Flowchart
+        if not self.indexes:
+            self.run()
+        return Flowchart(list(self.results.values()), **options)
+
+
+# ----------------------------------------------------------------------------- the verdict
+
+def _fmt_t(t):
+    return f"{t:.1f} s"
+
+
+def diverged(frame, initial_loss):
+    """True if the loss blew up (non-finite, or 10x above where it started)."""
+    last = frame.last_loss
+    return not math.isfinite(last) or (math.isfinite(initial_loss) and last > 10 * initial_loss)
+
+
+def verdict(frames, target, t, final, tolerance=0.25, initial_losses=None):
+    """``(line, recommendation)`` from the strategy frames at time t.
+
+    Who reached ``target`` first (and when the others did), whose loss was steadier (lower
+    ``noise``: mean uphill step of the log-loss per evaluation), which runs diverged; when
+    ``final``, the recommendation: the steadiest strategy that reached the target within
+    ``(1 + tolerance)`` x the fastest time, else the fastest; if nobody reached it, the lowest
+    loss. Before the end the line starts with the time and makes no recommendation."""
+    initial_losses = initial_losses or [math.nan] * len(frames)
+    blown = [f.name for f, l0 in zip(frames, initial_losses) if diverged(f, l0)]
+    alive = [f for f in frames if f.name not in blown]
+    parts = []
+    reached = sorted((f for f in alive if f.reached is not None), key=lambda f: f.reached)
+    rec = None
+    if reached:
+        first = reached[0]
+        others = [f for f in frames if f is not first]
+        vs = ", ".join(f"{_fmt_t(f.reached)} for {f.name}" if f.reached is not None and f in reached
+                       else f"{'never' if final else 'not yet'} for {f.name}" for f in others)
+        parts.append(f"{first.name} reached loss {target:g} first ({_fmt_t(first.reached)}"
+                     + (f" vs {vs})" if vs else ")"))
+    elif alive:
+        best = min(alive, key=lambda f: f.last_loss if math.isfinite(f.last_loss) else math.inf)
+        when = f"in {t:g} s" if final else "yet"
+        parts.append(f"nobody reached loss {target:g} {when}; lowest loss: {best.name} "
+                     f"({best.last_loss:.3g})")
+    steady = sorted((f for f in alive if math.isfinite(f.noise)), key=lambda f: f.noise)
+    if len(steady) >= 2:
+        s0 = steady[0]
+        rest = " vs " + ", ".join(f"{f.noise:.3f} for {f.name}" for f in steady[1:])
+        parts.append(f"{s0.name}'s loss was steadier (noise {s0.noise:.3f}{rest})")
+    if blown:
+        parts.append(f"{' and '.join(blown)} diverged (lr too large for its gradients)")
+    if final:
+        if reached:
+            fastest = reached[0]
+            close = [f for f in reached if f.reached <= (1 + tolerance) * fastest.reached]
+            pick = min(close, key=lambda f: (f.noise if math.isfinite(f.noise) else math.inf))
+            why = "fastest to the target" if pick is fastest else \
+                f"within {tolerance:.0%} of the fastest and steadier"
+            if pick is fastest and len(close) > 1:
+                why = "fastest and steadiest"
+            rec = pick.name
+        elif alive:
+            rec = min(alive, key=lambda f: f.last_loss).name
+            why = "lowest loss at the end"
+        if rec is not None:
+            parts.append(f"recommendation: {rec} ({why})")
+        line = "; ".join(parts) + "."
+    else:
+        line = f"t = {_fmt_t(t)}: " + "; ".join(parts) + "."
+    return line, rec

@@ -1,0 +1,347 @@
+"""The race drawn: a picture per frame, and the widget with its controls.
+
+``RaceView(race)`` lays out one row per strategy (left: a map of the cluster, the server in the
+middle with its version counter, workers around it coloured by what they do, messages moving
+along the spokes; right: the Gantt timeline with a moving time cursor, the future greyed out)
+and, at the bottom, the loss against server updates and against simulated time, drawn up to
+the cursor, and the verdict. Everything static is drawn once; a frame only moves artists
+(``FrameCanvas``), so ``render(t)`` takes tens of milliseconds.
+
+``RaceWidget()`` adds controls (devices, speed spread, stragglers, learning rate, batch size,
+strategies, seed), a Run button, Play/Pause and a time scrubber.
+"""
+import html
+import math
+import textwrap
+
+import numpy as np
+
+from ..viz.timeline import KIND_COLORS, KIND_LABELS, draw_timeline
+from ..viz.training_plots import strategy_color
+from .canvas import FrameCanvas, new_figure
+from .race import STRATEGIES, STRATEGY_HELP, Race, RaceConfig
+
+BARRIER_KEYS = ("sync", "backup", "local")
+
+
+def _strategy_kind(label):
+    from ..viz.training_plots import strategy_key
+    return strategy_key(label)
+
+
+class ClusterMap:
+    """The server (a square with its version) and the workers on a circle around it, in one
+    Axes; ``draw(frame)`` colours workers by activity and moves the messages in flight."""
+
+    def __init__(self, ax, n, label, fontsize=8):
+        from matplotlib.collections import LineCollection
+        from matplotlib.patches import FancyBboxPatch
+        self.ax, self.n, self.label = ax, n, label
+        self.barrier = _strategy_kind(label) in BARRIER_KEYS
+        ang = np.pi / 2 - 2 * np.pi * np.arange(n) / n
+        self.pos = np.c_[np.cos(ang), np.sin(ang)]
+        self.hub = 0.24
+        self.inner = self.pos * (self.hub * 1.35)
+        ax.set_xlim(-1.3, 1.3)
+        ax.set_ylim(-1.42, 1.3)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        ax.add_collection(LineCollection(np.stack([self.inner, self.pos], 1), colors="#DDDDDD",
+                                         linewidths=1.0, zorder=1))
+        ax.add_patch(FancyBboxPatch((-self.hub, -self.hub), 2 * self.hub, 2 * self.hub,
+                                    boxstyle="round,pad=0.02", facecolor="#FFF6D5",
+                                    edgecolor="#8A6D00", linewidth=1.2, zorder=3))
+        size = 110 if n <= 8 else max(18, 110 * 8 / n)
+        self.workers = ax.scatter(self.pos[:, 0], self.pos[:, 1], s=size, c=[KIND_COLORS["idle"]] * n,
+                                  edgecolors="#555555", linewidths=0.6, zorder=4)
+        self.spokes = ax.add_collection(LineCollection(np.zeros((0, 2, 2)), linewidths=2.2, zorder=2))
+        self.packets = ax.scatter([], [], s=22, zorder=5, edgecolors="black", linewidths=0.4)
+        self.version = ax.text(0, 0, "v0", ha="center", va="center", fontsize=fontsize,
+                               fontweight="bold", zorder=6)
+        self.status = ax.text(0, -1.36, "", ha="center", va="center", fontsize=fontsize - 1,
+                              color="#444444")
+        ax.text(-1.3, 1.28, label, ha="left", va="top", fontsize=fontsize + 1, fontweight="bold",
+                color=strategy_color(label))
+        self.artists = (self.spokes, self.workers, self.packets, self.version, self.status)
+
+    def draw(self, frame):
+        colors = [KIND_COLORS.get(a.kind, KIND_COLORS["idle"]) for a in frame.activities]
+        self.workers.set_facecolors(colors)
+        segs, seg_colors, pts, pt_colors = [], [], [], []
+        for f in frame.flows:
+            w = f.worker
+            a, b = (self.inner[w], self.pos[w]) if f.kind == "pull" else (self.pos[w], self.inner[w])
+            segs.append((a, b))
+            seg_colors.append(KIND_COLORS[f.kind])
+            pts.append(a + (b - a) * f.progress)
+            pt_colors.append(KIND_COLORS[f.kind])
+        self.spokes.set_segments(segs)
+        self.spokes.set_color(seg_colors)
+        self.packets.set_offsets(np.array(pts).reshape(-1, 2))
+        self.packets.set_facecolors(pt_colors)
+        self.version.set_text(f"v{frame.version}")
+        if self.barrier:
+            self.status.set_text(f"barrier: {frame.waiting}/{self.n} waiting")
+        elif frame.waiting:
+            self.status.set_text(f"{frame.waiting} held back by the bound")
+        else:
+            self.status.set_text("no barrier: nobody waits")
+
+
+class RaceView:
+    """Draws a ``Race`` (run first) frame by frame; see the module docstring. ``render(t)`` ->
+    PNG bytes; ``frame`` is the last ``RaceFrame`` drawn; ``figure`` the matplotlib Figure.
+    ``dpi`` sets the picture size (the figure is 10 inches wide); ``verdict=False`` leaves the
+    verdict line out of the picture (the widget shows it as HTML: text is the slowest thing
+    to draw)."""
+
+    def __init__(self, race, dpi=80, width=10.0, verdict=True):
+        if not race.ran:
+            race.run()
+        self.race = race
+        self.duration = race.duration
+        labels = list(race.results)
+        n = race.config.workers
+        row_h = max(1.55, 0.45 + 0.105 * (n + 1))
+        if len(labels) > 2:     # many strategies: thinner rows keep the picture (and frame time) in bounds
+            row_h = max(1.25, min(row_h, 6.0 / len(labels)))
+        top, loss_h, bottom = 0.55, 2.2, 0.75 if verdict else 0.45
+        height = top + row_h * len(labels) + 0.25 + loss_h + bottom
+        self.figure = fig = new_figure((width, height), dpi)
+        gs = fig.add_gridspec(len(labels) + 1, 2, height_ratios=[row_h] * len(labels) + [loss_h],
+                              width_ratios=[1, 3.3], left=0.055, right=0.985,
+                              top=1 - top / height, bottom=bottom / height, hspace=0.35 / row_h,
+                              wspace=0.12)
+        self.canvas = FrameCanvas(fig)
+        anim = self.canvas.animate
+        self.maps, self.cursors, self.shades = {}, {}, {}
+        self.loss_lines, self.update_lines, self.heads, self.stars = {}, {}, {}, {}
+        for i, (label, result) in enumerate(race.results.items()):
+            m = ClusterMap(fig.add_subplot(gs[i, 0]), n, label)
+            self.maps[label] = m
+            ax = fig.add_subplot(gs[i, 1])
+            draw_timeline(ax, result, t_max=self.duration, legend=False, fontsize=6,
+                          label_min_px=16)
+            ax.set_xlabel("")
+            self.shades[label] = anim(_shade(ax, self.duration))
+            self.cursors[label] = anim(ax.axvline(0, color="black", lw=1.3))
+            anim(*m.artists)
+        # losses
+        ax_u = fig.add_subplot(gs[-1, 0])
+        ax_t = fig.add_subplot(gs[-1, 1])
+        self.ax_time, self.ax_updates = ax_t, ax_u
+        target = race.config.target_loss
+        max_updates = 1
+        for ix in race.indexes:
+            c = strategy_color(ix.name)
+            self.loss_lines[ix.name] = anim(ax_t.plot([], [], color=c, lw=1.4, label=ix.name)[0])
+            self.heads[ix.name] = anim(ax_t.plot([], [], "o", color=c, ms=4)[0])
+            self.stars[ix.name] = anim(ax_t.plot([], [], "*", color=c, ms=12, markeredgecolor="black",
+                                                 markeredgewidth=0.5)[0])
+            self.update_lines[ix.name] = anim(ax_u.plot([], [], color=c, lw=1.2)[0])
+            max_updates = max(max_updates, int(ix._hu[-1]))
+        for axis in (ax_t, ax_u):
+            axis.axhline(target, color="#555555", lw=0.9, ls="--")
+            axis.set_yscale("log")
+            axis.set_ylim(*_loss_limits(race, target))
+            axis.tick_params(labelsize=7)
+            for side in ("top", "right"):
+                axis.spines[side].set_visible(False)
+        ax_t.set_xlim(0, self.duration)
+        ax_t.set_xlabel("simulated time (s)", fontsize=8)
+        ax_t.set_ylabel("loss", fontsize=8)
+        ax_t.legend(fontsize=7, frameon=False, loc="upper right")
+        ax_t.text(self.duration, target, f" target {target:g}", fontsize=7, va="bottom", ha="right",
+                  color="#555555")
+        self.loss_cursor = anim(ax_t.axvline(0, color="black", lw=1.0))
+        ax_u.set_xlim(0, max_updates * 1.02)
+        ax_u.set_xlabel("server updates", fontsize=8)
+        ax_u.set_ylabel("loss", fontsize=8)
+        # titles, legend, clock, verdict
+        fig.text(0.055, 1 - 0.12 / height, race.config.describe(), fontsize=8, va="top")
+        from matplotlib.patches import Patch
+        handles = [Patch(facecolor=KIND_COLORS[k], label=KIND_LABELS[k])
+                   for k in ("compute", "pull", "push", "wait")]
+        handles.append(Patch(facecolor="#F2F2F2", edgecolor="#888888", hatch="////", label="dropped"))
+        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.25, 1 - 0.27 / height),
+                   ncol=5, fontsize=7, frameon=False, handlelength=1.2, columnspacing=1.0)
+        self.time_text = anim(fig.text(0.985, 1 - 0.12 / height, "", fontsize=10,
+                                       fontweight="bold", ha="right", va="top"))
+        self.verdict_text = None
+        if verdict:
+            self.verdict_text = anim(fig.text(0.055, 0.1 / height, "", fontsize=8, va="bottom"))
+        self._wrap = int((width - 0.7) * 72 / (0.55 * 8))   # characters per verdict line
+        self.frame = None
+
+    def draw(self, frame):
+        """Move the artists to ``frame`` (a RaceFrame)."""
+        t = frame.time
+        for s in frame.strategies:
+            self.maps[s.name].draw(s)
+            self.cursors[s.name].set_xdata([t, t])
+            shade = self.shades[s.name]
+            shade.set_x(t)
+            shade.set_width(max(self.duration - t, 0.0))
+            ts, us, ls = np.asarray(s.loss_time), np.asarray(s.loss_updates), np.asarray(s.loss)
+            ok = np.isfinite(ls) & (ls > 0)
+            ts, us, ls = ts[ok], us[ok], ls[ok]
+            self.update_lines[s.name].set_data(us, ls)
+            if len(ls):
+                # the parameters, hence the loss, stay put until the next update: hold the
+                # last value up to the cursor
+                self.loss_lines[s.name].set_data(np.r_[ts, t], np.r_[ls, ls[-1]])
+                self.heads[s.name].set_data([t], [ls[-1]])
+            else:
+                self.loss_lines[s.name].set_data([], [])
+                self.heads[s.name].set_data([], [])
+            if s.reached is not None:
+                self.stars[s.name].set_data([s.reached], [self.race.config.target_loss])
+            else:
+                self.stars[s.name].set_data([], [])
+        self.loss_cursor.set_xdata([t, t])
+        self.time_text.set_text(f"t = {t:5.1f} s")
+        if self.verdict_text is not None:
+            self.verdict_text.set_text("\n".join(textwrap.wrap(frame.verdict, self._wrap)))
+        self.frame = frame
+
+    def update(self, t):
+        """Compute and draw the frame at t (no rendering); returns the RaceFrame."""
+        frame = self.race.frame_at(t)
+        self.draw(frame)
+        return frame
+
+    def render(self, t, compress_level=1):
+        """PNG bytes of the frame at simulated time t."""
+        self.update(t)
+        return self.canvas.png(compress_level)
+
+    def image(self, t=None):
+        """The frame at t (default: the end) for display in a notebook (smaller PNG)."""
+        from IPython.display import Image
+        return Image(self.render(self.duration if t is None else t, compress_level=9))
+
+
+def _shade(ax, duration):
+    from matplotlib.patches import Rectangle
+    r = Rectangle((0, 0), duration, 1, transform=ax.get_xaxis_transform(), facecolor="white",
+                  alpha=0.72, edgecolor="none", zorder=10)
+    ax.add_patch(r)
+    return r
+
+
+def _loss_limits(race, target):
+    vals = []
+    for ix in race.indexes:
+        ls = ix._hl[np.isfinite(ix._hl) & (ix._hl > 0)]
+        vals.extend(ls.tolist())
+    if not vals:
+        return target / 3, target * 30
+    lo = min(min(vals), target) * 0.6
+    hi = max(race.indexes[0]._hl[0] if math.isfinite(race.indexes[0]._hl[0]) else target * 30,
+             target) * 2.5
+    return lo, hi
+
+
+class RaceWidget:
+    """Controls + Run + Play/Pause + time scrubber + picture + verdict, around a ``Race``.
+
+    ``RaceWidget()`` (default race) or ``RaceWidget(race)``; settings not on the controls
+    (duration, target loss, latency, ...) come from the race's config. The verdict line under
+    the picture follows the cursor (at the end: the final verdict). Widgets: ``controls``
+    (name -> widget), ``run_button``, ``play``, ``scrubber``, ``image``, ``verdict``,
+    ``status``. State: ``race``, ``view``, ``frame`` (last RaceFrame drawn), ``time``."""
+
+    def __init__(self, race=None, frames=200, interval=100, dpi=80, **changes):
+        import ipywidgets as widgets
+        from .player import Player
+        if race is None:
+            race = Race(**changes)
+        elif changes:
+            race = Race(race.config, race.model, **changes)
+        self.race, self.dpi, self.view = race, dpi, None
+        c = race.config
+        W = widgets
+        style = {"description_width": "110px"}
+        lay = W.Layout(width="320px")
+        self.controls = {
+            "workers": W.IntSlider(value=c.workers, min=1, max=32, description="devices",
+                                   style=style, layout=lay),
+            "spread": W.FloatSlider(value=c.spread, min=1.0, max=8.0, step=0.5,
+                                    description="speed spread", style=style, layout=lay,
+                                    tooltip="slowest device's mean time / fastest's"),
+            "stragglers": W.FloatSlider(value=c.stragglers, min=0.0, max=0.5, step=0.05,
+                                        description="straggler prob.", style=style, layout=lay),
+            "lr": W.FloatLogSlider(value=c.lr, base=10, min=-2, max=0, step=0.05,
+                                   description="learning rate", style=style, layout=lay,
+                                   readout_format=".3g"),
+            "batch_size": W.Dropdown(options=sorted({1, 2, 4, 8, 16, 24, c.batch_size}),
+                                     value=c.batch_size, description="batch size", style=style,
+                                     layout=lay),
+            "seed": W.BoundedIntText(value=c.seed, min=0, max=10**6, description="seed",
+                                     style=style, layout=lay),
+        }
+        self.strategy_boxes = {s: W.Checkbox(value=s in c.strategies, description=s, indent=False,
+                                             tooltip=STRATEGY_HELP[s], layout=W.Layout(width="90px"))
+                               for s in STRATEGIES}
+        self.run_button = W.Button(description="Run", button_style="primary", icon="play")
+        self.status = W.HTML()
+        self.verdict = W.HTML()
+        self.run_button.on_click(self.run)
+        self.player = Player(lambda t: b"", c.duration, frames=frames, interval=interval,
+                             on_frame=self._on_frame)
+        self.play, self.scrubber, self.image = self.player.play, self.player.scrubber, self.player.image
+        self.play.observe(self._rewind, names="playing")
+        ctl = list(self.controls.values())
+        self.box = W.VBox([
+            W.HBox(ctl[:3]), W.HBox(ctl[3:]),
+            W.HBox([W.Label("strategies:")] + list(self.strategy_boxes.values()) + [self.run_button]),
+            self.status, self.player.controls, self.image, self.verdict])
+        self._show(race if race.ran else None)
+
+    # ----- state
+    @property
+    def frame(self):
+        return None if self.view is None else self.view.frame
+
+    @property
+    def time(self):
+        return self.player.time
+
+    def config(self):
+        """The RaceConfig the controls describe (other settings from the current race)."""
+        values = {k: w.value for k, w in self.controls.items()}
+        values["strategies"] = tuple(s for s, box in self.strategy_boxes.items() if box.value)
+        from dataclasses import replace
+        return replace(self.race.config, **values)
+
+    # ----- actions
+    def run(self, _button=None):
+        """Simulate with the controls' settings and show the result (the Run button)."""
+        try:
+            race = Race(self.config(), self.race.model)
+            race.run()
+        except ValueError as err:   # a setting that does not fit: say so, keep the old race
+            self.status.value = f"<span style='color:#b00'>{html.escape(str(err))}</span>"
+            return
+        self._show(race)
+
+    def _show(self, race):
+        if race is None:
+            self.run()
+            return
+        self.race = race
+        self.status.value = ""
+        self.view = RaceView(race, dpi=self.dpi, verdict=False)
+        self.player.reset(self.view.render, race.duration, t=race.duration)
+
+    def _on_frame(self, t):
+        if self.view is None or self.view.frame is None:
+            return
+        self.verdict.value = f"<b>Verdict:</b> {html.escape(self.view.frame.verdict)}"
+
+    def _rewind(self, change):
+        if change["new"] and self.play.value >= self.play.max:
+            self.play.value = 0
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.box._repr_mimebundle_(**kwargs)

@@ -1,0 +1,171 @@
+"""Convolution and pooling: values against naive loops, TF's SAME rule, gradients, chunking."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import teachflow as tf
+from teachflow.ops import conv_ops
+from teachflow.testing import check_gradients
+
+SETTINGS = settings(max_examples=8, deadline=None, derandomize=True)
+
+
+def pads(size, k, s, padding, d=1):
+    span = (k - 1) * d + 1
+    if padding == "VALID":
+        return (size - span) // s + 1, 0
+    out = -(-size // s)
+    return out, max((out - 1) * s + span - size, 0) // 2
+
+
+def naive_conv(x, w, s, padding, d=(1, 1)):
+    n, h, wd, c = x.shape
+    kh, kw, _, f = w.shape
+    oh, pt = pads(h, kh, s[0], padding, d[0])
+    ow, pl = pads(wd, kw, s[1], padding, d[1])
+    out = np.zeros((n, oh, ow, f))
+    for y in range(oh):
+        for xx in range(ow):
+            for i in range(kh):
+                for j in range(kw):
+                    r, q = y * s[0] + i * d[0] - pt, xx * s[1] + j * d[1] - pl
+                    if 0 <= r < h and 0 <= q < wd:
+                        out[:, y, xx, :] += x[:, r, q, :] @ w[i, j]
+    return out
+
+
+def naive_pool(x, k, s, padding, how):
+    n, h, wd, c = x.shape
+    oh, pt = pads(h, k[0], s[0], padding)
+    ow, pl = pads(wd, k[1], s[1], padding)
+    out = np.zeros((n, oh, ow, c))
+    for y in range(oh):
+        for xx in range(ow):
+            r0, q0 = y * s[0] - pt, xx * s[1] - pl
+            win = x[:, max(r0, 0):r0 + k[0], max(q0, 0):q0 + k[1], :]
+            out[:, y, xx] = win.max(axis=(1, 2)) if how == "max" else win.mean(axis=(1, 2))
+    return out
+
+
+def run(t):
+    with tf.Session(graph=t.graph) as sess:
+        return sess.run(t)
+
+
+@st.composite
+def conv_case(draw):
+    h, w = draw(st.integers(1, 7)), draw(st.integers(1, 7))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    padding = draw(st.sampled_from(["SAME", "VALID"]))
+    if padding == "VALID":
+        h, w = max(h, kh), max(w, kw)
+    s = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    return (draw(st.integers(1, 2)), h, w, draw(st.integers(1, 3))), (kh, kw), s, padding
+
+
+@SETTINGS
+@given(case=conv_case(), f=st.integers(1, 3), seed=st.integers(0, 99))
+def test_conv2d_matches_naive_loops(case, f, seed):
+    tf.reset_default_graph()
+    xs, (kh, kw), s, padding = case
+    rng = np.random.default_rng(seed)
+    x, w = rng.standard_normal(xs), rng.standard_normal((kh, kw, xs[3], f))
+    y = tf.nn.conv2d(x, w, strides=[1, s[0], s[1], 1], padding=padding)
+    expected = naive_conv(x, w, s, padding)
+    assert y.shape.as_list() == list(expected.shape)
+    np.testing.assert_allclose(run(y), expected, atol=1e-12)
+
+
+def test_conv2d_with_dilation_matches_naive_loops():
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((2, 7, 6, 2)), rng.standard_normal((3, 2, 2, 3))
+    for padding in ("SAME", "VALID"):
+        y = tf.nn.conv2d(x, w, strides=1, padding=padding, dilations=[1, 2, 2, 1])
+        np.testing.assert_allclose(run(y), naive_conv(x, w, (1, 1), padding, (2, 2)), atol=1e-12)
+
+
+@pytest.mark.parametrize("size,k,s,expected", [
+    (28, 3, 1, (28, 1, 1)), (28, 3, 2, (14, 0, 1)), (5, 2, 2, (3, 0, 1)), (4, 3, 3, (2, 1, 1)),
+    (7, 1, 3, (3, 0, 0)), (2, 5, 1, (2, 2, 2)),
+])
+def test_same_padding_rule(size, k, s, expected):
+    out, (before, after) = conv_ops.out_size(size, k, s, "SAME")
+    assert (out, before, after) == expected
+    assert before == (before + after) // 2
+
+
+@SETTINGS
+@given(case=conv_case(), seed=st.integers(0, 99))
+def test_pooling_matches_naive_loops(case, seed):
+    tf.reset_default_graph()
+    xs, k, s, padding = case
+    x = np.random.default_rng(seed).standard_normal(xs)
+    mp = tf.nn.max_pool(x, ksize=[1, k[0], k[1], 1], strides=[1, s[0], s[1], 1], padding=padding)
+    ap = tf.nn.avg_pool(x, ksize=[1, k[0], k[1], 1], strides=[1, s[0], s[1], 1], padding=padding)
+    np.testing.assert_allclose(run(mp), naive_pool(x, k, s, padding, "max"))
+    np.testing.assert_allclose(run(ap), naive_pool(x, k, s, padding, "avg"))
+
+
+@SETTINGS
+@given(case=conv_case(), f=st.integers(1, 2), seed=st.integers(0, 99))
+def test_conv2d_gradients(case, f, seed):
+    xs, (kh, kw), s, padding = case
+    rng = np.random.default_rng(seed)
+    x, w = rng.standard_normal(xs), rng.standard_normal((kh, kw, xs[3], f))
+    check_gradients(lambda a, b: tf.nn.conv2d(a, b, strides=[1, s[0], s[1], 1], padding=padding), [x, w])
+
+
+def test_conv2d_gradients_with_dilation():
+    rng = np.random.default_rng(1)
+    x, w = rng.standard_normal((1, 6, 5, 2)), rng.standard_normal((2, 3, 2, 2))
+    check_gradients(lambda a, b: tf.nn.conv2d(a, b, strides=[1, 1, 2, 1], padding="SAME",
+                                              dilations=[1, 2, 1, 1]), [x, w])
+
+
+@SETTINGS
+@given(case=conv_case(), seed=st.integers(0, 99))
+def test_pool_gradients(case, seed):
+    xs, k, s, padding = case
+    # distinct values, well apart: no ties, so the max is differentiable
+    x = np.random.default_rng(seed).permutation(np.prod(xs)).reshape(xs) * 0.1
+    kw = dict(ksize=[1, k[0], k[1], 1], strides=[1, s[0], s[1], 1], padding=padding)
+    check_gradients(lambda a: tf.nn.max_pool(a, **kw), [x])
+    check_gradients(lambda a: tf.nn.avg_pool(a, **kw), [x])
+
+
+def test_max_pool_gradient_goes_to_the_first_maximum_only():
+    x = tf.constant(np.array([[1.0, 3.0], [3.0, 0.0]]).reshape(1, 2, 2, 1))
+    y = tf.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    (g,) = tf.gradients(y, [x])
+    assert run(g).reshape(2, 2).tolist() == [[0, 1], [0, 0]]
+
+
+def test_overlapping_max_pool_gradient_accumulates():
+    x = tf.constant(np.array([0.0, 5.0, 1.0, 0.0]).reshape(1, 1, 4, 1))
+    y = tf.nn.max_pool(x, [1, 1, 3, 1], [1, 1, 1, 1], "VALID")  # both windows pick the 5
+    (g,) = tf.gradients(y, [x])
+    assert run(g).ravel().tolist() == [0, 2, 0, 0]
+
+
+def test_big_batches_are_chunked_with_the_same_result(monkeypatch):
+    rng = np.random.default_rng(2)
+    x, w = rng.standard_normal((9, 6, 6, 2)), rng.standard_normal((3, 3, 2, 4))
+    xt, wt = tf.constant(x), tf.constant(w)
+    y = tf.nn.conv2d(xt, wt, strides=[1, 2, 2, 1], padding="SAME")
+    gx, gw = tf.gradients(tf.reduce_sum(y * y), [xt, wt])
+    with tf.Session() as sess:
+        whole = sess.run([y, gx, gw])
+    monkeypatch.setattr(conv_ops, "COLS_BYTES", 1000)  # a few images per chunk
+    with tf.Session() as sess:
+        chunked = sess.run([y, gx, gw])
+    for a, b in zip(whole, chunked):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_float32_in_float32_out():
+    x = np.ones((1, 4, 4, 1), np.float32)
+    w = np.ones((2, 2, 1, 1), np.float32)
+    assert run(tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME")).dtype == np.float32
+    assert run(tf.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")).dtype == np.float32
+    assert run(tf.nn.avg_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")).dtype == np.float32

@@ -1,0 +1,179 @@
+"""Timelines and training plots: what is drawn matches the event log; the theory drawn over the
+measurements is the theory the simulator's own tests check."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import teachflow.distributed as dist  # noqa: E402
+from teachflow.viz.timeline import KIND_COLORS, draw_timeline, plot_timeline, row_keys  # noqa: E402
+from teachflow.viz.training_plots import (plot_loss, plot_losses, plot_scaling,  # noqa: E402
+                                          plot_staleness, plot_throughput, staleness_pmf,
+                                          strategy_color, strategy_key, theory)
+
+NET = dist.ParameterServerNetwork(latency=0.1, bandwidth=float("inf"))
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def run(strategy, **kw):
+    opts = dict(workers=4, model="numpy_curve_fit", compute=dist.LogNormal(1.0, 0.2),
+                network=NET, until=12.0, lr=0.05, batch_size=8, seed=0)
+    opts.update(kw)
+    return dist.simulate(strategy, **opts)
+
+
+@pytest.mark.parametrize("strategy", ["sync", "async"])
+def test_one_bar_per_event_and_one_tick_per_update(strategy):
+    r = run(strategy)
+    fig, ax = plt.subplots()
+    tl = draw_timeline(ax, r)
+    assert tl.rows == ["ps", 0, 1, 2, 3] == row_keys(r)
+    for kind in ("compute", "pull", "push"):
+        want = sum(e.kind == kind and not e.dropped and e.end > e.start for e in r.events)
+        assert len(tl.bars[kind].get_paths()) == want
+    assert matplotlib.colors.same_color(tl.bars["compute"].get_facecolor()[0], KIND_COLORS["compute"])
+    applies = [e for e in r.events if e.kind == "apply"]
+    assert len(tl.updates.get_segments()) == len(applies)
+    # synchronous runs show the barrier across all rows; asynchronous ones have none
+    assert (tl.barriers is not None) == (strategy == "sync")
+    assert ("wait" in tl.bars) == (strategy == "sync")
+
+
+def test_compute_bars_carry_the_version_they_read():
+    r = run("sync", until=6.0)
+    fig, ax = plt.subplots(figsize=(12, 3))
+    tl = draw_timeline(ax, r, versions=True)
+    texts = [t.get_text() for t in tl.labels]
+    read = {f"v{e.version_read}" for e in r.events if e.kind == "compute"}
+    written = {f"v{e.version_written}" for e in r.events if e.kind == "apply"}
+    assert read <= set(texts)          # every compute bar is wide enough at this size
+    assert set(texts) <= read | written
+    none = draw_timeline(plt.subplots()[1], r, versions=False)
+    assert none.labels == []
+
+
+def test_crop_to_a_window_and_hatch_dropped_work():
+    r = run("backup", workers=5, backups=2, until=10.0)
+    fig, ax = plt.subplots()
+    tl = draw_timeline(ax, r, t_min=2.0, t_max=6.0)
+    assert ax.get_xlim() == (2.0, 6.0)
+    xs = np.concatenate([p.vertices[:, 0] for c in tl.bars.values() for p in c.get_paths()])
+    assert xs.min() >= 2.0 and xs.max() <= 6.0
+    assert tl.dropped is not None and tl.dropped.get_hatch() == "////"
+
+
+def test_plot_timeline_titles_with_the_strategy():
+    ax = plot_timeline(run("async"))
+    assert ax.get_title(loc="right") == "async"
+
+
+def test_strategy_colours_by_name():
+    assert strategy_key("sync") == "sync" and strategy_key("sync+1 backups") == "backup"
+    assert strategy_key("SSP (s=2)") == "ssp" and strategy_key("local SGD (H=4)") == "local"
+    assert strategy_key("async (staleness-aware lr)") == "async"
+    assert strategy_color("sync") != strategy_color("async")
+
+
+# ----------------------------------------------------------------------------- theory
+
+def test_staleness_pmf_is_geometric():
+    p = staleness_pmf(8, 400)
+    assert p[0] == pytest.approx(1 / 8)
+    assert p.sum() == pytest.approx(1.0, abs=1e-12)
+    assert (np.arange(401) * p).sum() == pytest.approx(7.0, abs=1e-6)   # mean N − 1
+
+
+def test_staleness_histogram_matches_the_geometric_law():
+    # as in tests/distributed/test_theory.py: N = 8 exponential workers, free network; the
+    # frequencies of τ = 0..7 within 0.01 of (1/N)(1 − 1/N)^k (20,000 updates: standard error
+    # of each frequency ≤ 0.0024)
+    n = 8
+    r = dist.simulate("async", workers=n, compute=dist.Exponential(1.0), updates=20_000, seed=0)
+    ax = plot_staleness(r)
+    bars = [p.get_height() for p in ax.patches]
+    assert np.allclose(bars[:8], staleness_pmf(n, 7), atol=0.01)
+    theory_line = [ln for ln in ax.get_lines() if ln.get_label().startswith("theory")]
+    assert len(theory_line) == 1
+    assert np.allclose(theory_line[0].get_ydata()[:8], staleness_pmf(n, 7))
+    assert theory(r)["mean_staleness"].value == n - 1
+
+
+def test_no_geometric_curve_where_its_assumptions_fail():
+    r = run("async")            # lognormal times, latency: not the textbook case
+    ax = plot_staleness(r)
+    assert not [ln for ln in ax.get_lines() if ln.get_label().startswith("theory")]
+    assert "mean_staleness" not in theory(r)
+
+
+def test_theory_for_sync_is_the_harmonic_number():
+    r = dist.simulate("sync", workers=8, compute=dist.Exponential(0.5), updates=4000, seed=0)
+    th, s = theory(r), r.summary()
+    h8 = dist.harmonic(8)
+    assert th["updates_per_second"].value == pytest.approx(1 / (0.5 * h8))
+    assert th["updates_per_second"].formula == "1/(m·H_8)"
+    assert s["updates_per_second"] == pytest.approx(th["updates_per_second"].value, rel=0.03)
+    assert s["idle_fraction"] == pytest.approx(th["idle_fraction"].value, abs=0.01)
+
+
+def test_theory_with_latency_and_heterogeneous_devices():
+    # async throughput is Σ 1/(m_i + 2L) for any compute law (renewal); sync with constant
+    # times is max m_i + 2L exactly
+    slow = [1.0, 2.0, 4.0]
+    a = dist.simulate("async", workers=3, compute=dist.LogNormal(1.0, 0.3), slowdown=slow,
+                      network=NET, updates=6000, seed=1)
+    want = sum(1 / (m + 0.2) for m in slow)
+    assert theory(a)["updates_per_second"].value == pytest.approx(want)
+    assert a.summary()["updates_per_second"] == pytest.approx(want, rel=0.03)
+    s = dist.simulate("sync", workers=3, compute=dist.Constant(1.0), slowdown=slow, network=NET,
+                      updates=50, seed=0)
+    assert theory(s)["updates_per_second"].value == pytest.approx(1 / 4.2)
+    assert s.summary()["time_per_update"] == pytest.approx(4.2)
+
+
+def test_theory_says_nothing_for_queued_networks_or_ssp():
+    queued = dist.ParameterServerNetwork(latency=0.01, bandwidth=1e6)
+    assert theory(run("sync", network=queued)) == {}
+    assert theory(run("ssp", bound=1)) == {}
+
+
+# ----------------------------------------------------------------------------- figures
+
+def test_loss_plots_draw_every_finite_evaluation():
+    results = {"sync": run("sync"), "async": run("async")}
+    fig = plot_losses(results, target_loss=0.05)
+    a, b = fig.axes
+    for ax, field in ((a, "time"), (b, "updates")):
+        lines = {ln.get_label(): ln for ln in ax.get_lines()}
+        for label, r in results.items():
+            xs = [getattr(h, field) for h in r.history]
+            assert list(lines[label].get_xdata()) == xs
+    assert a.get_yscale() == "log"
+    with pytest.raises(ValueError, match="time"):
+        plot_loss(results, x="epochs")
+
+
+def test_throughput_bars_and_theory_markers():
+    s = dist.simulate("sync", workers=4, compute=dist.Exponential(1.0), updates=300, seed=0)
+    a = dist.simulate("async", workers=4, compute=dist.Exponential(1.0), updates=1200, seed=0)
+    fig = plot_throughput([s, a])
+    left, right = fig.axes
+    heights = [p.get_height() for p in left.patches]
+    assert heights[0] == pytest.approx(s.summary()["updates_per_second"])
+    assert heights[2] == pytest.approx(a.summary()["updates_per_second"])
+    diamonds = [ln for ln in left.get_lines() if ln.get_marker() == "D"]
+    assert len(diamonds) == 4   # updates/s and gradients/s for both
+
+
+def test_scaling_plot_measures_each_n():
+    fig = plot_scaling(workers=(1, 2, 4), steps=50)
+    a, b = fig.axes
+    assert list(a.get_lines()[0].get_xdata()) == [1, 2, 4]
+    theory_line = a.get_lines()[1]
+    assert theory_line.get_ydata()[3] == pytest.approx(dist.harmonic(4))
