@@ -15,6 +15,7 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 
 lessons: setup
+	$(VENV)/bin/jupyter trust lessons/*.ipynb
 	$(VENV)/bin/jupyter lab lessons/
 
 test: setup

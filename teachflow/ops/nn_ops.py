@@ -287,7 +287,7 @@ class BiasAddGrad(OpDef):
         return (None if g._dims is None else g._dims[-1:]), g.dtype
 
     def kernel(self, op, g):
-        return g.reshape(-1, g.shape[-1]).sum(axis=0)
+        return np.add.reduce(g if g.ndim == 2 else g.reshape(-1, g.shape[-1]), axis=0)
 
     def gradient(self, op, gg):
         from .array_ops import broadcast_like

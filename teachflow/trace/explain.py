@@ -1,4 +1,6 @@
 """Words and formulas for a step: short value summaries, and plain text turned into LaTeX."""
+import re
+
 import numpy as np
 
 SMALL = 12  # tensors with at most this many entries are shown number by number
@@ -12,12 +14,24 @@ _LATEX = [
     ("∨", r"\vee "), ("⊕", r"\oplus "), ("⌊", r"\lfloor "), ("⌋", r"\rfloor "), ("⌈", r"\lceil "),
     ("⌉", r"\rceil "), ("ⁿ", "^{n}"), ("ˣ", "^{x}"), ("⁻", "^{-}"), ("₁", "_1"), ("₂", "_2"),
     ("ᵢ", "_i"), ("ⱼ", "_j"), ("ₙ", "_n"), ("…", r"\ldots "), ("×", r"\times "), ("≈", r"\approx "),
+    ("#", r"\#"), ("~", r"\sim "), ("α", r"\alpha "), ("λ", r"\lambda "),
 ]
+# words in a formula ("mean of x over axes", "fed value") are text, not a product of letters;
+# function names are LaTeX operators
+_WORDS = re.compile(r"[A-Za-z][A-Za-z0-9_]+(?:[ ,]+[A-Za-z][A-Za-z0-9_]+)*")
+_FUNCTIONS = {"tanh", "ln", "log", "exp", "max", "min", "sin", "cos"}
+
+
+def _word(m):
+    run = m.group(0)
+    if run in _FUNCTIONS:
+        return "\\" + run + " "
+    return r"\text{ " + run.replace("_", r"\_") + " }"
 
 
 def to_latex(text):
     """A plain-text rule (``∂L/∂A = ∂L/∂C · Bᵀ``) in LaTeX (``\\partial L/\\partial A = ...``)."""
-    out = text
+    out = _WORDS.sub(_word, text)
     for a, b in _LATEX:
         out = out.replace(a, b)
     return out.replace("_{", "_{").replace("  ", " ").strip()
@@ -41,7 +55,12 @@ def summary(value, digits=4):
         return np.array2string(a, precision=digits, separator=", ", suppress_small=True,
                                max_line_width=120).replace("\n", "")
     if a.dtype.kind in "fc" and a.size:
-        return (f"[{shape_str(a)}] mean {_num(float(a.mean()), 3)}, "
+        # the mean in float64, and 0 when it is below the tensor's own rounding noise (the mean of
+        # a float32 linspace(-0.5, 0.5) is 0, not 1.49e-09)
+        mean = float(a.astype(np.complex128 if a.dtype.kind == "c" else np.float64).mean().real)
+        if abs(mean) <= 4 * np.finfo(a.dtype).eps * float(np.abs(a).max()):
+            mean = 0.0
+        return (f"[{shape_str(a)}] mean {_num(mean, 3)}, "
                 f"min {_num(float(a.min()), 3)}, max {_num(float(a.max()), 3)}")
     return f"[{shape_str(a)}] {a.dtype.name}"
 

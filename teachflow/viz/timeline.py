@@ -126,7 +126,10 @@ def draw_timeline(ax, result, t_min=0.0, t_max=None, versions=True, barriers="au
 
     ax.set_xlim(t_min, t_max)
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_yticks(range(len(rows)), [row_label(k) for k in rows], fontsize=fontsize)
+    row_px = _row_px(ax, len(rows))
+    every = max(1, int(np.ceil((fontsize + 2) * ax.figure.dpi / 72 / row_px)))
+    ticks = [i for i, k in enumerate(rows) if not isinstance(k, int) or k % every == 0]
+    ax.set_yticks(ticks, [row_label(rows[i]) for i in ticks], fontsize=fontsize)
     ax.tick_params(axis="x", labelsize=fontsize + 1)
     ax.set_xlabel("simulated time (s)", fontsize=fontsize + 1)
     for side in ("top", "right"):
@@ -151,6 +154,11 @@ def draw_timeline(ax, result, t_min=0.0, t_max=None, versions=True, barriers="au
     return tl
 
 
+def _row_px(ax, n_rows):
+    """Height of one row in pixels (before any layout engine moves the axes)."""
+    return max(ax.get_window_extent().height, 1.0) / max(n_rows, 1)
+
+
 def _synchronous(result):
     strategy = getattr(result, "strategy", None)
     if strategy is None:
@@ -165,7 +173,8 @@ def _version_labels(ax, view, applies, y, t_min, t_max, min_px, max_labels, font
     width_px = max(ax.get_window_extent().width, 1.0) if ax.figure is not None else 600.0
     px = width_px / max(t_max - t_min, 1e-12)
     out = []
-    computes = [e for e in view if e.kind == "compute" and e.version_read is not None
+    fits = _row_px(ax, len(y)) * BAR_HEIGHT >= (fontsize - 1) * ax.figure.dpi / 72
+    computes = [e for e in view if fits and e.kind == "compute" and e.version_read is not None
                 and (min(e.end, t_max) - max(e.start, t_min)) * px >= min_px]
     for e in computes[:max_labels]:
         a, b = max(e.start, t_min), min(e.end, t_max)

@@ -109,7 +109,7 @@ def theory(result):
         out["updates_per_second"] = Theory(rate, formula)
         out["gradients_per_second"] = Theory(rate, formula)
         out["idle_fraction"] = Theory(1 - float(np.mean([d.mean_time / (d.mean_time + 2 * L)
-                                                         for d in devs])), "0" if not L else "2L/(m_i + 2L)")
+                                                         for d in devs])), "0" if not L else "mean of 2L/(m_i + 2L)")
         m = _iid_exponential(result)
         if m is not None and L == 0:
             out["mean_staleness"] = Theory(n - 1.0, "N − 1")
@@ -282,14 +282,19 @@ def plot_throughput(results, figsize=(11, 3.4)):
         a.bar(i - w / 2, s["updates_per_second"], w, color=color)
         a.bar(i + w / 2, grads, w, color=color, alpha=0.45, hatch="//", edgecolor="white")
         b.bar(i, s["idle_fraction"], 0.6, color=color)
-        for key, xpos, axis in (("updates_per_second", i - w / 2, a),
-                                ("gradients_per_second", i + w / 2, a),
-                                ("idle_fraction", i, b)):
-            if key in th:
-                axis.plot([xpos], [th[key].value], "D", color="black", ms=5)
-                axis.annotate(th[key].formula, (xpos, th[key].value), textcoords="offset points",
-                              xytext=(0, 6), ha="center", fontsize=7)
-                any_theory = True
+        marks = [(key, xpos, axis) for key, xpos, axis in (
+            ("updates_per_second", i - w / 2, a), ("gradients_per_second", i + w / 2, a),
+            ("idle_fraction", i, b)) if key in th]
+        same = ("updates_per_second" in th and "gradients_per_second" in th
+                and th["updates_per_second"].formula == th["gradients_per_second"].formula)
+        for key, xpos, axis in marks:
+            axis.plot([xpos], [th[key].value], "D", color="black", ms=5)
+            any_theory = True
+            if same and key == "gradients_per_second":
+                continue                        # one formula for both bars, written once
+            x_text = i if same and key == "updates_per_second" else xpos
+            axis.annotate(th[key].formula, (x_text, th[key].value), textcoords="offset points",
+                          xytext=(0, 6), ha="center", fontsize=7)
     for axis in (a, b):
         axis.set_xticks(x, [label for label, _ in items], fontsize=8)
         for side in ("top", "right"):

@@ -1,6 +1,9 @@
-"""``teachflow.widgets``: notebook widgets and animations. The logic lives in plain classes
-(testable without a browser: ``Race``, ``EventIndex``); the views render frames with matplotlib
-(``RaceView``, ``Flowchart``), and the widgets are thin (``RaceWidget``, ``Player``)."""
+"""``teachflow.widgets``: notebook widgets and animations. Logic lives in plain classes that
+tests drive without a browser; views render frames with matplotlib; widgets only wire them up.
+
+Sync vs async: ``Race`` / ``RaceWidget`` (the race), ``Flowchart`` (the two flowcharts in
+motion), ``to_gif`` / ``to_html`` (exports for slides).
+"""
 from .canvas import FrameCanvas, figure_png
 from .export import gif_bytes, save_html, to_animation, to_gif, to_html
 from .flowchart import Flowchart

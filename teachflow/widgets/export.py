@@ -31,6 +31,7 @@ def render_frames(view, times):
 
 
 def _write_bytes(path, data):
+    """Write atomically (a temporary file, then ``os.replace``)."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
@@ -38,6 +39,9 @@ def _write_bytes(path, data):
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)      # an ordinary file, not mkstemp's private 0600
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -71,7 +71,9 @@ class StrategyFrame:
 class EventIndex:
     """Per-worker sorted intervals and the server's update times of one ``RunResult``, for
     fast ``frame_at(t)``. ``glow``: with a free network (no pull/push intervals in the log), a
-    pull is shown for ``glow`` seconds after each computation starts and a push after it ends."""
+    pull is shown for ``glow`` seconds after each computation starts and a push after it ends.
+    The whole history as arrays: ``history_time``, ``history_updates``, ``history_loss``;
+    ``reached_at``: when the target loss was first reached (None: never)."""
 
     def __init__(self, result, name=None, target_loss=None, glow=0.3):
         self.result = result
@@ -97,21 +99,21 @@ class EventIndex:
         self._apply_t = [a for a, _ in applies]
         self._apply_v = [v for _, v in applies]
         h = result.history
-        self._ht = np.array([p.time for p in h], dtype=float)
-        self._hu = np.array([p.updates for p in h], dtype=int)
-        self._hl = np.array([p.loss for p in h], dtype=float)
-        self._ht_list = self._ht.tolist()
-        ok = np.isfinite(self._hl) & (self._hl > 0)
+        self.history_time = np.array([p.time for p in h], dtype=float)
+        self.history_updates = np.array([p.updates for p in h], dtype=int)
+        self.history_loss = np.array([p.loss for p in h], dtype=float)
+        self._time_list = self.history_time.tolist()
+        ok = np.isfinite(self.history_loss) & (self.history_loss > 0)
         self._valid_before = np.concatenate([[0], np.cumsum(ok)])   # valid points among first k
-        lv = self._hl[ok]
+        lv = self.history_loss[ok]
         up = np.clip(np.diff(np.log(lv)), 0.0, None) if len(lv) > 1 else np.zeros(0)
         self._uphill = np.concatenate([[0.0], np.cumsum(up)])
         self.reached_at = None
         if self.target_loss is not None:
-            hit = np.nonzero(self._hl <= self.target_loss)[0]
+            hit = np.nonzero(self.history_loss <= self.target_loss)[0]
             if len(hit):
-                self.reached_at = float(self._ht[hit[0]])
-        self.duration = max([e.end for e in result.events] + [self._ht[-1] if len(self._ht) else 0.0])
+                self.reached_at = float(self.history_time[hit[0]])
+        self.duration = max([e.end for e in result.events] + [self.history_time[-1] if len(self.history_time) else 0.0])
 
     # ----- lookups
     def activity(self, w, t):
@@ -152,7 +154,7 @@ class EventIndex:
 
     def evaluations(self, t):
         """Number of evaluations at or before t."""
-        return bisect_right(self._ht_list, t)
+        return bisect_right(self._time_list, t)
 
     def noise(self, k):
         """``loss_noise`` of the first k evaluations: mean uphill step of the log-loss."""
@@ -170,10 +172,10 @@ class EventIndex:
             name=self.name, time=t, version=self.version_at(t), activities=acts,
             flows=self.flows_at(t, acts), waiting=sum(a.kind == "wait" for a in acts),
             last_update=self.last_update(t),
-            loss_time=tuple(self._ht[:k].tolist()), loss_updates=tuple(self._hu[:k].tolist()),
-            loss=tuple(self._hl[:k].tolist()), reached=reached, noise=self.noise(k))
+            loss_time=tuple(self.history_time[:k].tolist()), loss_updates=tuple(self.history_updates[:k].tolist()),
+            loss=tuple(self.history_loss[:k].tolist()), reached=reached, noise=self.noise(k))
 
     def loss_arrays(self, t):
         """(times, updates, losses) evaluated up to t, as NumPy views (for drawing)."""
         k = self.evaluations(t)
-        return self._ht[:k], self._hu[:k], self._hl[:k]
+        return self.history_time[:k], self.history_updates[:k], self.history_loss[:k]

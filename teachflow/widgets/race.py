@@ -321,8 +321,7 @@ def verdict(frames, target, t, final, tolerance=0.25, initial_losses=None):
                 why = "fastest and steadiest"
             rec = pick.name
         elif alive:
-            rec = min(alive, key=lambda f: f.last_loss).name
-            why = "lowest loss at the end"
+            rec, why = best.name, "lowest loss at the end"
         if rec is not None:
             parts.append(f"recommendation: {rec} ({why})")
         line = "; ".join(parts) + "."

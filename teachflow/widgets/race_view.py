@@ -17,16 +17,11 @@ import textwrap
 import numpy as np
 
 from ..viz.timeline import KIND_COLORS, KIND_LABELS, draw_timeline
-from ..viz.training_plots import strategy_color
+from ..viz.training_plots import strategy_color, strategy_key
 from .canvas import FrameCanvas, new_figure
-from .race import STRATEGIES, STRATEGY_HELP, Race, RaceConfig
+from .race import STRATEGIES, STRATEGY_HELP, Race
 
 BARRIER_KEYS = ("sync", "backup", "local")
-
-
-def _strategy_kind(label):
-    from ..viz.training_plots import strategy_key
-    return strategy_key(label)
 
 
 class ClusterMap:
@@ -37,13 +32,13 @@ class ClusterMap:
         from matplotlib.collections import LineCollection
         from matplotlib.patches import FancyBboxPatch
         self.ax, self.n, self.label = ax, n, label
-        self.barrier = _strategy_kind(label) in BARRIER_KEYS
+        self.barrier = strategy_key(label) in BARRIER_KEYS
         ang = np.pi / 2 - 2 * np.pi * np.arange(n) / n
         self.pos = np.c_[np.cos(ang), np.sin(ang)]
         self.hub = 0.24
         self.inner = self.pos * (self.hub * 1.35)
         ax.set_xlim(-1.3, 1.3)
-        ax.set_ylim(-1.42, 1.3)
+        ax.set_ylim(-1.42, 1.2)
         ax.set_aspect("equal")
         ax.axis("off")
         ax.add_collection(LineCollection(np.stack([self.inner, self.pos], 1), colors="#DDDDDD",
@@ -60,8 +55,8 @@ class ClusterMap:
                                fontweight="bold", zorder=6)
         self.status = ax.text(0, -1.36, "", ha="center", va="center", fontsize=fontsize - 1,
                               color="#444444")
-        ax.text(-1.3, 1.28, label, ha="left", va="top", fontsize=fontsize + 1, fontweight="bold",
-                color=strategy_color(label))
+        ax.set_title(label, loc="left", fontsize=fontsize + 1, fontweight="bold",
+                     color=strategy_color(label), pad=1)
         self.artists = (self.spokes, self.workers, self.packets, self.version, self.status)
 
     def draw(self, frame):
@@ -105,7 +100,7 @@ class RaceView:
         row_h = max(1.55, 0.45 + 0.105 * (n + 1))
         if len(labels) > 2:     # many strategies: thinner rows keep the picture (and frame time) in bounds
             row_h = max(1.25, min(row_h, 6.0 / len(labels)))
-        top, loss_h, bottom = 0.55, 2.2, 0.75 if verdict else 0.45
+        top, loss_h, bottom = 0.55, 2.2, 0.9 if verdict else 0.45   # room for 2 verdict lines
         height = top + row_h * len(labels) + 0.25 + loss_h + bottom
         self.figure = fig = new_figure((width, height), dpi)
         gs = fig.add_gridspec(len(labels) + 1, 2, height_ratios=[row_h] * len(labels) + [loss_h],
@@ -139,7 +134,7 @@ class RaceView:
             self.stars[ix.name] = anim(ax_t.plot([], [], "*", color=c, ms=12, markeredgecolor="black",
                                                  markeredgewidth=0.5)[0])
             self.update_lines[ix.name] = anim(ax_u.plot([], [], color=c, lw=1.2)[0])
-            max_updates = max(max_updates, int(ix._hu[-1]))
+            max_updates = max(max_updates, int(ix.history_updates[-1]))
         for axis in (ax_t, ax_u):
             axis.axhline(target, color="#555555", lw=0.9, ls="--")
             axis.set_yscale("log")
@@ -232,13 +227,13 @@ def _shade(ax, duration):
 def _loss_limits(race, target):
     vals = []
     for ix in race.indexes:
-        ls = ix._hl[np.isfinite(ix._hl) & (ix._hl > 0)]
+        ls = ix.history_loss[np.isfinite(ix.history_loss) & (ix.history_loss > 0)]
         vals.extend(ls.tolist())
     if not vals:
         return target / 3, target * 30
+    first = race.indexes[0].history_loss[0]     # every strategy starts from the same loss
     lo = min(min(vals), target) * 0.6
-    hi = max(race.indexes[0]._hl[0] if math.isfinite(race.indexes[0]._hl[0]) else target * 30,
-             target) * 2.5
+    hi = max(first if math.isfinite(first) else target * 30, target) * 2.5
     return lo, hi
 
 
