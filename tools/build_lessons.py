@@ -43,7 +43,7 @@ def build(src):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     out = ROOT / "lessons" / (src.stem + ".ipynb")
-    NotebookClient(nb, timeout=600, kernel_name="python3",
+    NotebookClient(nb, timeout=600, kernel_name="python3", store_widget_state=False,
                    resources={"metadata": {"path": str(ROOT / "lessons")}}).execute()
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"{src.stem[:2]}-{i:03d}"  # stable ids: re-building gives clean diffs

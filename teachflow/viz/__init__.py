@@ -8,8 +8,13 @@ from .render import INSTALL_HINT, GraphvizError, GraphvizNotFound, dot_available
 from .restyle import SVG
 from .select import ROLES, VIEWS, roles
 from .styles import DEVICE_PALETTE, EDGE_STYLES, HIGHLIGHTS, NODE_STYLES
+from .timeline import KIND_COLORS, draw_timeline, plot_timeline
+from .training_plots import (STRATEGY_COLORS, plot_loss, plot_losses, plot_scaling, plot_staleness,
+                             plot_throughput, staleness_pmf, theory)
 from .view import GraphView, draw
 
 __all__ = ["draw", "GraphView", "SVG", "GraphvizNotFound", "GraphvizError", "INSTALL_HINT",
            "dot_available", "roles", "ROLES", "VIEWS", "NODE_STYLES", "EDGE_STYLES", "HIGHLIGHTS",
-           "DEVICE_PALETTE"]
+           "DEVICE_PALETTE", "plot_timeline", "draw_timeline", "KIND_COLORS", "plot_loss",
+           "plot_losses", "plot_staleness", "plot_throughput", "plot_scaling", "theory",
+           "staleness_pmf", "STRATEGY_COLORS"]

@@ -22,8 +22,8 @@ CSS classes of the widget's parts (stable, for browser tests):
 tf-stepthrough      the whole widget (a VBox)
 tf-step-first       button: go to the first step      tf-step-prev   button: one step back
 tf-step-next        button: one step forward          tf-step-last   button: go to the last step
-tf-step-play        ipywidgets.Play (jslinked to the slider)
-tf-step-speed       slider: milliseconds per step while playing (jslinked to Play's interval)
+tf-step-play        ipywidgets.Play (jsdlink: Play -> slider, in the browser)
+tf-step-speed       slider: milliseconds per step while playing (jsdlink -> Play's interval)
 tf-step-slider      IntSlider, the current step index (0 .. n-1)
 tf-step-counter     Label, text ``step i / n`` (i counts from 1)
 tf-step-phase       HTML: ``forward a/b · backward c/d · update e/f``; the current phase's span has
@@ -309,8 +309,12 @@ class StepThrough:
                        (self.heatmap_box, "tf-step-heatmaps"), (self.explain, "tf-step-explain"),
                        (self.latex, "tf-step-latex")):
             w.add_class(cls)
-        W.jslink((self.play, "value"), (self.slider, "value"))
-        W.jslink((self.speed, "value"), (self.play, "interval"))
+        # browser-side links, one way: Play moves the slider, the speed sets Play's interval. (A
+        # two-way link would echo every step Python shows back to the kernel as a late "move
+        # the slider" message, undoing goto() calls that ran meanwhile.) Python observers below
+        # do the same on the kernel side and keep Play in step with the slider.
+        W.jsdlink((self.play, "value"), (self.slider, "value"))
+        W.jsdlink((self.speed, "value"), (self.play, "interval"))
         right = W.VBox([self.details, self.heatmap_box, self.explain, self.latex],
                        layout=W.Layout(flex="2 1 360px", min_width="300px"))
         self.box = W.VBox([
