@@ -303,7 +303,7 @@ def main():
 
     m = memory()
     print(f"CNN accuracy on {m['images']} images in one sess.run: {m['seconds']:.2f} s, "
-          f"peak RSS {m['peak_rss'] / 2 ** 20:.0f} MiB (process before the run "
+          f"peak RSS {m['peak_rss'] / 2 ** 20:.0f} MiB (resident before the run "
           f"{m['rss_before'] / 2 ** 20:.0f} MiB), tracemalloc peak during the run "
           f"{m['traced_peak'] / 2 ** 20:.0f} MiB (target < 1 GB)")
 

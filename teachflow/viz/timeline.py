@@ -213,3 +213,59 @@ def plot_timeline(result, ax=None, t_min=0.0, t_max=None, title=None, **options)
     if title:
         ax.set_title(title, loc="right", fontsize=10)
     return ax
+
+
+PIPELINE_COLORS = {"forward": "#4C78A8", "backward": "#E45756", "transfer": "#F58518"}
+
+
+def plot_pipeline(result, ax=None, title=None, fontsize=8):
+    """A Gantt chart of a model-parallel run (``Pipeline(...).run()``): one row per device
+    (forward passes blue, backward passes red, labelled with the microbatch) and one per link
+    between devices (transfers orange). Idle gaps are the pipeline *bubble*. Returns the Axes."""
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Patch
+
+    events = _events(result)
+    devices = list(getattr(result, "devices", []))
+    links = sorted({e.worker for e in events if isinstance(e.worker, str)})
+    rows = list(range(len(devices))) + links
+    y = {k: i for i, k in enumerate(rows)}
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 1.0 + 0.35 * len(rows)))
+    t_max = max((e.end for e in events), default=1.0) or 1.0
+    groups = {"forward": [], "backward": [], "transfer": []}
+    for e in events:
+        if isinstance(e.worker, str):
+            groups["transfer"].append(e)
+        else:
+            groups["backward" if (e.label or "").startswith("B") else "forward"].append(e)
+    for kind, sel in groups.items():
+        if sel:
+            ax.add_collection(PolyCollection(_rects(sel, y, 0.0, t_max), facecolors=PIPELINE_COLORS[kind],
+                                             edgecolors="white", linewidths=0.4))
+    # label each stage's run with its microbatch (F0, B3 ...) where the bar is wide enough
+    row_px = ax.get_window_extent().width / t_max
+    seen = set()
+    for e in events:
+        if isinstance(e.worker, str) or not e.label:
+            continue
+        tag = e.label.split()[0]
+        key = (e.worker, tag)
+        if key in seen or (e.end - e.start) * row_px < 14:
+            continue
+        seen.add(key)
+        ax.text((e.start + e.end) / 2, y[e.worker], tag, ha="center", va="center",
+                fontsize=fontsize - 1, color="white")
+    ax.set_xlim(0, t_max)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_yticks(range(len(rows)), [devices[k] if isinstance(k, int) else k for k in rows],
+                  fontsize=fontsize)
+    ax.set_xlabel("simulated time (s)", fontsize=fontsize + 1)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(handles=[Patch(facecolor=c, label=k) for k, c in PIPELINE_COLORS.items() if groups[k]],
+              loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, fontsize=fontsize, frameon=False)
+    if title:
+        ax.set_title(title, loc="right", fontsize=10)
+    return ax
