@@ -19,8 +19,6 @@ from teachflow.viz import SVG
 from teachflow.widgets.stepthrough import StepThrough
 from teachflow.widgets.gradcheck import GradCheck
 
-tf.set_random_seed(1)
-
 # %% [markdown]
 # ## The curve fit again, on 20 points
 # The same 1-10-1 tanh network as in lesson 2, but only 20 points, so that every tensor is small
@@ -30,6 +28,8 @@ tf.set_random_seed(1)
 x_data = np.linspace(-0.5, 0.5, 20)[:, np.newaxis]
 y_data = np.square(x_data) + np.random.RandomState(1).normal(0, 0.02, x_data.shape)
 
+tf.reset_default_graph()       # running this cell again starts afresh, with the same seed
+tf.set_random_seed(1)
 x = tf.placeholder(tf.float32, [None, 1], name="x")
 y = tf.placeholder(tf.float32, [None, 1], name="y")
 with tf.name_scope("layer1"):

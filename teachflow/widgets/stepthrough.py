@@ -227,11 +227,12 @@ class StepDetails:
     def html(self, step):
         if step is None:
             return CSS + "<i>Nothing has run yet.</i>"
-        rows = []
-        for label, value in self.slots(step):
+        slots = []
+        for label, value in self.slots(step):     # side by side: y, pred and y − pred read as one
             shape = shape_text(value) if is_numeric(value) else ""
-            rows.append(f"<tr><th>{html.escape(label)}</th><td>{shape}</td><td>{value_html(value)}</td></tr>")
-        return CSS + self.head(step) + f"<table class='tf-values'>{''.join(rows)}</table>"
+            slots.append(f"<div class='tf-slot'><div class='tf-slot-label'>{html.escape(label)} "
+                         f"<span style='color:#888'>{shape}</span></div>{value_html(value)}</div>")
+        return CSS + self.head(step) + f"<div class='tf-slots'>{''.join(slots)}</div>"
 
     def heatmaps(self, step):
         if step is None or self.heatmap is None:

@@ -90,7 +90,7 @@ def value_html(value):
         return f"<b>{number(a.item())}</b>"
     if is_small(a):
         return html_table(a)
-    return f"<i>{stats_text(a)}</i> (heatmap below)"
+    return f"<i>{stats_text(a)}</i><br>(heatmap below)"
 
 
 # widget HTML has a 28 px line height (ipywidgets' inline height): tables need their own
@@ -101,6 +101,11 @@ CSS = """<style>
 .tf-values td{padding:2px 8px 2px 0;vertical-align:top}
 .tf-values table.tf-matrix{border-collapse:collapse;font-family:monospace;font-size:11px;line-height:1.25}
 .tf-values table.tf-matrix td{border:1px solid #ddd;padding:0 4px;text-align:right}
+.tf-slots{display:flex;flex-wrap:wrap;gap:6px 16px;align-items:flex-start;font-size:12px;
+  line-height:1.3;margin-top:4px}
+.tf-slot-label{color:#444;margin-bottom:2px;white-space:nowrap}
+.tf-slot table.tf-matrix{border-collapse:collapse;font-family:monospace;font-size:11px;line-height:1.25}
+.tf-slot table.tf-matrix td{border:1px solid #ddd;padding:0 4px;text-align:right}
 .tf-step-head,.tf-step-rule{line-height:1.4}
 </style>"""
 
