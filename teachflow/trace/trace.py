@@ -89,7 +89,12 @@ class Step:
                       if self.wrt is not None else r"\mathtt{" + _tex_name(op.name) + "}")
             return rule + r"\quad\Rightarrow\quad " + target + r"\in\mathbb{R}^{" + _tex_shape(self.output) + "}"
         formula = to_latex(op.opdef.formula or op.type)
-        return r"\mathtt{" + _tex_name(op.name) + r"}:\ " + formula + r"\quad\in\mathbb{R}^{" + _tex_shape(self.output) + "}"
+        name, value = op.name, self.output
+        refs = op.opdef.ref_inputs
+        if self.phase == "update" and refs and op.inputs[refs[0]] in self.writes:
+            var = op.inputs[refs[0]]           # name the variable written, not the long op name
+            name, value = _short(var.name), self.writes[var][1]
+        return r"\mathtt{" + _tex_name(name) + r"}:\ " + formula + r"\quad\in\mathbb{R}^{" + _tex_shape(value) + "}"
 
     def __repr__(self):
         return f"<Step {self.index} {self.phase} {self.op.name} ({self.op.type})>"

@@ -33,7 +33,7 @@ tf-step-graph       HTML holding the SVG inline; each node is ``<g id="<viz node
                     class="node">`` (the op's name, or its folded scope's); the current one is
                     filled and stroked as ``viz.HIGHLIGHTS["current"]``
 tf-step-details     HTML: the step's op, phase, and its input/output/gradient values
-tf-step-heatmaps    HBox of heatmaps (each a VBox with class ``tf-step-heatmap``: Label + Image)
+tf-step-heatmaps    HBox of heatmaps (each a VBox with class ``tf-step-heatmap``: caption + Image)
 tf-step-explain     HTML: the rule in words, with shapes and numbers (``Step.explain()``)
 tf-step-latex       HTMLMath: the rule in LaTeX (``Step.latex()``)
 tf-gradcheck        the gradient-check panel (``tf-gradcheck-variable`` Dropdown,
@@ -301,7 +301,7 @@ class StepThrough:
         self.heatmap_box = W.HBox(layout=W.Layout(flex_flow="row wrap"))
         self._heatmap_pool = []
         self.explain = W.HTML()
-        self.latex = W.HTMLMath()
+        self.latex = W.HTMLMath(layout=W.Layout(overflow="auto"))
         self.gradcheck = GradCheckPanel(trace, loss=loss)
         for w, cls in ((self.play, "tf-step-play"), (self.speed, "tf-step-speed"),
                        (self.slider, "tf-step-slider"), (self.counter, "tf-step-counter"),
