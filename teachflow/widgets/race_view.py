@@ -244,7 +244,13 @@ class RaceWidget:
     (duration, target loss, latency, ...) come from the race's config. The verdict line under
     the picture follows the cursor (at the end: the final verdict). Widgets: ``controls``
     (name -> widget), ``run_button``, ``play``, ``scrubber``, ``image``, ``verdict``,
-    ``status``. State: ``race``, ``view``, ``frame`` (last RaceFrame drawn), ``time``."""
+    ``status``, ``clock``. State: ``race``, ``view``, ``frame`` (last RaceFrame drawn), ``time``.
+
+    CSS classes (stable, for browser tests): ``tf-race`` (the whole widget), ``tf-race-run``
+    (Run button), ``tf-race-play`` (Play), ``tf-race-scrubber`` (time slider), ``tf-race-image``
+    (the picture), ``tf-race-clock`` (HTML: the cursor's time and each server's version, one
+    ``<span class="tf-race-version" data-strategy=... data-version=...>`` per strategy),
+    ``tf-race-verdict``, ``tf-race-status``."""
 
     def __init__(self, race=None, frames=200, interval=100, dpi=80, **changes):
         import ipywidgets as widgets
@@ -281,6 +287,7 @@ class RaceWidget:
         self.run_button = W.Button(description="Run", button_style="primary", icon="play")
         self.status = W.HTML()
         self.verdict = W.HTML()
+        self.clock = W.HTML()
         self.run_button.on_click(self.run)
         self.player = Player(lambda t: b"", c.duration, frames=frames, interval=interval,
                              on_frame=self._on_frame)
@@ -290,7 +297,12 @@ class RaceWidget:
         self.box = W.VBox([
             W.HBox(ctl[:3]), W.HBox(ctl[3:]),
             W.HBox([W.Label("strategies:")] + list(self.strategy_boxes.values()) + [self.run_button]),
-            self.status, self.player.controls, self.image, self.verdict])
+            self.status, self.player.controls, self.clock, self.image, self.verdict])
+        for w, css in ((self.box, "tf-race"), (self.run_button, "tf-race-run"), (self.play, "tf-race-play"),
+                       (self.scrubber, "tf-race-scrubber"), (self.image, "tf-race-image"),
+                       (self.clock, "tf-race-clock"), (self.verdict, "tf-race-verdict"),
+                       (self.status, "tf-race-status")):
+            w.add_class(css)
         self._show(race if race.ran else None)
 
     # ----- state
@@ -332,7 +344,13 @@ class RaceWidget:
     def _on_frame(self, t):
         if self.view is None or self.view.frame is None:
             return
-        self.verdict.value = f"<b>Verdict:</b> {html.escape(self.view.frame.verdict)}"
+        frame = self.view.frame
+        self.verdict.value = f"<b>Verdict:</b> {html.escape(frame.verdict)}"
+        versions = " · ".join(
+            f"<span class='tf-race-version' data-strategy='{html.escape(sf.name)}' "
+            f"data-version='{sf.version}'>{html.escape(sf.name)}: server at v{sf.version}</span>"
+            for sf in frame.strategies)
+        self.clock.value = f"<b>t = {t:.1f} s</b> · {versions}"
 
     def _rewind(self, change):
         if change["new"] and self.play.value >= self.play.max:

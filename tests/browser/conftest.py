@@ -146,9 +146,12 @@ def open_lesson(lab, browser):
     pages = []
 
     def open_(name, run_all=True):
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        pages.append(page)
-        page.goto(f"{lab['url']}/lab/tree/{name}?token={lab['token']}")
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        pages.append(context)
+        page = context.new_page()
+        # a workspace of its own, reset: no tabs restored from an earlier test
+        workspace = uuid.uuid4().hex[:8]
+        page.goto(f"{lab['url']}/lab/workspaces/{workspace}/tree/{name}?reset&token={lab['token']}")
         lesson = Lesson(page, name)
         lesson.find(".jp-NotebookPanel", "the notebook panel")
         lesson.find(".jp-StatusBar-TextItem >> text=/\\| Idle$/", "an idle kernel in the status bar",

@@ -121,3 +121,17 @@ def test_player_calls_render_for_each_time():
     assert seen == [0.0, 1.5, 9.25] and p.image.value == b"png"
     p.reset(lambda t: b"new", 4.0, t=4.0)
     assert p.scrubber.max == 4.0 and p.time == 4.0 and p.image.value == b"new"
+
+
+def test_clock_line_follows_the_scrubber_with_each_servers_version():
+    from teachflow.widgets import RaceWidget
+    w = RaceWidget(workers=4, duration=10.0)
+    assert "tf-race-clock" in w.clock._dom_classes and "tf-race-scrubber" in w.scrubber._dom_classes
+    w.scrubber.value = 2.0
+    early = w.clock.value
+    w.scrubber.value = 9.0
+    late = w.clock.value
+    assert "t = 2.0 s" in early and "t = 9.0 s" in late
+    for sf in w.frame.strategies:
+        assert f"data-strategy='{sf.name}' data-version='{sf.version}'" in late
+    assert early != late

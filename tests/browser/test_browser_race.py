@@ -1,0 +1,58 @@
+"""Lesson 6 in a real browser: pressing Run and scrubbing time moves the time cursor and changes
+the parameter-server version shown."""
+import re
+
+
+def clock(widget):
+    text = widget.locator(".tf-race-clock").inner_text()
+    m = re.search(r"t = ([\d.]+) s", text)
+    assert m, f"the race clock reads {text!r}"
+    versions = widget.locator(".tf-race-version").evaluate_all(
+        "els => els.map(e => [e.dataset.strategy, +e.dataset.version])")
+    return float(m.group(1)), dict(versions)
+
+
+def scrub_to(page, widget, fraction):
+    """Drag the time slider's handle to ``fraction`` of the track, as a student scrubs."""
+    track = widget.locator(".tf-race-scrubber .noUi-target, .tf-race-scrubber .slider-container").first
+    handle = widget.locator(".tf-race-scrubber .noUi-handle").first
+    box, knob = track.bounding_box(), handle.bounding_box()
+    assert box and knob, "the time slider (track or handle) has no size on the page"
+    y = knob["y"] + knob["height"] / 2
+    page.mouse.move(knob["x"] + knob["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + fraction * box["width"], y, steps=8)
+    page.mouse.up()
+
+
+def test_race_widget_run_and_scrub(open_lesson):
+    lesson = open_lesson("06_sync_vs_async.ipynb")
+    lesson.find(".jp-OutputArea-output >> text=Not answered yet", "the output of the last cell (the self-check)",
+                timeout=150_000)
+    widget = lesson.find(".tf-race", "the race widget")
+    widget.scroll_into_view_if_needed()
+    image = widget.locator(".tf-race-image")
+    before_src = image.get_attribute("src")
+
+    widget.locator(".tf-race-run").click()
+    lesson.page.wait_for_function("([img, old]) => img.getAttribute('src') !== old",
+                                  arg=[image.element_handle(), before_src], timeout=60_000)
+    t_end, v_end = clock(widget)
+    lesson.shot("after-run")
+
+    scrub_to(lesson.page, widget, 0.2)
+    lesson.page.wait_for_function(
+        "([el, t]) => { const m = /t = ([\\d.]+) s/.exec(el.innerText); return m && Math.abs(+m[1] - t) > 1; }",
+        arg=[widget.locator(".tf-race-clock").element_handle(), t_end], timeout=30_000)
+    t_early, v_early = clock(widget)
+    lesson.shot("scrubbed-early")
+    scrub_to(lesson.page, widget, 0.8)
+    lesson.page.wait_for_function(
+        "([el, t]) => { const m = /t = ([\\d.]+) s/.exec(el.innerText); return m && +m[1] > t + 1; }",
+        arg=[widget.locator(".tf-race-clock").element_handle(), t_early], timeout=30_000)
+    t_late, v_late = clock(widget)
+    lesson.shot("scrubbed-late")
+
+    assert t_early < t_late < t_end + 1e-9, (t_early, t_late, t_end)
+    assert set(v_early) == set(v_late) and v_early, v_early
+    assert all(v_late[s] > v_early[s] for s in v_late), f"versions did not advance: {v_early} -> {v_late}"
