@@ -136,6 +136,14 @@ class Lesson:
             raise AssertionError(f"{self.name}: expected {n} × {what} ({selector}), found {found}") from e
         return self.page.locator(selector)
 
+    def wait_until(self, js, arg, what, timeout=30_000):
+        """Wait until the JavaScript predicate ``js(arg)`` holds; a failure says ``what``."""
+        try:
+            self.page.wait_for_function(js, arg=arg, timeout=timeout)
+        except Exception as e:
+            self.shot("failed-" + what.replace(" ", "-")[:60])
+            raise AssertionError(f"{self.name}: {what} did not happen within {timeout / 1000:.0f} s") from e
+
     def shot(self, label):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{pathlib.Path(self.name).stem}-{label}.png"))

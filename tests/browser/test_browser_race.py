@@ -35,21 +35,21 @@ def test_race_widget_run_and_scrub(open_lesson):
     before_src = image.get_attribute("src")
 
     widget.locator(".tf-race-run").click()
-    lesson.page.wait_for_function("([img, old]) => img.getAttribute('src') !== old",
-                                  arg=[image.element_handle(), before_src], timeout=60_000)
+    lesson.wait_until("([img, old]) => img.getAttribute('src') !== old", [image.element_handle(), before_src],
+                      "a new picture after pressing Run", timeout=60_000)
     t_end, v_end = clock(widget)
     lesson.shot("after-run")
 
     scrub_to(lesson.page, widget, 0.2)
-    lesson.page.wait_for_function(
+    lesson.wait_until(
         "([el, t]) => { const m = /t = ([\\d.]+) s/.exec(el.innerText); return m && Math.abs(+m[1] - t) > 1; }",
-        arg=[widget.locator(".tf-race-clock").element_handle(), t_end], timeout=30_000)
+        [widget.locator(".tf-race-clock").element_handle(), t_end], "the clock moving after scrubbing back")
     t_early, v_early = clock(widget)
     lesson.shot("scrubbed-early")
     scrub_to(lesson.page, widget, 0.8)
-    lesson.page.wait_for_function(
+    lesson.wait_until(
         "([el, t]) => { const m = /t = ([\\d.]+) s/.exec(el.innerText); return m && +m[1] > t + 1; }",
-        arg=[widget.locator(".tf-race-clock").element_handle(), t_early], timeout=30_000)
+        [widget.locator(".tf-race-clock").element_handle(), t_early], "the clock moving after scrubbing forward")
     t_late, v_late = clock(widget)
     lesson.shot("scrubbed-late")
 

@@ -27,19 +27,19 @@ def test_step_through_widget_in_jupyterlab(open_lesson):
     first_button = widget.locator(".tf-step-first")
     if first_button.is_enabled():  # disabled when the widget already shows step 1
         first_button.click()
-    lesson.page.wait_for_function(
-        "(el) => /step 1 \\//.test(el.innerText)", arg=widget.locator(".tf-step-counter").element_handle())
+    lesson.wait_until("(el) => /step 1 \\//.test(el.innerText)", widget.locator(".tf-step-counter").element_handle(),
+                      "the step counter showing 'step 1 / n' after pressing first")
     first = widget.evaluate(CURRENT_NODES)
     assert len(first) == 1, f"expected one highlighted node at step 1, found {first}"
     lesson.shot("step-1")
 
     widget.locator(".tf-step-next").click()
-    lesson.page.wait_for_function(
-        "(el) => /step 2 \\//.test(el.innerText)", arg=widget.locator(".tf-step-counter").element_handle())
-    lesson.page.wait_for_function(
+    lesson.wait_until("(el) => /step 2 \\//.test(el.innerText)", widget.locator(".tf-step-counter").element_handle(),
+                      "the step counter moving to 'step 2 / n' after pressing next")
+    lesson.wait_until(
         "([root, before]) => { const now = (%s)(root); return now.length === 1 && now[0] !== before; }"
         % CURRENT_NODES.replace("(root) =>", "((root) =>").replace(".map(g => g.id)", ".map(g => g.id))"),
-        arg=[widget.element_handle(), first[0]])
+        [widget.element_handle(), first[0]], "the highlight moving to another SVG node after next")
     second = widget.evaluate(CURRENT_NODES)
     head = widget.locator(".tf-step-details .tf-step-head").inner_text()
     assert head.startswith("step 2:"), head
@@ -52,9 +52,9 @@ def test_step_through_widget_in_jupyterlab(open_lesson):
 
     at, n = counter(widget)
     widget.locator(".tf-step-play button").first.click()   # Play
-    lesson.page.wait_for_function(
+    lesson.wait_until(
         "([el, at]) => { const m = /step (\\d+) \\//.exec(el.innerText); return m && +m[1] >= at + 2; }",
-        arg=[widget.locator(".tf-step-counter").element_handle(), at], timeout=30_000)
+        [widget.locator(".tf-step-counter").element_handle(), at], "Play advancing the step counter")
     widget.locator(".tf-step-play button").first.click()   # Pause
     later, _ = counter(widget)
     assert later >= at + 2 and n == 34, (at, later, n)
