@@ -10,14 +10,15 @@ from .core.graph import Graph
 from .core.session import Session
 
 
-def numeric_gradient(sess, y, x, feed_dict=None, value=None, eps=1e-6):
+def numeric_gradient(sess, y, x, feed_dict=None, value=None, eps=1e-6, entries=None):
     """∂(sum y)/∂x by central differences, feeding ``x`` (any tensor, e.g. a variable) with
-    ``value ± eps`` one element at a time. ``value`` defaults to x's current value."""
+    ``value ± eps`` one element at a time. ``value`` defaults to x's current value; ``entries``
+    (flat indices) limits the work to some elements, the others being NaN."""
     feed = dict(feed_dict or {})
     base = np.array(sess.run(x, feed) if value is None else value, dtype=np.float64)
-    grad = np.zeros_like(base)
+    grad = np.zeros_like(base) if entries is None else np.full(base.shape, np.nan)
     flat, gflat = base.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
+    for i in (range(flat.size) if entries is None else entries):
         old = flat[i]
         flat[i] = old + eps
         feed[x] = base

@@ -391,6 +391,20 @@ class Graph:
         return f"<teachflow.Graph with {len(self._ops)} ops>"
 
 
+def ancestors(ops):
+    """``ops`` and every op they depend on, through data and control inputs."""
+    seen = set()
+    stack = list(ops)
+    while stack:
+        op = stack.pop()
+        if op in seen:
+            continue
+        seen.add(op)
+        stack.extend(t.op for t in op.inputs)
+        stack.extend(op.control_inputs)
+    return seen
+
+
 # ----- the default graph, per thread, as in TF1
 _state = threading.local()
 _global_default = [Graph()]

@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from ..core.graph import ancestors
 from .pipeline import _Task, _after
 
 FEEDS = ("Placeholder", "PlaceholderWithDefault")
@@ -18,18 +19,6 @@ def _ops_of(fetches):
     if not ops:
         raise ValueError("fetches must name at least one tensor or operation of a graph")
     return ops
-
-
-def _needed(targets):
-    seen, stack = set(), list(targets)
-    while stack:
-        op = stack.pop()
-        if op in seen:
-            continue
-        seen.add(op)
-        stack.extend(t.op for t in op.inputs)
-        stack.extend(op.control_inputs)
-    return seen
 
 
 def _dims(tensor, mb):
@@ -62,7 +51,7 @@ def flops(op, mb):
 
 def graph_tasks(fetches, mb, M, speed, overhead, cost, latency, bandwidth, default_device):
     targets = _ops_of(fetches)
-    needed = _needed(targets)
+    needed = ancestors(targets)
     graph = targets[0].graph
     order = [op for op in graph.get_operations() if op in needed]
     index = {op: i for i, op in enumerate(order)}

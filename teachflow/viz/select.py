@@ -12,7 +12,7 @@ Every op falls in one of four roles, read off the graph rather than guessed from
 A view is a set of roles: ``forward``; ``gradients`` (forward + gradient ops); ``all`` (+ updates).
 Initializers are left out of pictures of a whole graph unless ``show_init=True``.
 """
-from ..core.graph import Graph, Operation, Tensor, get_default_graph
+from ..core.graph import Graph, Operation, Tensor, ancestors, get_default_graph
 
 ROLES = ("forward", "gradient", "update", "init")
 VIEWS = {
@@ -50,20 +50,6 @@ def targets(target, graph=None):
         if op.graph is not g:
             raise ValueError(f"draw(): {op.name} is from another graph than {ops[0].name}.")
     return g, ops
-
-
-def ancestors(ops):
-    """``ops`` and everything they depend on, through data and control inputs."""
-    seen = set()
-    stack = list(ops)
-    while stack:
-        op = stack.pop()
-        if op in seen:
-            continue
-        seen.add(op)
-        stack.extend(t.op for t in op.inputs)
-        stack.extend(op.control_inputs)
-    return seen
 
 
 def roles(graph):

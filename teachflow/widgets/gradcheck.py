@@ -178,28 +178,8 @@ class GradCheck:
         else:
             rng = np.random.default_rng(self.seed)
             entries = np.sort(rng.choice(size, self.max_entries, replace=False))
-            numeric = _numeric_entries(sess, self.loss, v, feed, value, entries, eps)
+            numeric = numeric_gradient(sess, self.loss, v, feed, value, eps, entries=entries)
         return GradCheckResult(v, symbolic, numeric, entries, eps)
-
-
-def _numeric_entries(sess, y, x, feed, value, entries, eps):
-    """Central differences for some flat entries only (NaN elsewhere): as numeric_gradient."""
-    base = np.array(value, dtype=np.float64)
-    flat = base.reshape(-1)
-    out = np.full(base.shape, np.nan)
-    oflat = out.reshape(-1)
-    feed = dict(feed)
-    for i in entries:
-        old = flat[i]
-        flat[i] = old + eps
-        feed[x] = base
-        up = float(np.sum(sess.run(y, feed), dtype=np.float64))
-        flat[i] = old - eps
-        feed[x] = base
-        down = float(np.sum(sess.run(y, feed), dtype=np.float64))
-        flat[i] = old
-        oflat[i] = (up - down) / (2 * eps)
-    return out
 
 
 class GradCheckPanel:
