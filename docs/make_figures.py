@@ -42,6 +42,11 @@ def main():
     for ext in ("svg", "png"):
         path = view.save(os.path.join(IMAGES, f"curve_fit_graph.{ext}"))
         print("wrote", os.path.relpath(path, os.path.dirname(HERE)))
+    # the race of lesson 6 on the uneven cluster, exported exactly as the lesson exports it
+    from teachflow.widgets import Race, to_gif
+    uneven = Race(workers=8, spread=4.0, stragglers=0.05).run()
+    path = to_gif(uneven.view(), os.path.join(IMAGES, "race.gif"), frames=60, fps=8)
+    print("wrote", os.path.relpath(path, os.path.dirname(HERE)))
 
 
 if __name__ == "__main__":
