@@ -10,13 +10,15 @@
 import numpy as np
 import matplotlib.pyplot as plt
 import teachflow as tf
-from teachflow.datasets import digits, shuffle_batch
+from teachflow.datasets import digits, mnist, shuffle_batch
 from teachflow.viz import draw
 
-data = digits.load_data(validation=False)
+USE_MNIST = False  # True: the original 28×28 MNIST from its files (see teachflow.datasets.mnist)
+data = mnist.read_data_sets(download=False) if USE_MNIST else digits.load_data(validation=False)
 X_train, y_train = data.train.images, data.train.labels
 X_test, y_test = data.test.images, data.test.labels
-height, width, channels = 8, 8, 1
+height = width = 28 if USE_MNIST else 8
+channels, n_epochs = 1, (10 if USE_MNIST else 15)
 print(X_train.shape, X_test.shape)
 
 # %% [markdown]
@@ -41,7 +43,7 @@ conv2 = tf.layers.conv2d(conv1, filters=64, kernel_size=3, strides=2, padding="S
                          activation=tf.nn.relu, name="conv2")
 with tf.name_scope("pool3"):
     pool3 = tf.nn.max_pool(conv2, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
-    pool3_flat = tf.reshape(pool3, shape=[-1, 64 * 2 * 2])
+    pool3_flat = tf.reshape(pool3, shape=[-1, int(np.prod(pool3.shape.as_list()[1:]))])
 with tf.name_scope("fc1"):
     fc1 = tf.layers.dense(pool3_flat, 64, activation=tf.nn.relu, name="fc1")
 with tf.name_scope("output"):
@@ -73,7 +75,7 @@ print([v.op.name for v in tf.global_variables() if "conv1" in v.op.name])
 
 with tf.Session() as sess:
     tf.global_variables_initializer().run()
-    for epoch in range(15):
+    for epoch in range(n_epochs):
         for X_batch, y_batch in shuffle_batch(X_train, y_train, batch_size=100):
             sess.run(training_op, feed_dict={X: X_batch, y: y_batch})
         if epoch % 5 == 4:
@@ -98,7 +100,7 @@ fig.suptitle("conv1 filters")
 plt.show()
 
 fig, axes = plt.subplots(3, 12, figsize=(12, 3.3))
-axes[0, 0].imshow(X_test[0].reshape(8, 8), cmap="gray_r")
+axes[0, 0].imshow(X_test[0].reshape(height, width), cmap="gray_r")
 axes[0, 0].set_title(f"input ({y_test[0]})", fontsize=8)
 for i, ax in enumerate(axes[0, 1:]):
     ax.imshow(maps1[0, :, :, i], cmap="viridis")
@@ -106,7 +108,7 @@ for i, ax in enumerate(axes[1:].flat):
     ax.imshow(maps2[0, :, :, i], cmap="viridis")
 for ax in axes.flat:
     ax.set(xticks=[], yticks=[])
-fig.suptitle("feature maps: conv1 (top row, 8×8) and conv2 (4×4)")
+fig.suptitle(f"feature maps: conv1 (top row, {height}×{width}) and conv2 ({maps2.shape[1]}×{maps2.shape[2]})")
 plt.show()
 
 # %% [markdown]

@@ -35,6 +35,7 @@ class OpDef:
     differentiable = True  # False: tf.gradients stops here (returns None for its inputs)
     ufunc = None           # a NumPy callable taking the input values directly (fast path)
     ref_inputs = ()        # input positions that are variables to write (passed as Variables)
+    batching = None        # how rows (axis 0) pass through, for big-batch slicing (see rowwise)
     kind = "op"            # for the renderer: op, placeholder, variable, constant, update, ...
 
     def infer(self, op):
@@ -53,6 +54,14 @@ class OpDef:
         """Symbolic gradients w.r.t. each input (None where not differentiable)."""
         raise LookupError(f"No gradient defined for operation '{op.name}' (op type: {self.type}).")
 
+    def rowwise(self, op, batched):
+        """Does row i of the output depend only on row i of the batched inputs (``batched``: one
+        bool per input)? Then a big batch can run in slices (``core/slicing.py``). ``batching``
+        names the usual rules: "elementwise" (the other operands broadcast without a batch
+        axis), "all" (every input is batched), "first" (input 0 batched, the rest used whole)."""
+        rule = ROW_RULES.get(self.batching)
+        return rule(op, batched) if rule else False
+
     def explain(self, op):
         """One line saying what this node computes."""
         return self.formula or self.type
@@ -70,3 +79,24 @@ class OpDef:
         if self.num_outputs == 1 and specs and not isinstance(specs, list):
             specs = [specs]
         return specs
+
+
+def _elementwise_rows(op, batched):
+    rank = len(op.outputs[0]._dims)
+    for x, b in zip(op.inputs, batched):  # an unbatched operand must not reach axis 0
+        if x._dims is None or (b and len(x._dims) != rank) or (
+                not b and len(x._dims) == rank and x._dims[0] != 1):
+            return False
+    return rank >= 1
+
+
+def _all_rows(op, batched):
+    return all(batched)
+
+
+def _first_rows(op, batched):
+    return (batched[0] and not any(batched[1:]) and not op.attrs.get("transpose_a")
+            and len(op.outputs[0]._dims) == len(op.inputs[0]._dims))
+
+
+ROW_RULES = {"elementwise": _elementwise_rows, "all": _all_rows, "first": _first_rows}

@@ -18,49 +18,13 @@ from .graph import Tensor
 
 SLICE_BYTES = 64 * 2 ** 20  # the largest per-slice tensor of the sliced part stays below this
 
-# Ops whose output row i depends only on row i of their batched inputs (the other inputs,
-# such as weights, are used whole). Element-wise ops need their unbatched operands to
-# broadcast without a batch axis; the rest have a rule below.
-ELEMENTWISE = {
-    "Identity", "StopGradient", "Neg", "Abs", "Sign", "Square", "Sqrt", "Rsqrt", "Exp", "Log",
-    "Log1p", "Reciprocal", "Sin", "Cos", "Tanh", "Sigmoid", "Relu", "Relu6", "Elu", "Selu",
-    "LeakyRelu", "Softplus", "Softsign", "Floor", "Ceil", "Round", "Cast", "LogicalNot",
-    "Add", "Sub", "Mul", "RealDiv", "FloorDiv", "FloorMod", "Pow", "Maximum", "Minimum",
-    "SquaredDifference", "BiasAdd", "Equal", "NotEqual", "Less", "LessEqual", "Greater",
-    "GreaterEqual", "LogicalAnd", "LogicalOr", "LogicalXor", "Select", "Softmax", "LogSoftmax",
-    "SigmoidCrossEntropyWithLogits",
-}
-ALL_BATCHED = {"InTopK", "SparseSoftmaxCrossEntropyWithLogits", "SoftmaxCrossEntropyWithLogits"}
-FIRST_BATCHED = {"Conv2D", "MaxPool", "AvgPool", "MatMul"}  # input 0 batched, the rest not
-
 
 def _rowwise(op, batched):
+    """Row-wise ops (each OpDef says so in ``rowwise``) can run on a slice of the rows."""
     ins = [t in batched for t in op.inputs]
     if not any(ins) or op.outputs == [] or any(t._dims is None for t in op.outputs):
         return False
-    rank = len(op.outputs[0]._dims)
-    t = op.type
-    if t in ELEMENTWISE:
-        if t in ("Softmax", "LogSoftmax") and rank < 2:
-            return False  # a softmax over the batch axis mixes the rows
-        for x, b in zip(op.inputs, ins):  # an unbatched operand must not reach axis 0
-            if x._dims is None or (b and len(x._dims) != rank) or (
-                    not b and len(x._dims) == rank and x._dims[0] != 1):
-                return False
-        return rank >= 1
-    if t in ALL_BATCHED:
-        return all(ins)
-    if t in FIRST_BATCHED:
-        return ins[0] and not any(ins[1:]) and not op.attrs.get("transpose_a") and rank == len(
-            op.inputs[0]._dims)
-    if t == "Reshape":  # keeps the rows: [-1, ...] with the rest of the shape fixed
-        x, shape = op.inputs[0], op.attrs["shape"]
-        return (x._dims is not None and shape[:1] == (-1,) and -1 not in shape[1:]
-                and None not in x._dims[1:]
-                and int(np.prod(x._dims[1:])) == int(np.prod(shape[1:])))
-    if t in ("ArgMax", "ArgMin"):
-        return op.attrs["axis"] != 0
-    return False
+    return op.opdef.rowwise(op, ins)
 
 
 def split_runner(session, plan, targets):

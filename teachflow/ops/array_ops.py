@@ -43,6 +43,11 @@ class Reshape(OpDef):
                              f"({known} elements)", hint="use -1 for the dimension to infer")
         return tuple(shape), x.dtype
 
+    def rowwise(self, op, batched):  # [-1, ...] with the rest of each row's shape fixed
+        x, shape = op.inputs[0], op.attrs["shape"]
+        return (batched[0] and x._dims is not None and shape[:1] == (-1,) and -1 not in shape[1:]
+                and None not in x._dims[1:] and int(np.prod(x._dims[1:])) == int(np.prod(shape[1:])))
+
     def bind(self, op, session):
         shape = op.attrs["shape"]
         return lambda x: np.reshape(x, shape)
@@ -603,6 +608,7 @@ def tile(input, multiples, name=None):
 # --------------------------------------------------------------------------- selection & pass-through
 @register
 class Select(OpDef):
+    batching = "elementwise"
     formula = "y = x where cond else z"
     grad_formulas = (None, "∂L/∂x = ∂L/∂y where cond, else 0", "∂L/∂z = ∂L/∂y where not cond, else 0")
 
@@ -653,6 +659,7 @@ def where(condition, x=None, y=None, name=None):
 
 @register
 class Identity(OpDef):
+    batching = "elementwise"
     formula = "y = x"
     grad_formulas = ("∂L/∂x = ∂L/∂y",)
 

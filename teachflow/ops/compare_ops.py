@@ -9,6 +9,7 @@ from ._util import make, pair
 
 
 class _Compare(OpDef):
+    batching = "elementwise"
     differentiable = False
 
     def infer(self, op):
@@ -53,6 +54,7 @@ logical_xor = _logic("LogicalXor", np.logical_xor, "z = x ⊕ y")
 
 @register
 class LogicalNot(OpDef):
+    batching = "elementwise"
     formula = "y = ¬x"
     differentiable = False
     ufunc = staticmethod(np.logical_not)

@@ -130,6 +130,7 @@ def _spatial(op, x_dims, k):
 # --------------------------------------------------------------------------- convolution
 @register
 class Conv2D(OpDef):
+    batching = "first"
     formula = "Y[n,y,x,f] = Σ over i,j,c of Xpad[n, y·s+i, x·s+j, c] · W[i,j,c,f]   (im2col · W)"
     latex = r"Y = \mathrm{im2col}(X)\, W"
     grad_formulas = ("∂L/∂X = col2im(∂L/∂Y · Wᵀ)", "∂L/∂W = im2col(X)ᵀ · ∂L/∂Y")
@@ -241,6 +242,7 @@ class Conv2DBackpropFilter(OpDef):
 
 # --------------------------------------------------------------------------- pooling
 class _Pool(OpDef):
+    batching = "first"
     def infer(self, op):
         x = op.inputs[0]
         _check_nhwc(x, "input", self.type)

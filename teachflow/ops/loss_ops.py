@@ -41,6 +41,7 @@ def _bad_labels(labels, n_classes):
 @register
 class SparseSoftmaxCrossEntropyWithLogits(OpDef):
     """Loss ``−log softmax(logits)[label]`` per row and its gradient, in one pass."""
+    batching = "all"
     formula = "loss = ln Σⱼ e^(zⱼ − m) − (z_label − m),  m = max z;  backprop = softmax(z) − onehot(label)"
     grad_formulas = ("∂L/∂z = ∂L/∂loss ⊙ (softmax(z) − onehot(label))", None)
     num_outputs = 2
@@ -90,6 +91,7 @@ class SparseSoftmaxCrossEntropyWithLogits(OpDef):
 @register
 class SoftmaxCrossEntropyWithLogits(OpDef):
     """Loss ``−Σ labels·log softmax(logits)`` per row and its gradient, in one pass."""
+    batching = "all"
     formula = "loss = −Σⱼ pⱼ·(zⱼ − m − ln Σₖ e^(zₖ − m)),  m = max z;  backprop = softmax(z)·Σp − p"
     grad_formulas = ("∂L/∂z = ∂L/∂loss ⊙ (softmax(z)·Σp − p)",
                      "∂L/∂p = −∂L/∂loss ⊙ log_softmax(z)")
@@ -213,6 +215,7 @@ def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
 @register
 class SigmoidCrossEntropyWithLogits(OpDef):
     """Per-element logistic loss from logits ``x`` and targets ``p`` (TF builds the same formula)."""
+    batching = "elementwise"
     formula = "loss = max(x, 0) − x·p + ln(1 + e^−|x|)"
     grad_formulas = ("∂L/∂x = ∂L/∂loss ⊙ (σ(x) − p)", "∂L/∂p = −∂L/∂loss ⊙ x")
 

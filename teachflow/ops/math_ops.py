@@ -15,12 +15,14 @@ from ._util import float_check, make, pair
 
 # --------------------------------------------------------------------------- helpers
 class _Unary(OpDef):
+    batching = "elementwise"
     def infer(self, op):
         x = op.inputs[0]
         return x._dims, x.dtype
 
 
 class _Binary(OpDef):
+    batching = "elementwise"
     def infer(self, op):
         x, y = op.inputs
         return broadcast(x._dims, y._dims), x.dtype
@@ -424,6 +426,7 @@ class Round(_Unary):
 
 @register
 class Cast(OpDef):
+    batching = "elementwise"
     formula = "y = x as another dtype"
     grad_formulas = ("∂L/∂x = ∂L/∂y cast back",)
 
@@ -480,6 +483,7 @@ class AddN(OpDef):
 # --------------------------------------------------------------------------- matmul
 @register
 class MatMul(OpDef):
+    batching = "first"
     formula = "C = A·B"
     latex = r"C = A B"
     grad_formulas = ("∂L/∂A = ∂L/∂C · Bᵀ", "∂L/∂B = Aᵀ · ∂L/∂C")

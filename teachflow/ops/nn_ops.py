@@ -21,6 +21,7 @@ __all__ = ["relu", "relu6", "elu", "selu", "leaky_relu", "softplus", "softsign",
 
 class _SameShape(OpDef):
     """An element-wise op: the output has the shape and dtype of input 0."""
+    batching = "elementwise"
 
     def infer(self, op):
         return op.inputs[0]._dims, op.inputs[0].dtype
@@ -191,6 +192,9 @@ class Softmax(_SameShape):
     formula = "yᵢ = e^(xᵢ − max x) / Σⱼ e^(xⱼ − max x)   (along the last axis)"
     grad_formulas = ("∂L/∂x = y ⊙ (∂L/∂y − Σ ∂L/∂y ⊙ y)",)
 
+    def rowwise(self, op, batched):  # along the last axis: the rows stay apart unless rank 1
+        return len(op.outputs[0]._dims) >= 2 and super().rowwise(op, batched)
+
     def infer(self, op):
         _last_axis(op, "softmax")
         return super().infer(op)
@@ -210,6 +214,9 @@ class Softmax(_SameShape):
 class LogSoftmax(_SameShape):
     formula = "yᵢ = xᵢ − max x − ln Σⱼ e^(xⱼ − max x)   (along the last axis)"
     grad_formulas = ("∂L/∂x = ∂L/∂y − softmax(x) ⊙ Σ ∂L/∂y",)
+
+    def rowwise(self, op, batched):  # along the last axis: the rows stay apart unless rank 1
+        return len(op.outputs[0]._dims) >= 2 and super().rowwise(op, batched)
 
     def infer(self, op):
         _last_axis(op, "log_softmax")
@@ -252,6 +259,7 @@ def log_softmax(logits, axis=None, name=None, dim=None):
 # --------------------------------------------------------------------------- bias_add
 @register
 class BiasAdd(OpDef):
+    batching = "elementwise"
     formula = "y = x + b   (b added along the last axis, the channels)"
     grad_formulas = ("∂L/∂x = ∂L/∂y", "∂L/∂b = Σ of ∂L/∂y over every axis but the last")
     ufunc = staticmethod(np.add)
@@ -315,6 +323,7 @@ def xw_plus_b(x, weights, biases, name=None):
 @register
 class InTopK(OpDef):
     """Is each target class among the k highest predictions of its row?"""
+    batching = "all"
     formula = "yᵢ = #{j : predᵢⱼ > predᵢ,targetᵢ} < k   (ties count in; bad targets or non-finite → false)"
     differentiable = False
 

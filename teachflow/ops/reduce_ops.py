@@ -213,6 +213,9 @@ reduce_prod = _reduce("Prod", "Prod")
 class _Arg(OpDef):
     differentiable = False
 
+    def rowwise(self, op, batched):  # along any axis but the batch axis
+        return batched[0] and op.attrs["axis"] != 0
+
     def infer(self, op):
         x, a = op.inputs[0], op.attrs["axis"]
         dims = None if x._dims is None else tuple(d for i, d in enumerate(x._dims) if i != a)
