@@ -16,7 +16,7 @@ setup: $(VENV)/.installed
 
 lessons: setup
 	$(VENV)/bin/jupyter trust lessons/*.ipynb
-	$(VENV)/bin/jupyter lab lessons/
+	$(VENV)/bin/jupyter lab lessons/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: setup
 	$(PY) -m pytest -q
