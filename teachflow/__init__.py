@@ -5,6 +5,7 @@
 from . import ops as _ops  # noqa: F401  (registers every op)
 from .core import dtypes as _dt
 from .core import errors
+from .core.config import ConfigProto, GPUOptions
 from .core.constant import constant, convert_to_tensor, placeholder, placeholder_with_default
 from .core.dtypes import (DType, as_dtype, bool_ as bool, float16, float32, float64, int8,  # noqa: A004
                           int16, int32, int64, uint8, string)
@@ -20,8 +21,9 @@ from .core.variables import (AUTO_REUSE, Variable, VariableScope, assign, assign
                              is_variable_initialized, local_variables, local_variables_initializer,
                              trainable_variables, variable_scope, variables_initializer)
 from .ops.array_ops import (broadcast_like, clip_by_value, concat, expand_dims, fill, gather, identity,
-                            one_hot, ones, ones_like, range_ as range, rank, reshape, shape, size, squeeze, stack,
-                            stop_gradient, strided_slice, tile, transpose, where, zeros, zeros_like)
+                            one_hot, ones, ones_like, range_ as range, rank, reshape, shape, size, split, squeeze,
+                            stack, stop_gradient, strided_slice, tile, transpose, unstack, where, zeros,
+                            zeros_like)
 from .ops.compare_ops import (equal, greater, greater_equal, less, less_equal, logical_and,
                               logical_not, logical_or, logical_xor, not_equal)
 from .ops.control_ops import group, no_op, tuple_ as tuple  # noqa: A004
@@ -34,8 +36,8 @@ from .ops.math_ops import (abs, add, add_n, cast, ceil, cos, div, divide, exp, f
                            reciprocal, round, rsqrt, sigmoid, sign, sin, sqrt, square,
                            squared_difference, subtract, tanh, to_float, to_int32, to_int64, truediv)
 from .ops.random_ops import random_normal, random_shuffle, random_uniform, truncated_normal
-from .ops.reduce_ops import (argmax, argmin, reduce_max, reduce_mean, reduce_min, reduce_prod,
-                             reduce_sum)
+from .ops.reduce_ops import (argmax, argmin, count_nonzero, reduce_all, reduce_any, reduce_max,
+                             reduce_mean, reduce_min, reduce_prod, reduce_sum)
 from . import datasets, distributed, keras, layers, losses, nn, trace, train, viz  # noqa: E402,F401
 
 initializers = _ops.init_ops

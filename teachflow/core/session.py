@@ -5,11 +5,13 @@ the fetches need (stopping at fed tensors), orders them, binds each op's kernel 
 one straight-line Python function, a flat list of kernel calls. ``plan_source(fetches, feeds)``
 shows that function: it is what ``sess.run`` really does.
 """
+import sys
 import threading
 
 import numpy as np
 
 from . import errors
+from .config import check_config, placement_log
 from .graph import Graph, Operation, Tensor, get_default_graph
 from .shapes import fmt
 from .slicing import split_runner
@@ -36,6 +38,7 @@ class Session:
         self._plans = {}
         self._closed = False
         self._default_ctx = None
+        self._config = check_config(config)
 
     # ----- lifecycle
     def close(self):
@@ -75,6 +78,8 @@ class Session:
         if plan is None:
             plan = self._compile(leaves, feed_keys)
             self._plans[(key, feed_keys)] = plan
+            if self._config is not None and self._config.log_device_placement:
+                print("\n".join(placement_log(plan.ops)), file=sys.stderr)  # as TF1, once per plan
         values = self._feed_values(plan, feed_dict) if feed_keys else ()
         try:
             out = (plan.split or plan.fn)(values)  # split: big inference batches in slices

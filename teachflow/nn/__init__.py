@@ -4,6 +4,6 @@ from ..ops.loss_ops import (l2_loss, sigmoid_cross_entropy_with_logits,  # noqa:
                             softmax_cross_entropy_with_logits, softmax_cross_entropy_with_logits_v2,
                             sparse_softmax_cross_entropy_with_logits)
 from ..ops.math_ops import relu, sigmoid, tanh  # noqa: F401
-from ..ops.nn_ops import (batch_normalization, bias_add, dropout, elu, in_top_k,  # noqa: F401
+from ..ops.nn_ops import (batch_normalization, bias_add, dropout, elu, embedding_lookup, in_top_k,  # noqa: F401
                           leaky_relu, log_softmax, moments, relu6, selu, softmax, softplus, softsign,
                           xw_plus_b)

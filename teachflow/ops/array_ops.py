@@ -738,3 +738,141 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     with name_scope(name, "clip_by_value"):
         t = convert_to_tensor(t)
         return maximum(minimum(t, clip_value_max), clip_value_min)
+
+
+# --------------------------------------------------------------------------- splitting (several outputs)
+def _as_list(out):
+    """``make``'s result for an op whose output count varies: always a list of tensors."""
+    if isinstance(out, Tensor):
+        return [out]
+    return list(out) if isinstance(out, tuple) else []
+
+
+@register
+class Unpack(OpDef):
+    num_outputs = None  # one output per slice along the axis
+    formula = "[y₁, y₂, …] = the slices of x along an axis (the axis removed)"
+    grad_formulas = ("∂L/∂x = stack(∂L/∂y₁, ∂L/∂y₂, …) along the axis",)
+
+    def infer(self, op):
+        x, a, num = op.inputs[0], op.attrs["axis"], op.attrs["num"]
+        dims = None if x._dims is None else x._dims[:a] + x._dims[a + 1:]
+        return [(dims, x.dtype)] * num
+
+    def bind(self, op, session):
+        a, num = op.attrs["axis"], op.attrs["num"]
+
+        def unstack_(x):
+            if np.shape(x)[a] != num:
+                raise ValueError(f"Unpack expected {num} slices along axis {a}, got a value of "
+                                 f"shape {fmt(np.shape(x))}")
+            parts = tuple(np.take(x, i, axis=a) for i in range(num))
+            return parts[0] if num == 1 else parts
+        return unstack_
+
+    def gradient(self, op, *grads):
+        return [make("Pack", list(grads), axis=op.attrs["axis"])]
+
+
+def unstack(value, num=None, axis=0, name="unstack"):
+    """``tf.unstack(x, axis=1)``: the list of slices ``x[:, 0], x[:, 1], …`` (each of rank r−1).
+
+    The number of slices comes from the static shape, or from ``num`` when that dimension is
+    unknown (the classic RNN input: ``tf.unstack(x, timesteps, 1)``)."""
+    x = convert_to_tensor(value)
+    if x.ndim is None:
+        raise ShapeError(f"unstack: the rank of {x.name} is unknown; unstack needs a known rank")
+    if not -x.ndim <= int(axis) < max(x.ndim, 1) or x.ndim == 0:
+        raise ShapeError(f"unstack: axis {axis} is out of range for {x.name} of shape {fmt(x._dims)} "
+                         f"(expected an axis in [{-x.ndim}, {x.ndim}) of a tensor of rank ≥ 1)")
+    a = int(axis) % x.ndim
+    d = x._dims[a]
+    if num is None:
+        if d is None:
+            raise ValueError(f"unstack: cannot infer num from shape {fmt(x._dims)} of {x.name} "
+                             f"(dimension {a} is unknown); pass num=")
+        num = d
+    elif d is not None and int(num) != d:
+        raise ValueError(f"unstack: num={num} but dimension {a} of {x.name} is {d}")
+    return _as_list(make("Unpack", [x], name, axis=a, num=int(num)))
+
+
+@register
+class Split(OpDef):
+    num_outputs = None  # one output per piece
+    formula = "[y₁, y₂, …] = x cut into consecutive pieces along an axis"
+    grad_formulas = ("∂L/∂x = concat(∂L/∂y₁, ∂L/∂y₂, …) along the axis",)
+
+    def infer(self, op):
+        x, a, sizes = op.inputs[0], op.attrs["axis"], op.attrs["sizes"]
+        if x._dims is None:
+            return [(None, x.dtype)] * len(sizes)
+        return [(x._dims[:a] + (s,) + x._dims[a + 1:], x.dtype) for s in sizes]
+
+    def bind(self, op, session):
+        a, sizes = op.attrs["axis"], op.attrs["sizes"]
+
+        def split_(x):
+            n = np.shape(x)[a]
+            if None not in sizes and sum(sizes) != n:
+                raise ValueError(f"Split: sizes {list(sizes)} do not add up to dimension {a} "
+                                 f"of the value, {n}")
+            if None in sizes:  # an even split of a dimension unknown when the graph was built
+                k = len(sizes)
+                if n % k:
+                    raise ValueError(f"Split: dimension {a} of the value ({n}) is not divisible "
+                                     f"into {k} equal pieces")
+                cuts = np.arange(1, k) * (n // k)
+            else:
+                cuts = np.cumsum(sizes)[:-1]
+            parts = tuple(np.split(x, cuts, axis=a))
+            return parts[0] if len(parts) == 1 else parts
+        return split_
+
+    def gradient(self, op, *grads):
+        return [make("ConcatV2", list(grads), axis=op.attrs["axis"]) if len(grads) > 1
+                else make("Identity", [grads[0]])]
+
+
+def split(value, num_or_size_splits, axis=0, num=None, name="split"):
+    """``tf.split(x, 3, axis=1)`` (three equal pieces) or ``tf.split(x, [4, 15, 11], 1)``
+    (pieces of those sizes; one size may be -1, the rest). Returns a list of tensors."""
+    x = convert_to_tensor(value)
+    if x.ndim is None or x.ndim == 0:
+        raise ShapeError(f"split: {x.name} needs a known rank ≥ 1, got shape {fmt(x._dims)}")
+    if isinstance(axis, Tensor) or isinstance(num_or_size_splits, Tensor):
+        raise TypeError("tf.split in teachflow takes a Python int axis and an int or list of ints "
+                        "for num_or_size_splits, not tensors.")
+    if not -x.ndim <= int(axis) < x.ndim:
+        raise ShapeError(f"split: axis {axis} is out of range for {x.name} of rank {x.ndim} "
+                         f"(expected an axis in [{-x.ndim}, {x.ndim}))")
+    a = int(axis) % x.ndim
+    d = x._dims[a]
+    if isinstance(num_or_size_splits, (int, np.integer)):
+        k = int(num_or_size_splits)
+        if k < 1:
+            raise ValueError(f"split: num_or_size_splits must be ≥ 1, got {k}")
+        if d is not None and d % k:
+            raise ValueError(f"split: dimension {a} of {x.name} (size {d}) is not divisible by {k}; "
+                             "pass a list of sizes instead, e.g. [4, 4, 2]")
+        sizes = (None,) * k if d is None else (d // k,) * k
+    else:
+        sizes = [int(s) for s in num_or_size_splits]
+        if not sizes:
+            raise ValueError("split: size_splits must not be empty")
+        if sum(1 for s in sizes if s == -1) > 1 or any(s < -1 for s in sizes):
+            raise ValueError(f"split: size_splits {sizes} may contain at most one -1 and no other "
+                             "negative size")
+        if -1 in sizes:
+            if d is None:
+                raise ValueError(f"split: a -1 in size_splits needs dimension {a} of {x.name} to be "
+                                 "known")
+            rest = d - (sum(sizes) + 1)
+            if rest < 0:
+                raise ValueError(f"split: size_splits {sizes} exceed dimension {a} of {x.name} ({d})")
+            sizes = [rest if s == -1 else s for s in sizes]
+        if d is not None and sum(sizes) != d:
+            raise ValueError(f"split: size_splits {sizes} add up to {sum(sizes)}, but dimension {a} "
+                             f"of {x.name} is {d}")
+        sizes = tuple(sizes)
+    return _as_list(make("Split", [x], name, axis=a, sizes=sizes))

@@ -16,7 +16,7 @@ from .reduce_ops import reduce_mean, reduce_sum
 
 __all__ = ["relu", "relu6", "elu", "selu", "leaky_relu", "softplus", "softsign", "sigmoid",
            "tanh", "softmax", "log_softmax", "bias_add", "in_top_k", "dropout", "moments",
-           "batch_normalization", "xw_plus_b"]
+           "batch_normalization", "xw_plus_b", "embedding_lookup"]
 
 
 class _SameShape(OpDef):
@@ -445,3 +445,59 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
             inv = multiply(inv, scale)
         shift = negative(multiply(mean, inv)) if offset is None else subtract(offset, multiply(mean, inv))
         return add(multiply(x, inv), shift)
+
+
+# --------------------------------------------------------------------------- embeddings
+def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_indices=True,
+                     max_norm=None):
+    """``tf.nn.embedding_lookup(embeddings, word_ids)``: the rows ``params[ids]`` (a gather on
+    axis 0; the gradient adds into the looked-up rows, summing repeats).
+
+    ``params`` may be a list of shards (TF1's partitioned variables): with ``"mod"`` id ``p``
+    lives in shard ``p % n`` at row ``p // n``; with ``"div"`` the shards hold consecutive
+    blocks. ``max_norm`` clips each looked-up embedding to that L2 norm."""
+    from .array_ops import concat, gather
+    from .math_ops import maximum, sqrt, square
+    if partition_strategy not in ("mod", "div"):
+        raise ValueError(f"embedding_lookup: partition_strategy must be 'mod' or 'div', "
+                         f"got {partition_strategy!r}")
+    shards = list(params) if isinstance(params, (list, tuple)) else [params]
+    if not shards:
+        raise ValueError("embedding_lookup needs at least one params tensor.")
+    with name_scope(name, "embedding_lookup"):
+        shards = [convert_to_tensor(p) for p in shards]
+        ids = convert_to_tensor(ids)
+        if not ids.dtype.is_integer:
+            raise TypeError(f"embedding_lookup: ids must be integers (int32 or int64), but {ids.name} "
+                            f"is {ids.dtype.name}. Use tf.cast(ids, tf.int32).")
+        if len(shards) == 1:
+            out = gather(shards[0], ids)
+        else:
+            sizes = [p._dims[0] if p._dims else None for p in shards]
+            if None in sizes:
+                raise ShapeError("embedding_lookup over several shards needs each shard's number of "
+                                 "rows to be known, got shapes " + ", ".join(fmt(p._dims) for p in shards))
+            n, total = len(sizes), sum(sizes)
+            if partition_strategy == "mod":
+                expected = [len(range(i, total, n)) for i in range(n)]
+            else:
+                expected = [total // n + (1 if i < total % n else 0) for i in range(n)]
+            if sizes != expected:
+                raise ValueError(f"embedding_lookup: shards of {sizes} rows do not match the "
+                                 f"{partition_strategy!r} partition of {total} ids into {n} shards "
+                                 f"(expected {expected} rows)")
+            table = concat(shards, 0)
+            if partition_strategy == "mod":  # id p -> row offset[p % n] + p // n of the joined table
+                offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+                p = np.arange(total)
+                where = (offsets[p % n] + p // n).astype(ids.dtype.np)
+                ids = gather(convert_to_tensor(where), ids)
+            out = gather(table, ids)
+        if max_norm is not None:
+            if out.ndim is None or ids.ndim is None:
+                raise ShapeError("embedding_lookup with max_norm needs known ranks")
+            axes = list(range(ids.ndim, out.ndim))
+            norm = sqrt(reduce_sum(square(out), axis=axes, keepdims=True))
+            clip = convert_to_tensor(max_norm, dtype=out.dtype)
+            out = out * clip / maximum(norm, clip)
+        return out

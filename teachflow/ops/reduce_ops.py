@@ -251,3 +251,49 @@ def _arg(op_type):
 
 argmax = _arg("ArgMax")
 argmin = _arg("ArgMin")
+
+
+# --------------------------------------------------------------------------- logical reductions
+class _BoolReduce(_Reduce):
+    differentiable = False
+
+    def infer(self, op):
+        x = op.inputs[0]
+        if x.dtype != _dtypes.bool_:
+            raise TypeError(f"{self.type} ({'reduce_all' if self.type == 'All' else 'reduce_any'}) "
+                            f"expects a bool tensor, but {x.name} is {x.dtype.name}. Compare first, "
+                            f"e.g. tf.greater({x.op.name}, 0), or tf.cast(..., tf.bool).")
+        return super().infer(op)
+
+
+@register
+class All(_BoolReduce):
+    formula = "y = x₁ ∧ x₂ ∧ … over axes (true when every entry is true)"
+    np_fn = staticmethod(np.all)
+
+
+@register
+class Any(_BoolReduce):
+    formula = "y = x₁ ∨ x₂ ∨ … over axes (true when some entry is true)"
+    np_fn = staticmethod(np.any)
+
+
+reduce_all = _reduce("All", "All")
+reduce_any = _reduce("Any", "Any")
+
+
+def count_nonzero(input_tensor, axis=None, keepdims=None, dtype=_dtypes.int64, name=None,
+                  reduction_indices=None, keep_dims=None):
+    """The number of non-zero entries over ``axis`` (int64 by default), built as TF1 builds it:
+    ``cast(reduce_sum(cast(not_equal(x, 0), int64), axis), dtype)``."""
+    from ..core.graph import name_scope
+    from .compare_ops import not_equal
+    from .math_ops import cast
+    with name_scope(name, "count_nonzero"):
+        x = convert_to_tensor(input_tensor)
+        zero = convert_to_tensor(np.zeros((), dtype=x.dtype.np), dtype=x.dtype)
+        nonzero = cast(not_equal(x, zero), _dtypes.int64)
+        total = reduce_sum(nonzero, axis=axis, keepdims=keepdims, reduction_indices=reduction_indices,
+                           keep_dims=keep_dims)
+        dt = _dtypes.as_dtype(dtype)
+        return total if dt == _dtypes.int64 else cast(total, dt)
