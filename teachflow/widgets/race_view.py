@@ -10,6 +10,7 @@ the cursor, and the verdict. Everything static is drawn once; a frame only moves
 ``RaceWidget()`` adds controls (devices, speed spread, stragglers, learning rate, batch size,
 strategies, seed), a Run button, Play/Pause and a time scrubber.
 """
+import gc
 import html
 import math
 import textwrap
@@ -340,6 +341,9 @@ class RaceWidget:
         self.status.value = ""
         self.view = RaceView(race, dpi=self.dpi, verdict=False)
         self.player.reset(self.view.render, race.duration, t=race.duration)
+        # the previous race's figures are garbage now: collect them here, once, rather than
+        # in a full collection that would stall one frame of the scrubbing to come
+        gc.collect()
 
     def _on_frame(self, t):
         if self.view is None or self.view.frame is None:
