@@ -92,6 +92,10 @@ print(sorted(os.path.basename(p) for p in os.listdir(ckpt_dir)))
 print([name for name, shape in tf.train.list_variables(ckpt)])
 
 # %% [markdown]
+# The validation accuracy does not rise steadily: plain gradient descent with a learning rate of
+# 0.05 on minibatches of 50 sometimes overshoots (look at epoch 30) and recovers. A smaller rate
+# is steadier but slower; lesson 5 uses Adam.
+#
 # The checkpoint is a NumPy `.npz` file with a small JSON index (names, shapes, a SHA-256 of the
 # data): loading a classmate's checkpoint can never run code.
 #
