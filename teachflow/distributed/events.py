@@ -21,12 +21,12 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
 from collections import Counter
 from typing import NamedTuple, Optional, Union
 
 import numpy as np
+
+from ..core.files import atomic_write as write_atomic  # one way to write files (checkpoints too)
 
 KINDS = ("pull", "compute", "push", "wait", "apply")
 FIELDS = ("worker", "kind", "start", "end", "version_read", "version_written", "staleness",
@@ -118,23 +118,6 @@ def loss_noise(history):
 
 
 # ----------------------------------------------------------------------------- export
-
-def write_atomic(path, text):
-    """Write ``text`` to ``path`` via a temporary file and ``os.replace``: readers never see a
-    half-written file."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
 
 def _cell(v):
     if v is None:

@@ -13,99 +13,18 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
 
 from ..core import errors
+from ..core.files import atomic_write, remove_quietly, write_files
 from ..core.graph import GraphKeys, Tensor, get_default_graph
 from ..core.shapes import fmt
 from ..core.variables import Variable
 
 FORMAT = "teachflow-checkpoint-1"
 STATE_FILE = "checkpoint"
-
-
-def _temp_path(final, prefix):
-    folder = os.path.dirname(os.path.abspath(final))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=prefix, suffix="-" + os.path.basename(final))
-    os.close(fd)
-    return tmp
-
-
-def _write_temp(final, data):
-    """``data`` written and flushed to disk in a temporary file beside ``final``; returns its path."""
-    folder = os.path.dirname(os.path.abspath(final))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix="-" + os.path.basename(final))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-    return tmp
-
-
-def _unlink_quietly(path):
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
-
-def _commit(pairs):
-    """Rename each ``(temporary, final)``; if any rename fails, put every file back as it was."""
-    done = []  # (final, backup of the file it replaced, or None)
-    try:
-        for tmp, final in pairs:
-            backup = None
-            if os.path.exists(final):
-                backup = _temp_path(final, ".old-")
-                try:
-                    os.replace(final, backup)
-                except BaseException:
-                    _unlink_quietly(backup)
-                    raise
-            done.append((final, backup))
-            os.replace(tmp, final)
-    except BaseException:
-        for final, backup in reversed(done):
-            try:
-                if backup is not None:
-                    os.replace(backup, final)
-                else:
-                    os.unlink(final)
-            except OSError:
-                pass
-        for tmp, _ in pairs:
-            _unlink_quietly(tmp)
-        raise
-    for _, backup in done:
-        if backup is not None:
-            _unlink_quietly(backup)
-
-
-def atomic_write(path, data):
-    """Write ``data`` (bytes) to ``path`` via a temporary file in the same folder + rename."""
-    _commit([(_write_temp(path, data), path)])
-
-
-def write_files(contents):
-    """Write several files (``{path: bytes}``) so that either all are replaced or none is:
-    every temporary file is complete before the first rename, and a failed rename is undone."""
-    pairs = []
-    try:
-        for path, data in contents.items():
-            pairs.append((_write_temp(path, data), path))
-    except BaseException:
-        for tmp, _ in pairs:
-            _unlink_quietly(tmp)
-        raise
-    _commit(pairs)
 
 
 class Saver:
@@ -186,7 +105,7 @@ class Saver:
                          latest_filename or STATE_FILE)
         for path in old:
             for ext in (".index", ".npz"):
-                _unlink_quietly(path + ext)
+                remove_quietly(path + ext)
         return save_path
 
     def restore(self, sess, save_path):

@@ -10,11 +10,11 @@ import base64
 import hashlib
 import io
 import json
-import os
-import tempfile
 
 import numpy as np
 from PIL import Image
+
+from ..core.files import atomic_write
 
 
 def frame_times(duration, frames=60, start=0.0, end=None):
@@ -28,26 +28,6 @@ def frame_times(duration, frames=60, start=0.0, end=None):
 def render_frames(view, times):
     """PNG bytes of the view at each time."""
     return [view.render(t) for t in times]
-
-
-def _write_bytes(path, data):
-    """Write atomically (a temporary file, then ``os.replace``)."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)      # an ordinary file, not mkstemp's private 0600
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def _scaled(png, width):
@@ -81,7 +61,7 @@ def gif_bytes(view, frames=60, fps=10, start=0.0, end=None, width=None, colors=9
 
 def to_gif(view, path, **options):
     """Write the animation as a GIF (options: see ``gif_bytes``); returns ``path``."""
-    return _write_bytes(path, gif_bytes(view, **options))
+    return atomic_write(path, gif_bytes(view, **options))
 
 
 _PLAYER_JS = """
@@ -142,7 +122,7 @@ def save_html(view, path, **options):
     body = to_html(view, **options)
     page = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>teachflow animation"
             f"</title></head><body>{body}</body></html>\n")
-    return _write_bytes(path, page.encode("utf-8"))
+    return atomic_write(path, page.encode("utf-8"))
 
 
 def to_animation(view, frames=60, fps=10, start=0.0, end=None):
