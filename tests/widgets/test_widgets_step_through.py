@@ -24,30 +24,10 @@ def need_dot():
 
 
 @pytest.fixture
-def fit():
+def fit(curve_fit_step):
     """The curve fit of lesson 2 on 20 points: 16 forward, 14 backward and 4 update steps."""
-    tf.reset_default_graph()
-    tf.set_random_seed(1)
-    x_data = np.linspace(-0.5, 0.5, 20)[:, None]
-    y_data = x_data ** 2
-    x = tf.placeholder(tf.float32, [None, 1], name="x")
-    y = tf.placeholder(tf.float32, [None, 1], name="y")
-    with tf.name_scope("layer1"):
-        w1 = tf.Variable(tf.random_normal([1, 10]), name="weights")
-        b1 = tf.Variable(tf.zeros([1, 10]), name="biases")
-        l1 = tf.nn.tanh(tf.matmul(x, w1) + b1)
-    with tf.name_scope("layer2"):
-        w2 = tf.Variable(tf.random_normal([10, 1]), name="weights")
-        b2 = tf.Variable(tf.zeros([1, 1]), name="biases")
-        pred = tf.nn.tanh(tf.matmul(l1, w2) + b2)
-    loss = tf.reduce_mean(tf.square(y - pred), name="loss")
-    train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
-    sess = tf.Session()
-    sess.run(tf.global_variables_initializer())
-    feed = {x: x_data, y: y_data}
-    yield dict(sess=sess, train=train, loss=loss, feed=feed, variables=[w1, b1, w2, b2],
-               widget=StepThrough(step_through(sess, train, feed)))
-    sess.close()
+    f = curve_fit_step
+    return dict(f, widget=StepThrough(step_through(f["sess"], f["train"], f["feed"])))
     tf.reset_default_graph()
 
 
