@@ -10,13 +10,16 @@ Data parallelism (each worker computes gradients of the same model on its own da
     fast.to_chrome_trace("async.json")      # open in https://ui.perfetto.dev
 
 Strategies: ``Synchronous(backups=b)``, ``Asynchronous(staleness_aware=...)``,
-``BoundedStaleness(bound=s)``, ``LocalSGD(period=H)``. Devices: ``Constant``, ``Exponential``,
-``ShiftedExponential``, ``LogNormal``, ``WithStragglers``, per-device ``slowdown``. Networks:
-``FreeNetwork``, ``ParameterServerNetwork(latency, bandwidth, shards)``, ``RingAllReduce``.
+``BoundedStaleness(bound=s)``, ``LocalSGD(period=H)``, ``KAsync(k)``, ``KBatchAsync(k)``; each
+declares its key, colour, help text and theory once (``registry``). Devices: ``Constant``,
+``Exponential``, ``ShiftedExponential``, ``LogNormal``, ``WithStragglers``, per-device
+``slowdown``. Networks: ``FreeNetwork``, ``ParameterServerNetwork(latency, bandwidth, shards)``,
+``RingAllReduce``, ``ColocatedShards``.
 Model parallelism (one graph split over devices with ``tf.device``, run as a GPipe pipeline):
 ``Pipeline``.
 """
-from .asynchronous import Asynchronous, BoundedStaleness
+from . import registry
+from .asynchronous import Asynchronous, BoundedStaleness, KAsync, KBatchAsync
 from .clock import EventQueue
 from .devices import (ComputeTime, Constant, Exponential, ShiftedExponential, LogNormal,
                       WithStragglers, Device, Cluster, harmonic)
@@ -25,18 +28,22 @@ from .events import (Event, HistoryPoint, KINDS, summarize, time_to_target, loss
                      chrome_trace, write_chrome_trace, read_chrome_trace, write_atomic)
 from .models import (GraphModel, ShardSampler, FunctionSampler, Quadratic, LinearRegression,
                      NumpyCurveFit, curve_fit, digits, curve_fit_data, digits_data)
-from .network import Network, FreeNetwork, ParameterServerNetwork, RingAllReduce
+from .network import (Network, FreeNetwork, ParameterServerNetwork, Collective, RingAllReduce,
+                      ColocatedShards)
+from .registry import Theory
 from .pipeline import Pipeline, Stage
 from .runner import ParameterServer, RunResult, Strategy
 from .simulation import simulate, make_strategy, make_model
-from .synchronous import Synchronous, LocalSGD
+from .synchronous import Synchronous, BackupWorkers, LocalSGD
 
 __all__ = [
     "simulate", "make_strategy", "make_model",
-    "Synchronous", "Asynchronous", "BoundedStaleness", "LocalSGD", "Strategy",
+    "Synchronous", "BackupWorkers", "Asynchronous", "BoundedStaleness", "LocalSGD", "KAsync",
+    "KBatchAsync", "Strategy", "registry", "Theory",
     "ComputeTime", "Constant", "Exponential", "ShiftedExponential", "LogNormal",
     "WithStragglers", "Device", "Cluster", "harmonic",
-    "Network", "FreeNetwork", "ParameterServerNetwork", "RingAllReduce",
+    "Network", "FreeNetwork", "ParameterServerNetwork", "Collective", "RingAllReduce",
+    "ColocatedShards",
     "ParameterServer", "RunResult", "EventQueue",
     "Event", "HistoryPoint", "KINDS", "summarize", "time_to_target", "loss_noise",
     "events_to_csv", "read_events_csv", "history_to_csv", "read_history_csv",

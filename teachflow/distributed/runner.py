@@ -10,6 +10,7 @@ from .devices import Cluster
 from .events import (HistoryPoint, events_to_csv, history_to_csv, summarize,
                      write_chrome_trace)
 from .models import ShardSampler
+from . import registry
 
 DEFAULT_PARAM_BYTES = 4_000_000  # timing-only runs: one million float32 parameters
 
@@ -80,6 +81,7 @@ class Run:
         self.lr, self.seed = float(lr), int(seed)
         self.target_loss, self.stop_at_target = target_loss, bool(stop_at_target)
         self.times = cluster.streams(seed)
+        self._order = np.random.default_rng([self.seed, 3])  # its own stream: times stay common
         if model is not None:
             self.server = ParameterServer(model.initial_params())
             if getattr(model, "n_examples", None) is None:      # a model without data
@@ -129,6 +131,12 @@ class Run:
             self.stopped, self.end_time = True, t
         return last
 
+    def step_order(self):
+        """A fresh seeded random order of the workers for one step: the order in which a
+        queueing server serves their pulls and breaks ties between equal arrival times, so no
+        worker is favoured by its index (identical devices are used equally often)."""
+        return self._order.permutation(self.n).tolist()
+
     def next_batch(self, w):
         return next(self.batches[w]) if self.batches is not None else None
 
@@ -158,9 +166,47 @@ class Strategy:
       200 evaluations per run); ``target_loss`` (for ``time_to_target``) and
       ``stop_at_target`` (stop at the first evaluation at or below it);
     * ``sampler`` (default ``ShardSampler``) and ``param_bytes`` (message size in timing-only
-      runs; otherwise the parameters' bytes)."""
+      runs; otherwise the parameters' bytes).
+
+    A subclass that declares a ``key`` in its body is registered (see ``registry``): it also
+    declares ``aliases``, ``title``, ``color``, ``help``, ``barrier``, ``order`` and may
+    override ``from_options``, ``theory``, ``race_lr`` and ``pushes_per_update``."""
 
     name = "strategy"
+    key = None
+    aliases = ()
+    title = ""
+    color = "#777777"
+    help = ""
+    barrier = False
+    order = 100
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("key") is not None:
+            registry.register(cls)
+
+    @classmethod
+    def from_options(cls, backups=None, bound=None, period=None, k=None, staleness_aware=False):
+        """An instance from ``make_strategy``'s keywords (each strategy takes the ones it needs)."""
+        return cls()
+
+    def theory(self, cluster):
+        """The textbook values that hold for this strategy on ``cluster``: a dict
+        ``name -> Theory(value, formula)`` with some of ``time_per_update``,
+        ``updates_per_second``, ``gradients_per_second``, ``idle_fraction``,
+        ``mean_staleness``. Only formulas whose assumptions hold are returned."""
+        return {}
+
+    def race_lr(self, lr, workers, async_lr=None):
+        """The learning rate that makes a race fair: ``lr`` is one synchronous step averaging
+        all ``workers`` gradients, so per gradient computed every strategy moves the parameters
+        equally far (``async_lr``: the per-gradient rate if given)."""
+        return lr
+
+    def pushes_per_update(self, workers):
+        """How many pushes (gradients; parameter copies for local SGD) one update waits for."""
+        return workers
 
     def run(self, cluster, model=None, **options):
         run = Run(self, cluster, model, **options)

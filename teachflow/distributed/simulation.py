@@ -1,33 +1,24 @@
 """One friendly call: ``simulate("async", workers=8, model="curve_fit", updates=2000)``."""
-from .asynchronous import Asynchronous, BoundedStaleness
+from . import registry
+from .asynchronous import Asynchronous, BoundedStaleness, KAsync, KBatchAsync  # noqa: F401 (registers)
 from .devices import Cluster
 from .runner import Strategy
-from .synchronous import LocalSGD, Synchronous
+from .synchronous import BackupWorkers, LocalSGD, Synchronous  # noqa: F401 (registers)
 
-STRATEGY_NAMES = ("sync", "backup", "async", "ssp", "local")
+STRATEGY_NAMES = registry.keys()   # ("sync", "backup", "async", "ssp", "local", "k_async", ...)
 MODEL_NAMES = ("curve_fit", "digits", "digits_mlp", "numpy_curve_fit", "linear", "quadratic")
 
 
-def make_strategy(strategy, backups=None, bound=None, period=None, staleness_aware=False):
-    """A Strategy from a name: ``"sync"`` (``backups=b`` optional), ``"backup"`` (sync with
-    ``backups``, default 1), ``"async"``, ``"ssp"`` (needs ``bound``), ``"local"`` (``period``
-    H, default 4). A Strategy instance is returned as it is."""
+def make_strategy(strategy, backups=None, bound=None, period=None, staleness_aware=False, k=None):
+    """A Strategy from a registry key (or alias): ``"sync"`` (``backups=b`` optional),
+    ``"backup"`` (sync with ``backups``, default 1), ``"async"``, ``"ssp"`` (needs ``bound``),
+    ``"local"`` (``period`` H, default 4), ``"k_async"`` and ``"k_batch_async"`` (need ``k``).
+    A Strategy instance is returned as it is."""
     if isinstance(strategy, Strategy):
         return strategy
-    name = str(strategy).lower().replace("-", "_")
-    if name in ("sync", "synchronous"):
-        return Synchronous(backups or 0)
-    if name in ("backup", "backups", "sync_backup"):
-        return Synchronous(1 if backups is None else backups)
-    if name in ("async", "asynchronous"):
-        return Asynchronous(staleness_aware=staleness_aware)
-    if name in ("ssp", "bounded", "bounded_staleness"):
-        if bound is None:
-            raise ValueError("bound: the 'ssp' strategy needs bound=s (an integer >= 0)")
-        return BoundedStaleness(bound, staleness_aware=staleness_aware)
-    if name in ("local", "local_sgd", "localsgd"):
-        return LocalSGD(4 if period is None else period)
-    raise ValueError(f"strategy must be one of {STRATEGY_NAMES} or a Strategy object, got {strategy!r}")
+    cls = registry.strategy_class(strategy)
+    return cls.from_options(backups=backups, bound=bound, period=period, k=k,
+                            staleness_aware=staleness_aware)
 
 
 def make_model(model, seed=0):
@@ -54,7 +45,7 @@ def make_model(model, seed=0):
 
 def simulate(strategy="sync", workers=8, model=None, *, compute=None, slowdown=None,
              network=None, cluster=None, backups=None, bound=None, period=None,
-             staleness_aware=False, **options):
+             staleness_aware=False, k=None, **options):
     """Simulate data-parallel training and return a ``RunResult``.
 
     ``strategy``: see ``make_strategy``. The cluster is ``Cluster(workers, compute, slowdown,
@@ -67,7 +58,7 @@ def simulate(strategy="sync", workers=8, model=None, *, compute=None, slowdown=N
     >>> r.summary()["updates"]
     100
     """
-    strat = make_strategy(strategy, backups, bound, period, staleness_aware)
+    strat = make_strategy(strategy, backups, bound, period, staleness_aware, k)
     if cluster is None:
         cluster = Cluster(workers, compute, slowdown, network)
     model = make_model(model, seed=options.get("seed", 0))

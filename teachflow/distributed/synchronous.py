@@ -9,23 +9,46 @@ lasts as long as the slowest worker: with N exponential workers of mean m, ``m·
   ``workers − b`` gradients to arrive are averaged; when the last needed one lands the step
   closes and the late workers are interrupted (their work is logged ``dropped``). Needing N of
   N + b exponential workers takes ``m·(H_{N+b} − H_b)``. ``backups`` must be in
-  ``[0, workers − 1]``: every step needs at least one gradient.
+  ``[0, workers − 1]``: every step needs at least one gradient. This is K-sync SGD (Dutta, Wang
+  & Joshi, AISTATS 2018) with K = workers − b; such an instance is a ``BackupWorkers``.
+  Pulls are served, and equal arrival times broken, in a fresh seeded random order every step
+  (``Run.step_order``): on a queueing server identical devices are used equally often.
 * ``LocalSGD(period=H)``: each worker takes H plain SGD steps on its own copy of the parameters
   (no communication), then the server averages the copies (a barrier, pushing parameters
   instead of gradients). H = 1 is exactly synchronous SGD.
 
-With ``RingAllReduce`` there is no server and no pull: the workers exchange gradients around a
-ring (logged as ``push``) and every worker applies the same average (one ``apply`` on row
-``"all"``). Backup workers cannot be used with a ring (everyone takes part in every round).
+With a collective (``RingAllReduce``, ``ColocatedShards``) there is no server and no pull: the
+workers exchange gradients (logged as ``push``) and every worker applies the same average (one
+``apply`` on row ``"all"``). Backup workers cannot be used there (everyone takes part in every
+round).
 """
 from numbers import Integral
 
+import numpy as np
+
+from .devices import Constant
 from .events import Event
 from .runner import Strategy, clip, mean_of
+from .theory import Theory, common_law, kth_fastest
 
 
 class Synchronous(Strategy):
-    """Synchronous SGD with a barrier; ``backups=b`` lets the b slowest gradients be dropped."""
+    """Synchronous SGD with a barrier; ``backups=b`` lets the b slowest gradients be dropped
+    (``Synchronous(backups=b)`` with b > 0 is a ``BackupWorkers``: K-sync SGD with
+    K = workers − b)."""
+
+    key = "sync"
+    aliases = ("synchronous",)
+    title = "sync"
+    color = "#1F5FA8"
+    help = "synchronous: average all N gradients at a barrier"
+    barrier = True
+    order = 0
+
+    def __new__(cls, backups=0):
+        if cls is Synchronous and isinstance(backups, Integral) and backups > 0:
+            cls = BackupWorkers
+        return super().__new__(cls)
 
     def __init__(self, backups=0):
         if not isinstance(backups, Integral) or isinstance(backups, bool) or backups < 0:
@@ -34,14 +57,53 @@ class Synchronous(Strategy):
         self.backups = int(backups)
         self.name = "sync" if not backups else f"sync+{backups} backups"
 
+    @classmethod
+    def from_options(cls, backups=None, **_):
+        return Synchronous(backups or 0)
+
+    def pushes_per_update(self, workers):
+        return workers - self.backups
+
     def check(self, run):
         if self.backups >= run.n:
             raise ValueError(f"backups must be in [0, workers - 1] = [0, {run.n - 1}]: of the "
                              f"{run.n} workers, workers - backups gradients are averaged each "
                              f"step, so at least one must remain; got backups={self.backups}")
-        if self.backups and run.network.kind == "ring":
-            raise ValueError("backups: ring all-reduce needs every worker in every round; use "
-                             "ParameterServerNetwork (or FreeNetwork) with backup workers")
+        if self.backups:
+            run.network.require_server("backups (workers whose late gradients are dropped)")
+
+    def theory(self, cluster):
+        """Step = E[need-th fastest of N] + 2L: ``m·H_N`` (exponential), ``m·(H_N − H_b)`` with
+        b backups, ``Δ + m·(H_N − H_b)`` (shifted exponential), the need-th smallest ``m_i``
+        (constant times, any speeds)."""
+        out = {}
+        L = cluster.network.fixed_message_time()
+        if L is None:
+            return out
+        n, b = cluster.size, self.backups
+        need = n - b
+        comm = " + 2L" if L > 0 else ""
+        law = common_law(cluster)
+        devs = cluster.devices
+        const = [d.mean_time for d in devs] if all(isinstance(d.compute, Constant)
+                                                  for d in devs) else None
+        closed = kth_fastest(law, need, n) if law is not None and const is None else None
+        if closed is not None:
+            step, formula = closed
+        elif const is not None:
+            step = sorted(const)[need - 1]
+            formula = "max m_i" if not b else f"{need}-th smallest m_i"
+        else:
+            return out
+        step += 2 * L
+        formula += comm
+        out["time_per_update"] = Theory(step, formula)
+        out["updates_per_second"] = Theory(1 / step, f"1/({formula})")
+        out["gradients_per_second"] = Theory(need / step, f"{need}/({formula})")
+        if not b:
+            mean_busy = float(np.mean([d.mean_time for d in devs]))
+            out["idle_fraction"] = Theory(1 - mean_busy / step, f"1 − m̄/({formula})")
+        return out
 
     def simulate(self, run):
         n, server, lr = run.n, run.server, run.lr
@@ -49,10 +111,11 @@ class Synchronous(Strategy):
         t = 0.0
         while True:
             v, params = server.version, server.params
-            pe, ce, spans = _pull_and_time(run, links, t)
+            order = run.step_order()
+            pe, ce, spans = _pull_and_time(run, links, t, order)
             batches = [run.next_batch(w) for w in range(n)]
             t_apply, used, step = _exchange(run, links, t, v, pe, ce, spans, n - self.backups,
-                                            push_bytes=run.nbytes)
+                                            run.nbytes, order)
             if t_apply > run.until:
                 _stop_in_step(run, step, run.until)
                 return
@@ -63,14 +126,42 @@ class Synchronous(Strategy):
                 losses.append(loss)
             server.apply(mean_of(grads) if run.model is not None else None, lr)
             run.log.extend(step)
-            run.log.append(Event(_applier(run), "apply", t_apply, t_apply, v, v + 1, 0))
+            run.log.append(Event(run.network.apply_row, "apply", t_apply, t_apply, v, v + 1, 0))
             if run.updated(t_apply, len(used), losses):
                 return
             t = t_apply
 
 
+class BackupWorkers(Synchronous):
+    """``Synchronous(backups=b)``, b > 0: each step averages the first ``workers − b``
+    gradients to arrive and interrupts the rest (K-sync SGD of Dutta et al. 2018 with
+    K = workers − b)."""
+
+    key = "backup"
+    aliases = ("backups", "sync_backup", "k_sync", "ksync")
+    title = "backup"
+    color = "#7B4F9D"
+    help = "synchronous with backup workers: the slowest gradients are dropped"
+    order = 1
+
+    def __init__(self, backups=1):
+        super().__init__(backups)
+
+    @classmethod
+    def from_options(cls, backups=None, **_):
+        return Synchronous(1 if backups is None else backups)
+
+
 class LocalSGD(Strategy):
     """Local SGD: H local steps per worker between synchronous averagings of the parameters."""
+
+    key = "local"
+    aliases = ("local_sgd", "localsgd")
+    title = "local"
+    color = "#2A9D8F"
+    help = "local SGD: H local steps, then average the parameters"
+    barrier = True
+    order = 4
 
     def __init__(self, period=4):
         if not isinstance(period, Integral) or isinstance(period, bool) or period < 1:
@@ -79,13 +170,33 @@ class LocalSGD(Strategy):
         self.period = int(period)
         self.name = f"local SGD (H={self.period})"
 
+    @classmethod
+    def from_options(cls, period=None, **_):
+        return cls(4 if period is None else period)
+
+    def theory(self, cluster):
+        """Constant times: one averaging every ``H·max m_i + 2L``."""
+        out = {}
+        L = cluster.network.fixed_message_time()
+        devs = cluster.devices
+        if L is None or not all(isinstance(d.compute, Constant) for d in devs):
+            return out
+        comm = " + 2L" if L > 0 else ""
+        n, H = cluster.size, self.period
+        step = H * max(d.mean_time for d in devs) + 2 * L
+        out["time_per_update"] = Theory(step, f"H·max m_i{comm}")
+        out["updates_per_second"] = Theory(1 / step, f"1/(H·max m_i{comm})")
+        out["gradients_per_second"] = Theory(n * H / step, f"N·H/(H·max m_i{comm})")
+        return out
+
     def simulate(self, run):
         n, server, lr, H = run.n, run.server, run.lr, self.period
         links = run.network.links()
         t = 0.0
         while True:
             v, params = server.version, server.params
-            pe, ce, spans = _pull_and_time(run, links, t, H)
+            order = run.step_order()
+            pe, ce, spans = _pull_and_time(run, links, t, order, H)
             copies, losses = [], []
             for w in range(n):
                 p = params
@@ -95,14 +206,13 @@ class LocalSGD(Strategy):
                         p = [a - lr * b for a, b in zip(p, g)]
                     losses.append(loss)
                 copies.append(p)
-            t_apply, used, step = _exchange(run, links, t, v, pe, ce, spans, n,
-                                            push_bytes=run.nbytes)
+            t_apply, used, step = _exchange(run, links, t, v, pe, ce, spans, n, run.nbytes, order)
             if t_apply > run.until:
                 _stop_in_step(run, step, run.until)
                 return
             server.assign(mean_of(copies) if run.model is not None else None)
             run.log.extend(step)
-            run.log.append(Event(_applier(run), "apply", t_apply, t_apply, v, v + 1, 0))
+            run.log.append(Event(run.network.apply_row, "apply", t_apply, t_apply, v, v + 1, 0))
             if run.updated(t_apply, n * H, losses):
                 return
             t = t_apply
@@ -110,17 +220,13 @@ class LocalSGD(Strategy):
 
 # ----------------------------------------------------------------------------- shared step
 
-def _applier(run):
-    return "all" if run.network.kind == "ring" else "ps"
-
-
-def _pull_and_time(run, links, t, computations=1):
-    """Pull end, compute end and the compute intervals of every worker, for a step from ``t``."""
-    n, ring = run.n, run.network.kind == "ring"
-    egress = links[0]
+def _pull_and_time(run, links, t, order, computations=1):
+    """Pull end, compute end and the compute intervals of every worker, for a step from ``t``;
+    pulls are served in ``order`` (a fresh random order each step: see ``Run.step_order``)."""
+    n, network = run.n, run.network
     pe, ce, spans = [t] * n, [t] * n, [None] * n
-    for w in range(n):
-        p = t if ring else egress.send(t, run.nbytes)
+    for w in order:
+        p = network.pull(links, t, run.nbytes)
         c, span = p, []
         for _ in range(computations):
             d = c + next(run.times[w])
@@ -130,27 +236,11 @@ def _pull_and_time(run, links, t, computations=1):
     return pe, ce, spans
 
 
-def _exchange(run, links, t, v, pe, ce, spans, need, push_bytes):
-    """Push (or all-reduce) and barrier. Returns (apply time, used workers, events of the step)."""
+def _exchange(run, links, t, v, pe, ce, spans, need, push_bytes, order):
+    """Push (or the collective exchange) and barrier. Returns (apply time, used workers, events
+    of the step)."""
     n = run.n
-    if run.network.kind == "ring":
-        tc = max(ce)
-        t_apply = tc + run.network.allreduce_time(n, push_bytes)
-        arrive = [t_apply] * n
-        push_start = [tc] * n
-        used = list(range(n))
-    else:
-        ingress = links[1]
-        order = sorted(range(n), key=ce.__getitem__)
-        arrive = [0.0] * n
-        for w in order:
-            arrive[w] = ingress.send(ce[w], push_bytes)
-        by_arrival = sorted(order, key=arrive.__getitem__)
-        t_apply = arrive[by_arrival[need - 1]]
-        used = sorted(by_arrival[:need])
-        push_start = ce
-        links[0].cancel_after(t_apply)
-        ingress.cancel_after(t_apply)
+    t_apply, arrive, push_start, used = run.network.gather(links, ce, push_bytes, need, order)
     used_set = set(used)
     step = []
     for w in range(n):
@@ -170,11 +260,11 @@ def _exchange(run, links, t, v, pe, ce, spans, need, push_bytes):
             if ce[w] < t_apply:
                 step.append(Event(w, "push", ce[w], t_apply, v, dropped=True))
             continue
-        if run.network.kind == "ring" and ce[w] < push_start[w]:
+        if ce[w] < push_start[w]:     # a collective starts when the last worker is done
             step.append(Event(w, "wait", ce[w], push_start[w], v))
         if arrive[w] > push_start[w]:
             step.append(Event(w, "push", push_start[w], arrive[w], v))
-        if run.network.kind != "ring" and arrive[w] < t_apply:
+        if arrive[w] < t_apply:       # a server applies when the last needed gradient is in
             step.append(Event(w, "wait", arrive[w], t_apply, v))
     return t_apply, used, step
 

@@ -12,35 +12,26 @@
 ``results`` is a dict ``{label: RunResult}`` or a list of RunResults (labelled by strategy).
 """
 import math
-from typing import NamedTuple
 
 import numpy as np
 
-STRATEGY_COLORS = {
-    "sync": "#1F5FA8",
-    "backup": "#7B4F9D",
-    "async": "#D1495B",
-    "ssp": "#E39B1B",
-    "local": "#2A9D8F",
-}
+from .. import distributed as _dist
+from ..distributed.registry import Theory  # noqa: F401  (re-exported: theory() returns it)
+
+STRATEGY_COLORS = {key: _dist.registry.strategy_class(key).color for key in _dist.registry.keys()}
 
 
-def strategy_key(label):
-    """``"sync"``, ``"backup"``, ``"async"``, ``"ssp"`` or ``"local"`` from a strategy's name."""
-    s = str(label).lower()
-    if s.startswith("sync+") or "backup" in s:
-        return "backup"
-    if s.startswith("ssp") or "bounded" in s:
-        return "ssp"
-    if s.startswith("local"):
-        return "local"
-    if s.startswith("async"):
-        return "async"
-    return "sync"
+def strategy_key(strategy):
+    """The registry key of a strategy: from a Strategy, a RunResult, an ``EventIndex`` (anything
+    with ``.result``), or a key/alias such as ``"sync"``. Display labels are not parsed."""
+    strategy = getattr(strategy, "result", strategy)
+    return _dist.registry.entry(strategy).key
 
 
-def strategy_color(label):
-    return STRATEGY_COLORS[strategy_key(label)]
+def strategy_color(strategy):
+    """The colour the strategy declares (same arguments as ``strategy_key``)."""
+    strategy = getattr(strategy, "result", strategy)
+    return _dist.registry.color(strategy)
 
 
 def _labelled(results):
@@ -53,92 +44,13 @@ def _labelled(results):
 
 # ----------------------------------------------------------------------------- theory
 
-class Theory(NamedTuple):
-    value: float
-    formula: str
-
-
-def _comm(result):
-    """Time of one message, if the network has a fixed cost and never queues; else None."""
-    net = result.cluster.network
-    if net.kind != "ps":
-        return None
-    if not math.isinf(net.bandwidth):
-        return None
-    return float(net.latency)
-
-
-def _iid_exponential(result):
-    """The common mean m if every device is Exponential(m) with no slowdown, else None."""
-    from ..distributed import Exponential
-    devs = result.cluster.devices
-    if all(isinstance(d.compute, Exponential) and d.slowdown == 1.0 for d in devs):
-        means = {d.mean_time for d in devs}
-        if len(means) == 1:
-            return means.pop()
-    return None
-
-
-def _constant_times(result):
-    from ..distributed import Constant
-    devs = result.cluster.devices
-    if all(isinstance(d.compute, Constant) for d in devs):
-        return [d.mean_time for d in devs]
-    return None
-
-
 def theory(result):
     """The textbook values that apply to this run: a dict ``name -> Theory(value, formula)``
-    with some of ``updates_per_second``, ``gradients_per_second``, ``idle_fraction``,
+    declared by the run's strategy (``Strategy.theory``) for its cluster, with some of
+    ``time_per_update``, ``updates_per_second``, ``gradients_per_second``, ``idle_fraction``,
     ``mean_staleness``. Only formulas whose assumptions hold are returned (a network with a
     fixed message time L that never queues; i.i.d. exponential or constant compute times)."""
-    from ..distributed import Asynchronous, BoundedStaleness, LocalSGD, Synchronous, harmonic
-    out = {}
-    L = _comm(result)
-    if L is None:
-        return out
-    strategy = result.strategy
-    devs = result.cluster.devices
-    n = len(devs)
-    comm = " + 2L" if L > 0 else ""
-    if isinstance(strategy, BoundedStaleness):
-        return out
-    if isinstance(strategy, Asynchronous):
-        rate = sum(1.0 / (d.mean_time + 2 * L) for d in devs)
-        formula = "Σ 1/(m_i + 2L)" if L > 0 else "Σ 1/m_i"
-        out["updates_per_second"] = Theory(rate, formula)
-        out["gradients_per_second"] = Theory(rate, formula)
-        out["idle_fraction"] = Theory(1 - float(np.mean([d.mean_time / (d.mean_time + 2 * L)
-                                                         for d in devs])), "0" if not L else "mean of 2L/(m_i + 2L)")
-        m = _iid_exponential(result)
-        if m is not None and L == 0:
-            out["mean_staleness"] = Theory(n - 1.0, "N − 1")
-        return out
-    m, const = _iid_exponential(result), _constant_times(result)
-    if isinstance(strategy, LocalSGD):
-        if const is not None:
-            step = strategy.period * max(const) + 2 * L
-            out["updates_per_second"] = Theory(1 / step, f"1/(H·max m_i{comm})")
-            out["gradients_per_second"] = Theory(n * strategy.period / step, f"N·H/(H·max m_i{comm})")
-        return out
-    if isinstance(strategy, Synchronous):
-        b = strategy.backups
-        need = n - b
-        if m is not None:
-            step = m * (harmonic(n) - harmonic(b)) + 2 * L
-            formula = f"m·H_{n}" if not b else f"m·(H_{n} − H_{b})"
-        elif const is not None:
-            step = sorted(const)[need - 1] + 2 * L
-            formula = "max m_i" if not b else f"{need}-th smallest m_i"
-        else:
-            return out
-        formula += comm
-        out["updates_per_second"] = Theory(1 / step, f"1/({formula})")
-        out["gradients_per_second"] = Theory(need / step, f"{need}/({formula})")
-        if not b:
-            mean_busy = m if m is not None else float(np.mean(const))
-            out["idle_fraction"] = Theory(1 - mean_busy / step, f"1 − m̄/({formula})")
-    return out
+    return dict(result.strategy.theory(result.cluster))
 
 
 def staleness_pmf(n, kmax):
@@ -170,7 +82,7 @@ def plot_loss(results, x="time", ax=None, target_loss=None, x_max=None, legend=T
     items = _labelled(results)
     for label, r in items:
         xs, ys = _finite_losses(r, x)
-        ax.plot(xs, ys, color=strategy_color(label), lw=1.4, label=label)
+        ax.plot(xs, ys, color=strategy_color(r), lw=1.4, label=label)
         if target_loss is None:
             target_loss = getattr(r, "target_loss", None)
     if target_loss is not None:
@@ -179,7 +91,7 @@ def plot_loss(results, x="time", ax=None, target_loss=None, x_max=None, legend=T
             for label, r in items:
                 t = _reached(r, target_loss)
                 if t is not None:
-                    ax.plot([t], [target_loss], marker="*", ms=11, color=strategy_color(label),
+                    ax.plot([t], [target_loss], marker="*", ms=11, color=strategy_color(r),
                             markeredgecolor="black", markeredgewidth=0.5, linestyle="")
     ax.set_yscale("log")
     ax.set_xlabel("simulated time (s)" if x == "time" else "server updates (parameter versions)")
@@ -245,10 +157,10 @@ def plot_staleness(result, ax=None, theory_curve="auto", kmax=None, label=None):
     counts = np.bincount(st[st <= kmax], minlength=kmax + 1)
     freq = counts / max(len(st), 1)     # fractions of all updates (the tail beyond kmax too)
     label = label or str(result.strategy)
-    ax.bar(np.arange(kmax + 1), freq, width=0.85, color=strategy_color(label), alpha=0.75,
+    ax.bar(np.arange(kmax + 1), freq, width=0.85, color=strategy_color(result), alpha=0.75,
            label=f"{label}: measured ({len(st)} updates)")
     if len(st):
-        ax.axvline(st.mean(), color=strategy_color(label), lw=1.2, ls="--",
+        ax.axvline(st.mean(), color=strategy_color(result), lw=1.2, ls="--",
                    label=f"mean {st.mean():.2f}")
     applies = theory_curve is True or (theory_curve == "auto" and "mean_staleness" in theory(result))
     if applies:
@@ -278,7 +190,7 @@ def plot_throughput(results, figsize=(11, 3.4)):
         s = r.summary()
         th = theory(r)
         grads = s["gradients"] / s["makespan"] if s["makespan"] > 0 else math.nan
-        color = strategy_color(label)
+        color = strategy_color(r)
         a.bar(i - w / 2, s["updates_per_second"], w, color=color)
         a.bar(i + w / 2, grads, w, color=color, alpha=0.45, hatch="//", edgecolor="white")
         b.bar(i, s["idle_fraction"], 0.6, color=color)

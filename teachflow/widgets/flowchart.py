@@ -28,7 +28,7 @@ TITLES = {
     "local": "local SGD: average the parameters every H steps",
     "async": "asynchronous: apply each gradient on arrival",
     "ssp": "bounded staleness: asynchronous, with a leash",
-}
+}   # other strategies: the help text they declare
 
 
 def describe(activity, barrier):
@@ -53,13 +53,15 @@ class _Panel:
         from matplotlib.patches import FancyBboxPatch, Rectangle
         self.ax, self.index = ax, index
         n = self.n = index.n
-        key = strategy_key(index.name)
-        self.barrier = key in ("sync", "backup", "local")
+        strategy = index.result.strategy
+        key = strategy_key(strategy)
+        self.barrier = strategy.barrier
         ax.set_xlim(-0.15, n + 0.15)
         ax.set_ylim(0.4, 10.5)
         ax.axis("off")
-        ax.set_title(f"{index.name}: {TITLES[key].split(': ', 1)[1]}", fontsize=fontsize + 2,
-                     color=strategy_color(index.name), fontweight="bold")
+        title = TITLES.get(key, strategy.help)
+        ax.set_title(f"{index.name}: {title.split(': ', 1)[-1]}", fontsize=fontsize + 2,
+                     color=strategy_color(strategy), fontweight="bold")
         # parameter server
         ax.add_patch(FancyBboxPatch((0.05, 8.4), n - 0.1, 1.3, boxstyle="round,pad=0.05",
                                     facecolor="#FFF6D5", edgecolor="#8A6D00", linewidth=1.2))
@@ -157,9 +159,9 @@ class _Panel:
         self.flash.set_visible(flash)
         self.version.set_text(f"parameters v{frame.version}")
         if self.barrier:
-            need = self.n - getattr(self.index.result.strategy, "backups", 0)
+            need = self.index.result.strategy.pushes_per_update(self.n)
             self.fill.set_width(self._bw * min(frame.waiting, need) / need)
-            what = "parameters" if strategy_key(self.index.name) == "local" else "gradients"
+            what = "parameters" if strategy_key(self.index.result) == "local" else "gradients"
             self.barrier_text.set_text(f"barrier: {frame.waiting}/{need} {what} in"
                                        + (" - update!" if flash else ""))
             self.apply_arrow.arrow_patch.set_color(KIND_COLORS["apply"] if flash else IDLE_ARROW)

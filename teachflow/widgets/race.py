@@ -8,8 +8,12 @@ strategy to recommend). ``RaceView`` draws a frame, ``RaceWidget`` puts controls
 
 Fair learning rates: ``lr`` is the step of one synchronous update, which averages N gradients.
 Asynchronous strategies (async, SSP) apply every gradient on its own, so each gets ``lr / N``
-(``async_lr`` overrides): per gradient computed, both move the parameters equally far
-(with SSP bound 0 this is exactly synchronous SGD).
+(``async_lr`` overrides); K-async and K-batch-async average K gradients, so ``K·lr / N``: per
+gradient computed, all move the parameters equally far (with SSP bound 0 this is exactly
+synchronous SGD). Each strategy declares its rule (``Strategy.race_lr``).
+
+The strategies on offer, their help texts and colours come from the strategy registry
+(``teachflow.distributed.registry``).
 """
 import math
 from dataclasses import dataclass, fields, replace
@@ -18,14 +22,9 @@ from numbers import Integral, Real
 from .. import distributed as dist
 from .frames import EventIndex
 
-STRATEGIES = ("sync", "backup", "async", "ssp", "local")
-STRATEGY_HELP = {
-    "sync": "synchronous: average all N gradients at a barrier",
-    "backup": "synchronous with backup workers: the slowest gradients are dropped",
-    "async": "asynchronous: every gradient is applied as soon as it arrives",
-    "ssp": "bounded staleness (SSP): asynchronous, but nobody runs too far ahead",
-    "local": "local SGD: H local steps, then average the parameters",
-}
+STRATEGIES = dist.registry.keys()
+STRATEGY_HELP = {key: dist.registry.strategy_class(key).help for key in STRATEGIES}
+STRATEGY_TITLES = {key: dist.registry.strategy_class(key).title for key in STRATEGIES}
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,8 @@ class RaceConfig:
       ``batch_size`` (per worker), ``seed`` (compute times and data order);
     * ``model``: a name for ``teachflow.distributed.make_model`` (default: the curve fit of
       lesson 2), started from ``model_seed``;
-    * ``strategies``: names from ``STRATEGIES`` (``backups``, ``bound``, ``period`` set them up);
+    * ``strategies``: names from ``STRATEGIES`` (``backups``, ``bound``, ``period``, ``k`` set
+      them up; ``k`` None: half the workers, rounded up);
     * ``duration`` (simulated seconds), ``target_loss``; ``tolerance``: the recommendation
       prefers a steadier strategy that reached the target within (1 + tolerance) x the time of
       the fastest.
@@ -65,6 +65,7 @@ class RaceConfig:
     model: str = "curve_fit"
     model_seed: int = 0
     tolerance: float = 0.25
+    k: object = None
 
     def __post_init__(self):
         def integer(name, lo):
@@ -99,6 +100,8 @@ class RaceConfig:
         number("tolerance", 0.0)
         if self.async_lr is not None:
             number("async_lr", 0.0, strict=True)
+        if self.k is not None:
+            integer("k", 1)
         strategies = (self.strategies,) if isinstance(self.strategies, str) else tuple(self.strategies)
         if not strategies:
             raise ValueError(f"strategies: choose at least one of {STRATEGIES}")
@@ -110,6 +113,10 @@ class RaceConfig:
         if "backup" in strategies and self.backups >= self.workers:
             raise ValueError(f"backups must be smaller than workers ({self.workers}): every "
                              f"step needs at least one gradient, got backups={self.backups}")
+        if self.k is not None and self.k > self.workers and any(
+                s in strategies for s in ("k_async", "k_batch_async")):
+            raise ValueError(f"k must be at most workers ({self.workers}): an update averages "
+                             f"k gradients, got k={self.k}")
         object.__setattr__(self, "strategies", strategies)
 
     def slowdowns(self):
@@ -132,15 +139,15 @@ class RaceConfig:
         return dist.Cluster(self.workers, self.compute(), self.slowdowns(), self.network())
 
     def strategy(self, name):
-        if name == "backup":
-            return dist.Synchronous(self.backups)
-        return dist.make_strategy(name, bound=self.bound, period=self.period)
+        """The Strategy registered as ``name``, set up from this config."""
+        k = (self.workers + 1) // 2 if self.k is None else self.k
+        backups = self.backups if name == "backup" else None   # plain "sync" has none
+        return dist.registry.strategy_class(name).from_options(
+            backups=backups, bound=self.bound, period=self.period, k=k)
 
     def lr_for(self, name):
         """Learning rate of strategy ``name`` (see the module docstring)."""
-        if name in ("async", "ssp"):
-            return self.lr / self.workers if self.async_lr is None else float(self.async_lr)
-        return self.lr
+        return self.strategy(name).race_lr(self.lr, self.workers, self.async_lr)
 
     def describe(self):
         """One line: the cluster and the training set-up."""

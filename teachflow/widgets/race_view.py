@@ -18,22 +18,21 @@ import textwrap
 import numpy as np
 
 from ..viz.timeline import KIND_COLORS, KIND_LABELS, draw_timeline
-from ..viz.training_plots import strategy_color, strategy_key
+from ..viz.training_plots import strategy_color
 from .canvas import FrameCanvas, new_figure
-from .race import STRATEGIES, STRATEGY_HELP, Race
-
-BARRIER_KEYS = ("sync", "backup", "local")
+from .race import STRATEGIES, STRATEGY_HELP, STRATEGY_TITLES, Race
 
 
 class ClusterMap:
     """The server (a square with its version) and the workers on a circle around it, in one
-    Axes; ``draw(frame)`` colours workers by activity and moves the messages in flight."""
+    Axes; ``draw(frame)`` colours workers by activity and moves the messages in flight.
+    ``strategy`` (the run's Strategy) says whether there is a barrier and gives the colour."""
 
-    def __init__(self, ax, n, label, fontsize=8):
+    def __init__(self, ax, n, label, fontsize=8, strategy=None):
         from matplotlib.collections import LineCollection
         from matplotlib.patches import FancyBboxPatch
         self.ax, self.n, self.label = ax, n, label
-        self.barrier = strategy_key(label) in BARRIER_KEYS
+        self.barrier = bool(getattr(strategy, "barrier", False))
         ang = np.pi / 2 - 2 * np.pi * np.arange(n) / n
         self.pos = np.c_[np.cos(ang), np.sin(ang)]
         self.hub = 0.24
@@ -57,7 +56,7 @@ class ClusterMap:
         self.status = ax.text(0, -1.36, "", ha="center", va="center", fontsize=fontsize - 1,
                               color="#444444")
         ax.set_title(label, loc="left", fontsize=fontsize + 1, fontweight="bold",
-                     color=strategy_color(label), pad=1)
+                     color=strategy_color(strategy) if strategy is not None else "black", pad=1)
         self.artists = (self.spokes, self.workers, self.packets, self.version, self.status)
 
     def draw(self, frame):
@@ -113,7 +112,7 @@ class RaceView:
         self.maps, self.cursors, self.shades = {}, {}, {}
         self.loss_lines, self.update_lines, self.heads, self.stars = {}, {}, {}, {}
         for i, (label, result) in enumerate(race.results.items()):
-            m = ClusterMap(fig.add_subplot(gs[i, 0]), n, label)
+            m = ClusterMap(fig.add_subplot(gs[i, 0]), n, label, strategy=result.strategy)
             self.maps[label] = m
             ax = fig.add_subplot(gs[i, 1])
             draw_timeline(ax, result, t_max=self.duration, legend=False, fontsize=6,
@@ -129,7 +128,7 @@ class RaceView:
         target = race.config.target_loss
         max_updates = 1
         for ix in race.indexes:
-            c = strategy_color(ix.name)
+            c = strategy_color(ix)
             self.loss_lines[ix.name] = anim(ax_t.plot([], [], color=c, lw=1.4, label=ix.name)[0])
             self.heads[ix.name] = anim(ax_t.plot([], [], "o", color=c, ms=4)[0])
             self.stars[ix.name] = anim(ax_t.plot([], [], "*", color=c, ms=12, markeredgecolor="black",
@@ -282,8 +281,10 @@ class RaceWidget:
             "seed": W.BoundedIntText(value=c.seed, min=0, max=10**6, description="seed",
                                      style=style, layout=lay),
         }
-        self.strategy_boxes = {s: W.Checkbox(value=s in c.strategies, description=s, indent=False,
-                                             tooltip=STRATEGY_HELP[s], layout=W.Layout(width="90px"))
+        self.strategy_boxes = {s: W.Checkbox(value=s in c.strategies, description=STRATEGY_TITLES[s],
+                                             indent=False, tooltip=STRATEGY_HELP[s],
+                                             layout=W.Layout(width="120px" if len(STRATEGY_TITLES[s]) > 6
+                                                             else "90px"))
                                for s in STRATEGIES}
         self.run_button = W.Button(description="Run", button_style="primary", icon="play")
         self.status = W.HTML()

@@ -63,3 +63,60 @@ def test_backups_on_a_congested_server_never_overlap_steps():
         iv = sorted((e.start, e.end) for e in r.events if e.worker == w)
         assert all(a[1] <= b[0] + 1e-12 for a, b in zip(iv, iv[1:]))
     assert any(e.dropped and e.kind == "pull" for e in r.events)
+
+
+def test_identical_backup_workers_are_used_equally_often():
+    # 4 identical Exponential(1) devices, 1 backup, a single server whose pulls take P/B = 0.5 s
+    # each: served in worker-index order, worker 0's gradient was used in 1780 of 2000 steps and
+    # worker 3's in 1000 (seed 0). Pulls are now served (and ties broken) in a fresh seeded
+    # random order per step, so each worker is used with probability 3/4 independently per step:
+    # 1500 ± 19.4 (binomial standard deviation sqrt(2000·3/4·1/4)); tolerance 4 sd = 77.
+    steps = 2000
+    r = dist.simulate("sync", workers=4, backups=1, compute=dist.Exponential(1.0),
+                      network=dist.ParameterServerNetwork(0.0, B), param_bytes=5 * P,
+                      updates=steps, seed=0)
+    used = [sum(1 for e in r.events if e.kind == "push" and e.worker == w and not e.dropped)
+            for w in range(4)]
+    print(f"gradients used per worker in {steps} steps: {used} (expected 1500 ± 77)")
+    assert sum(used) == 3 * steps
+    assert all(abs(u - 0.75 * steps) <= 77 for u in used), used
+
+
+def test_equal_arrivals_are_broken_fairly():
+    # constant times, a fixed message time: all four gradients arrive together; which one is
+    # late is decided by the step's random order, not by the worker index (worker 3 used to be
+    # dropped every step). Each is used 300 ± 8.7 times in 400 steps; tolerance 4 sd = 35.
+    r = dist.simulate("sync", workers=4, backups=1, compute=dist.Constant(1.0), updates=400,
+                      seed=1, network=dist.ParameterServerNetwork(0.1, float("inf")))
+    used = [sum(1 for e in r.events if e.kind == "push" and e.worker == w and not e.dropped)
+            for w in range(4)]
+    assert sum(used) == 1200
+    assert all(abs(u - 300) <= 35 for u in used), used
+
+
+def test_colocated_shards_match_d2l():
+    # d2l 12.7: 4 GPUs, 160 MB of gradients, 16 GB/s links. Each GPU aggregates one 40 MB shard:
+    # it sends 3 pieces of 40 MB (7.5 ms) while receiving 3, then sends its updated shard back
+    # the same way (7.5 ms): 15 ms per synchronisation, against 60 ms through one GPU.
+    nbytes, bw = 160e6, 16e9
+    net = dist.ColocatedShards(latency=0.0, bandwidth=bw)
+    assert net.allreduce_time(4, nbytes) == pytest.approx(0.015, abs=1e-12)
+    r = dist.simulate("sync", workers=4, compute=dist.Constant(1.0), network=net, updates=5,
+                      param_bytes=nbytes)
+    assert r.summary()["time_per_update"] == pytest.approx(1.015, abs=1e-12)
+    # a single server over one such link: 4 pulls and 4 pushes of 10 ms queue: 1 + 5·10 ms
+    one = dist.simulate("sync", workers=4, compute=dist.Constant(1.0), updates=5, param_bytes=nbytes,
+                        network=dist.ParameterServerNetwork(0.0, bw)).summary()["time_per_update"]
+    assert one == pytest.approx(1.0 + 5 * nbytes / bw, abs=1e-12)
+    # with latency: one hop each way, not 2(N−1) as around a ring
+    lat = dist.ColocatedShards(latency=1e-3, bandwidth=bw)
+    assert lat.allreduce_time(4, nbytes) == pytest.approx(0.017)
+    assert lat.allreduce_time(1, nbytes) == 0
+    assert dist.RingAllReduce(1e-3, bw).allreduce_time(4, nbytes) == pytest.approx(0.021)
+    # a collective: everyone takes part in every round
+    with pytest.raises(ValueError, match="backups"):
+        dist.simulate("sync", workers=4, backups=1, network=net, updates=2)
+    with pytest.raises(ValueError, match="colocated"):
+        dist.simulate("async", workers=4, network=net, updates=2)
+    applies = {e.worker for e in r.events if e.kind == "apply"}
+    assert applies == {"all"}        # every worker applies its own shard's update

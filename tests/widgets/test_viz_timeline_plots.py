@@ -74,11 +74,16 @@ def test_plot_timeline_titles_with_the_strategy():
     assert ax.get_title(loc="right") == "async"
 
 
-def test_strategy_colours_by_name():
-    assert strategy_key("sync") == "sync" and strategy_key("sync+1 backups") == "backup"
-    assert strategy_key("SSP (s=2)") == "ssp" and strategy_key("local SGD (H=4)") == "local"
-    assert strategy_key("async (staleness-aware lr)") == "async"
-    assert strategy_color("sync") != strategy_color("async")
+def test_strategy_colours_come_from_the_registry_not_the_label():
+    assert strategy_key(dist.Synchronous()) == "sync" and strategy_key(dist.Synchronous(1)) == "backup"
+    assert strategy_key(dist.BoundedStaleness(2)) == "ssp" and strategy_key(dist.LocalSGD(4)) == "local"
+    assert strategy_key(dist.Asynchronous(staleness_aware=True)) == "async"
+    assert strategy_key(run("async")) == "async" and strategy_key("k-async") == "k_async"
+    assert strategy_color(dist.KBatchAsync(2)) == dist.KBatchAsync.color
+    colors = [strategy_color(k) for k in dist.registry.keys()]
+    assert len(set(colors)) == len(colors)                       # one colour each
+    with pytest.raises(ValueError, match="one of"):
+        strategy_key("sync+1 backups")                           # labels are not parsed
 
 
 # ----------------------------------------------------------------------------- theory
