@@ -2,7 +2,7 @@
 
 The event log is the single source for timelines, animations and statistics. Each ``Event`` is
 one interval of simulated time on one row (a worker, or ``"ps"`` for the parameter server,
-``"all"`` for a replicated apply after a ring all-reduce):
+``"all"`` for a replicated apply after a collective exchange: ring all-reduce, colocated shards):
 
 ===============  ==========================================================================
 worker           int worker index, or ``"ps"`` / ``"all"``

@@ -10,6 +10,7 @@ A strategy class declares, as class attributes (the way an ``OpDef`` declares an
 ``color``          its colour in every plot, timeline and race picture
 ``help``           one line saying what it does (tooltips, flowchart titles)
 ``barrier``        True if workers wait for each other before an update (drawn as a barrier)
+``sends``          what a push carries: ``"gradients"`` (local SGD: ``"parameters"``)
 ``order``          its place in menus
 =================  ==========================================================================
 
@@ -62,11 +63,13 @@ def strategy_class(name):
 
 
 def entry(thing):
-    """The declaring class of a Strategy instance, a RunResult's strategy, or a key."""
+    """The class whose declarations describe a Strategy instance (its own class: declarations
+    are inherited, so a user's subclass of ``Synchronous`` is drawn as sync, and an unregistered
+    Strategy gets the base class's grey), a RunResult's strategy, a class, or a key/alias."""
     from .runner import Strategy
     strategy = getattr(thing, "strategy", thing)
     if isinstance(strategy, Strategy):
-        return strategy_class(strategy.key)
+        return type(strategy)
     if isinstance(strategy, type) and issubclass(strategy, Strategy):
         return strategy
     return strategy_class(strategy)

@@ -169,7 +169,7 @@ class Strategy:
       runs; otherwise the parameters' bytes).
 
     A subclass that declares a ``key`` in its body is registered (see ``registry``): it also
-    declares ``aliases``, ``title``, ``color``, ``help``, ``barrier``, ``order`` and may
+    declares ``aliases``, ``title``, ``color``, ``help``, ``barrier``, ``sends``, ``order`` and may
     override ``from_options``, ``theory``, ``race_lr`` and ``pushes_per_update``."""
 
     name = "strategy"
@@ -179,6 +179,7 @@ class Strategy:
     color = "#777777"
     help = ""
     barrier = False
+    sends = "gradients"       # what a push carries (local SGD: "parameters")
     order = 100
 
     def __init_subclass__(cls, **kwargs):

@@ -161,6 +161,7 @@ class LocalSGD(Strategy):
     color = "#2A9D8F"
     help = "local SGD: H local steps, then average the parameters"
     barrier = True
+    sends = "parameters"
     order = 4
 
     def __init__(self, period=4):

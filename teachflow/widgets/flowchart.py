@@ -161,7 +161,7 @@ class _Panel:
         if self.barrier:
             need = self.index.result.strategy.pushes_per_update(self.n)
             self.fill.set_width(self._bw * min(frame.waiting, need) / need)
-            what = "parameters" if strategy_key(self.index.result) == "local" else "gradients"
+            what = self.index.result.strategy.sends
             self.barrier_text.set_text(f"barrier: {frame.waiting}/{need} {what} in"
                                        + (" - update!" if flash else ""))
             self.apply_arrow.arrow_patch.set_color(KIND_COLORS["apply"] if flash else IDLE_ARROW)

@@ -76,3 +76,15 @@ def test_no_network_kind_switches_and_no_label_parsing(folder):
                 arg = node.args[0] if node.args else None
                 assert not (isinstance(arg, ast.Attribute) and arg.attr in ("name", "label")), \
                     f"{path.name}:{node.lineno} parses a strategy out of its label"
+
+
+def test_user_strategies_inherit_or_default_their_declarations():
+    class Mine(dist.Synchronous):
+        pass
+
+    class Unregistered(dist.Strategy):
+        name = "mine"
+
+    assert registry.entry(Mine()).key == "sync" and registry.color(Mine()) == dist.Synchronous.color
+    assert registry.color(Unregistered()) == dist.Strategy.color and Unregistered().theory(None) == {}
+    assert "mine" not in registry.keys()
