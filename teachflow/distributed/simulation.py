@@ -48,7 +48,8 @@ def simulate(strategy="sync", workers=8, model=None, *, compute=None, slowdown=N
              staleness_aware=False, k=None, **options):
     """Simulate data-parallel training and return a ``RunResult``.
 
-    ``strategy``: see ``make_strategy``. The cluster is ``Cluster(workers, compute, slowdown,
+    ``strategy``: see ``make_strategy`` (``backups``, ``bound``, ``period``, ``staleness_aware``
+    and ``k`` set it up). The cluster is ``Cluster(workers, compute, slowdown,
     network)`` unless ``cluster=`` is given. ``model``: a name, a model object (``GraphModel``,
     ``NumpyCurveFit``, ...) or None for a timing-only run. Other options go to
     ``Strategy.run``: ``updates``, ``until``, ``lr``, ``batch_size``, ``seed``, ``eval_every``,
@@ -57,6 +58,8 @@ def simulate(strategy="sync", workers=8, model=None, *, compute=None, slowdown=N
     >>> r = simulate("async", workers=4, updates=100, seed=1)
     >>> r.summary()["updates"]
     100
+    >>> simulate("k_async", k=2, workers=4, updates=10).summary()["gradients"]
+    20
     """
     strat = make_strategy(strategy, backups, bound, period, staleness_aware, k)
     if cluster is None:
