@@ -220,7 +220,7 @@ class KBatchAsync(KAsync):
         if common_law(cluster) is not None and L == 0:
             step_formula = "K·m/P"
         out["time_per_update"] = Theory(k / rate, step_formula)
-        out["updates_per_second"] = Theory(rate / k, f"{formula}/K")
+        out["updates_per_second"] = Theory(rate / k, f"({formula})/K")
         out["gradients_per_second"] = Theory(rate, formula)
         devs = cluster.devices
         out["idle_fraction"] = Theory(1 - sum(d.mean_time / (d.mean_time + 2 * L) for d in devs) / n,
