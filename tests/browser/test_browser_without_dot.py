@@ -7,7 +7,18 @@ from test_browser_step_through import CURRENT_NODES, counter
 GRAPHS = """els => els.map(svg => [...svg.querySelectorAll('g.node')].map(g => g.id))"""
 
 
-def test_lesson_1_graphs_drawn_in_the_browser(open_lesson_without_dot):
+def run_new_cell(lesson, code):
+    """Add a cell at the end of the notebook, type ``code`` into it and run it."""
+    page = lesson.page
+    page.locator(".jp-Notebook .jp-Cell").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")                       # a new cell below, in command mode
+    page.keyboard.press("Enter")                   # edit it
+    page.keyboard.insert_text(code)
+    page.keyboard.press("Shift+Enter")
+
+
+def test_lesson_1_graphs_drawn_in_the_browser(open_lesson_without_dot, lab_without_dot):
     lesson = open_lesson_without_dot("01_graphs_and_sessions.ipynb")
     lesson.find(".jp-OutputArea-output >> text=not yet: two placeholders",
                 "the output of the last cell (the self-check)", timeout=120_000)
@@ -27,6 +38,14 @@ def test_lesson_1_graphs_drawn_in_the_browser(open_lesson_without_dot):
     assert lesson.page.locator("text=program is not installed").count() == 0
     drawn.first.scroll_into_view_if_needed()
     lesson.shot("graphs-without-dot")
+
+    # the page's layout went back to the kernel: a view drawn in the browser saves as SVG
+    run_new_cell(lesson, "gv = draw(out, devices=True)\ngv")
+    lesson.wait_count(".tf-graph .tf-graph-svg svg", 5, "the new cell's graph laid out in the browser")
+    run_new_cell(lesson, 'print("saved", gv.save("drawn_in_browser.svg"))')
+    lesson.find(".jp-OutputArea-output >> text=saved drawn_in_browser.svg", "the save() cell's output")
+    saved = (lab_without_dot["root"] / "drawn_in_browser.svg").read_text(encoding="utf-8")
+    assert saved.startswith("<svg") and 'id="part1/w"' in saved and 'class="node"' in saved, saved[:300]
 
 
 def test_step_through_highlights_without_dot(open_lesson_without_dot):

@@ -110,3 +110,27 @@ def test_cli_help_lists_the_commands():
     sub = subprocess.run([sys.executable, "-m", "teachflow", "lessons", "--help"], capture_output=True, text=True,
                          cwd=ROOT, timeout=120, check=True)
     assert "--force" in sub.stdout and "--no-open" in sub.stdout
+
+
+def test_cli_lessons_opens_jupyterlab_there(tmp_path, capsys, monkeypatch):
+    import importlib.util
+    from teachflow import __main__ as cli
+    if importlib.util.find_spec("jupyterlab") is None:
+        pytest.skip("JupyterLab is not installed here (the message for that case is tested above)")
+    calls = []
+    monkeypatch.setattr(sys, "stdin", None)
+    monkeypatch.setattr(cli.subprocess, "call", lambda cmd: calls.append(cmd) or 0)
+    assert main(["lessons", str(tmp_path / "c")]) == 0
+    (cmd,) = calls
+    assert cmd[:3] == [sys.executable, "-m", "jupyterlab"] and f"--ServerApp.root_dir={tmp_path / 'c'}" in cmd
+    assert "Opening JupyterLab in" in capsys.readouterr().out
+
+
+def test_cli_without_jupyterlab_says_how(tmp_path, capsys, monkeypatch):
+    import importlib.util
+    monkeypatch.setattr(sys, "stdin", None)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "jupyterlab" else real(name, *a))
+    assert main(["lessons", str(tmp_path / "c")]) == 0
+    out = capsys.readouterr().out
+    assert "JupyterLab is not installed: pip install jupyterlab" in out and "jupyter lab" in out
