@@ -66,6 +66,7 @@ function render({ model, el }) {
   let pristine = null;     // the laid-out <svg> element, never restyled (cloned for each picture)
   let pristineKey = null;
   let alive = true;
+  const layouts = new Map();   // key -> laid-out <svg>: toggling between pictures lays out once each
 
   function paint() {
     if (!pristine) return;
@@ -88,6 +89,11 @@ function render({ model, el }) {
       return;
     }
     if (key === pristineKey) return paint();
+    if (layouts.has(key)) {
+      pristine = layouts.get(key);
+      pristineKey = key;
+      return paint();
+    }
     let text;
     try {
       const gv = await engine();
@@ -104,6 +110,7 @@ function render({ model, el }) {
     const doc = new DOMParser().parseFromString(text, "image/svg+xml");
     pristine = document.importNode(doc.documentElement, true);
     pristineKey = key;
+    layouts.set(key, pristine);
     paint();
     const sent = model.get("laid_out") || {};
     if (sent.key !== key) {            // Python keeps it: save("g.svg"), restyled copies
