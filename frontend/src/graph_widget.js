@@ -1,18 +1,36 @@
 // teachflow's in-browser graph renderer: an anywidget module (the ESM contract: a default export
 // with render({model, el})), so it runs in JupyterLab, Notebook 7 and VS Code alike.
 //
-// Python (teachflow/viz/browser.py) sends the DOT text; Graphviz compiled to WebAssembly
-// (@hpcc-js/wasm-graphviz, bundled into this one file with its WASM inlined: nothing is fetched)
-// lays it out here, the SVG is shown, and sent back once as `laid_out` so Python can save it and
+// Python (teachflow/viz/browser.py) sends the DOT text; Graphviz compiled to WebAssembly (the
+// page's one instance, from graphviz_engine.js: the hidden engine widget named by `engine`) lays
+// it out here, the SVG is shown, and sent back once as `laid_out` so Python can save it and
 // restyle it. Highlighting then only changes colours by element id (`styles`, `default_style`),
 // with the same rules as teachflow/viz/restyle.py's Restyler: no new layout per step.
-import { Graphviz } from "@hpcc-js/wasm-graphviz";
+import { slot } from "./shared.js";
 
-// One WASM instance per page, shared by every graph (each widget imports this module anew).
-const ENGINE_KEY = "__teachflowGraphviz_1_29_2";
-function engine() {
-  globalThis[ENGINE_KEY] ??= Graphviz.load();
-  return globalThis[ENGINE_KEY];
+const WAIT_MS = 60000;
+
+// The page's Graphviz: make sure the engine widget's model (and so its module) is loaded, then
+// wait for the instance it provides.
+async function engine(model) {
+  const ref = model.get("engine");
+  const id = typeof ref === "string" ? ref.replace(/^IPY_MODEL_/, "") : ref && ref.model_id;
+  if (id && model.widget_manager) {
+    try {
+      await model.widget_manager.get_model(id);
+    } catch (e) {
+      // not registered yet (a page restoring a kernel's widgets): its module provides the slot
+    }
+  }
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error("the Graphviz engine did not load (re-run the cell)")), WAIT_MS);
+  });
+  try {
+    return await Promise.race([slot().promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const SHAPES = new Set(["polygon", "ellipse", "path", "polyline"]);
@@ -96,7 +114,7 @@ function render({ model, el }) {
     }
     let text;
     try {
-      const gv = await engine();
+      const gv = await engine(model);
       text = gv.dot(dot, "svg");
     } catch (e) {
       if (!alive) return;

@@ -3,9 +3,11 @@
 Where Graphviz's ``dot`` program is missing (a student's laptop, Colab, a locked-down
 JupyterHub), ``draw(...)`` shows a ``GraphWidget`` instead: Python sends the same DOT text, the
 notebook page lays it out with ``@hpcc-js/wasm-graphviz`` and shows the SVG. The JavaScript and
-the WASM are one ES module shipped in the package (``static/graph_widget.js``, built from
-``frontend/`` by ``tools/build_frontend.sh``): nothing is fetched at run time. The widget follows
-anywidget's ESM contract, so it runs in JupyterLab, Notebook 7 and VS Code.
+the WASM ship in the package (built from ``frontend/`` by ``tools/build_frontend.sh``): nothing
+is fetched at run time. Graphviz itself (``static/graphviz_engine.js``, ~0.8 MB, WASM inlined)
+travels to the page once per kernel, as a hidden ``GraphvizEngine`` widget; each graph is a small
+``GraphWidget`` (``static/graph_widget.js``, ~3 kB) that names it. Both follow anywidget's ESM
+contract, so they run in JupyterLab, Notebook 7 and VS Code.
 
 Highlighting works without a new layout, as with ``dot``: Python resolves names to element ids
 and styles (``GraphView.styles_by_id``), the page re-colours the drawn SVG by id with the same
@@ -17,11 +19,14 @@ import pathlib
 
 from .restyle import SVG
 
-ASSET = pathlib.Path(__file__).with_name("static") / "graph_widget.js"
+STATIC = pathlib.Path(__file__).with_name("static")
+ENGINE_ASSET = STATIC / "graphviz_engine.js"
+ASSET = STATIC / "graph_widget.js"
 _CSS = ".tf-graph-svg svg{max-width:100%;height:auto}"
 
 _widget_class = None
 _load_error = None
+_engine = None          # the kernel's one GraphvizEngine widget
 
 
 def _load():
@@ -31,15 +36,22 @@ def _load():
         return _widget_class
     try:
         import anywidget
+        import ipywidgets
         import traitlets as t
     except ImportError as e:
         _load_error = (f"the in-browser graph renderer needs the anywidget package ({e}): "
                        "pip install anywidget")
         return None
-    if not ASSET.is_file():
-        _load_error = (f"the in-browser graph renderer's script {ASSET} is missing: reinstall "
+    missing = [p for p in (ENGINE_ASSET, ASSET) if not p.is_file()]
+    if missing:
+        _load_error = (f"the in-browser graph renderer's script {missing[0]} is missing: reinstall "
                        "teachflow, or run tools/build_frontend.sh in a clone")
         return None
+
+    class GraphvizEngine(anywidget.AnyWidget):
+        """Graphviz compiled to WebAssembly, loaded by the page once for every graph widget;
+        never displayed."""
+        _esm = ENGINE_ASSET
 
     class GraphWidget(anywidget.AnyWidget):
         """One graph laid out by the page: ``dot`` in; ``styles`` ({element id: SVG attributes})
@@ -47,6 +59,7 @@ def _load():
         ``error`` says why the page could not lay it out."""
         _esm = ASSET
         _css = _CSS
+        engine = t.Instance(GraphvizEngine).tag(sync=True, **ipywidgets.widget_serialization)
         dot = t.Unicode("").tag(sync=True)
         key = t.Unicode("").tag(sync=True)
         styles = t.Dict().tag(sync=True)
@@ -54,6 +67,9 @@ def _load():
         max_height = t.Int(0).tag(sync=True)
         laid_out = t.Dict().tag(sync=True)
         error = t.Unicode("").tag(sync=True)
+
+        def __init__(self, **traits):
+            super().__init__(engine=_engine_widget(GraphvizEngine), **traits)
 
         def show(self, dot, styles=None, default_style=None):
             """Draw ``dot`` (laid out anew only when the text changed) in these colours."""
@@ -69,6 +85,14 @@ def _load():
 
     _widget_class = GraphWidget
     return _widget_class
+
+
+def _engine_widget(cls):
+    """The kernel's GraphvizEngine (made with the first graph; closed widgets are replaced)."""
+    global _engine
+    if _engine is None or _engine.comm is None:
+        _engine = cls()
+    return _engine
 
 
 def key_of(dot):
@@ -97,8 +121,8 @@ def GraphWidget(**traits):
 
 
 def asset_size():
-    """Bytes of the shipped script (JavaScript and WASM), for ``python -m teachflow doctor``."""
-    return ASSET.stat().st_size if ASSET.is_file() else 0
+    """Bytes of the shipped scripts (JavaScript and WASM), for ``python -m teachflow doctor``."""
+    return sum(p.stat().st_size for p in (ENGINE_ASSET, ASSET) if p.is_file())
 
 
 def pending_svg(message):

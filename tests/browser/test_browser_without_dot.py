@@ -70,6 +70,10 @@ def test_step_through_highlights_without_dot(open_lesson_without_dot):
         widget.locator(".tf-step-next").click()
         lesson.wait_until("([el, i]) => new RegExp(`step ${i} /`).test(el.innerText)", [counter_el, expected_step],
                           f"the counter moving to 'step {expected_step} / n' after pressing next")
+        details = widget.locator(".tf-step-details").element_handle()   # its HTML is replaced per step
+        lesson.wait_until("([el, i]) => (el.querySelector('.tf-step-head') || {innerText: ''}).innerText"
+                          ".startsWith(`step ${i}:`)", [details, expected_step],
+                          f"the details panel showing step {expected_step}")
         head = widget.locator(".tf-step-details .tf-step-head").inner_text()
         op_name = head.split(":", 1)[1].split("(")[0].strip()
         lesson.wait_until("([root, name]) => { const now = (%s)(root); return now.length === 1 && now[0] === name; }"

@@ -41,7 +41,8 @@ def test_the_wheel_carries_the_course_and_the_renderer(wheel):
     lessons = sorted(p.name for p in (ROOT / "lessons").glob("*.ipynb"))
     assert lessons and {f"teachflow/course/{n}" for n in lessons} <= names
     assert {"teachflow/course/README.md", "teachflow/course/sanitize.cfg", "teachflow/course/conftest.py",
-            "teachflow/viz/static/graph_widget.js", "teachflow/__main__.py"} <= names
+            "teachflow/viz/static/graph_widget.js", "teachflow/viz/static/graphviz_engine.js",
+            "teachflow/__main__.py"} <= names
     assert not any(n.startswith("teachflow/course/src/") for n in names)
     size = wheel.stat().st_size
     print(f"wheel {wheel.name}: {size / 1e6:.2f} MB")

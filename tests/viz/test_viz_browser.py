@@ -103,14 +103,25 @@ def test_styles_by_id_are_what_highlight_applies(laid_out):
     assert v.highlight(nodes, edges) == Restyler(svg).restyle(styles)
 
 
-def test_the_shipped_script():
-    """One ES module with Graphviz's WASM inlined: the anywidget contract, nothing to fetch."""
-    text = browser.ASSET.read_text(encoding="utf-8")
-    assert 500_000 < browser.asset_size() < 2_000_000, browser.asset_size()
-    assert re.search(r"export\s*\{\s*\w+ as default\s*\}", text), "no default export (anywidget's ESM contract)"
-    assert not re.search(r"https?://(?!www\.w3\.org/)", text), "the script names a URL to fetch"
-    assert "import " not in text[:2000] and "from\"" not in text, "the bundle must import nothing"
+def test_the_shipped_scripts():
+    """Two self-contained ES modules (anywidget's contract: a default export), nothing to fetch:
+    Graphviz with its WASM inlined (sent once per kernel) and the small per-graph widget."""
+    engine, view = (p.read_text(encoding="utf-8") for p in (browser.ENGINE_ASSET, browser.ASSET))
+    assert 500_000 < len(engine) < 2_000_000 and len(view) < 10_000, (len(engine), len(view))
+    assert browser.asset_size() == len(engine.encode()) + len(view.encode())
+    for text in (engine, view):
+        assert re.search(r"export\s*\{\s*\w+ as default\s*\}", text), "no default export (anywidget's ESM contract)"
+        assert not re.search(r"https?://(?!www\.w3\.org/)", text), "the script names a URL to fetch"
+        assert not re.search(r"(?<![.\w$])import\s*(?:[({*\"']|[\w$]+\s*from)", text), "the bundle must import nothing"
     assert browser.browser_available() and browser.unavailable_reason() is None
+
+
+def test_one_engine_per_kernel(curve, dot):
+    """Graphviz travels to the page once: every graph widget names the same engine widget."""
+    a, b = draw().widget(), draw().widget()
+    assert a.engine is b.engine and a.engine.model_id
+    assert a.get_state()["engine"] == "IPY_MODEL_" + a.engine.model_id
+    assert len(a.get_state()["_esm"]) < 10_000
 
 
 def test_pending_svg_is_a_valid_small_picture():
