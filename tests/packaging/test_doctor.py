@@ -3,13 +3,13 @@ from teachflow import doctor
 from teachflow.viz import render
 
 
-def report(monkeypatch=None):
+def report():
     lines = []
     code = doctor.run(say=lines.append)
     return code, "\n".join(lines)
 
 
-def test_this_machine(monkeypatch):
+def test_this_machine():
     code, text = report()
     for name in ("graphs", "JupyterLab", "ipywidgets", "MNIST", "fonts"):
         assert f" {name} " in text or f"{name:<11}" in text, (name, text)

@@ -5,7 +5,6 @@ import re
 
 import pytest
 
-import teachflow as tf
 from teachflow.viz import GraphvizNotFound, INSTALL_HINT, HIGHLIGHTS, draw, render, set_renderer
 from teachflow.viz import browser
 from teachflow.viz.restyle import Restyler, style_of
