@@ -3,8 +3,10 @@
 ``draw(graph_or_tensors, view="all", collapse="auto", devices=False, legend=None, ...)`` returns a
 GraphView that shows itself in Jupyter, and has ``.source`` (DOT), ``.svg()``, ``.save(path)``,
 ``.highlight({...})`` (re-colour without a new layout) and ``.annotate(values=, grads=)``.
+Without Graphviz's ``dot`` the notebook page lays graphs out itself (Graphviz compiled to
+WebAssembly, shipped in the package); ``set_renderer("browser" | "dot" | "auto")`` chooses.
 """
-from .render import INSTALL_HINT, GraphvizError, GraphvizNotFound, dot_available
+from .render import INSTALL_HINT, GraphvizError, GraphvizNotFound, dot_available, renderer, set_renderer
 from .restyle import SVG
 from .select import ROLES, VIEWS, roles
 from .styles import DEVICE_PALETTE, EDGE_STYLES, HIGHLIGHTS, NODE_STYLES
@@ -14,7 +16,7 @@ from .training_plots import (STRATEGY_COLORS, plot_loss, plot_losses, plot_scali
 from .view import GraphView, draw
 
 __all__ = ["draw", "GraphView", "SVG", "GraphvizNotFound", "GraphvizError", "INSTALL_HINT",
-           "dot_available", "roles", "ROLES", "VIEWS", "NODE_STYLES", "EDGE_STYLES", "HIGHLIGHTS",
+           "dot_available", "set_renderer", "renderer", "roles", "ROLES", "VIEWS", "NODE_STYLES", "EDGE_STYLES", "HIGHLIGHTS",
            "DEVICE_PALETTE", "plot_timeline", "draw_timeline", "KIND_COLORS", "plot_loss",
            "plot_losses", "plot_staleness", "plot_throughput", "plot_scaling", "theory",
            "staleness_pmf", "STRATEGY_COLORS"]

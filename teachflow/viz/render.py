@@ -1,14 +1,26 @@
-"""Running Graphviz's ``dot`` program, and what to say when it is not installed.
+"""Running Graphviz's ``dot`` program, what to say when it is not installed, and which renderer
+draws a graph in a notebook.
 
 The program is looked up on the PATH at every call (cheap), so installing Graphviz in a
-running notebook, or a test that empties PATH, takes effect at once.
+running notebook, or a test that empties PATH, takes effect at once. Without it, graphs are laid
+out in the browser (``browser.py``: Graphviz compiled to WebAssembly, shipped in the package);
+``set_renderer("browser")`` asks for that even where ``dot`` is installed.
 """
+import os
 import shutil
 import subprocess
 
 INSTALL_HINT = ("Graphviz's `dot` program is not installed, so this shows the DOT text instead: "
                 "install Graphviz (apt install graphviz | brew install graphviz | "
                 "conda install -c conda-forge graphviz | choco install graphviz) and re-run the cell.")
+
+SAVE_HINT = ("Graphviz's `dot` program is not installed, so Python cannot lay out this graph: "
+             "display it in a notebook first (the browser draws it, and save(\"g.svg\") then writes "
+             "that drawing), save it as .dot, or install Graphviz (apt install graphviz | brew install "
+             "graphviz | conda install -c conda-forge graphviz | choco install graphviz).")
+
+RENDERERS = ("auto", "dot", "browser")
+_chosen = None        # set_renderer's choice; None: the TEACHFLOW_RENDERER variable, else "auto"
 
 FORMATS = ("svg", "png", "pdf")
 TIMEOUT = 120  # seconds; a 1,000-op graph takes a few
@@ -50,3 +62,33 @@ def run_dot(source, fmt="svg"):
         err = done.stderr.decode("utf-8", "replace").strip()
         raise GraphvizError(f"dot failed (exit {done.returncode}): {err}")
     return done.stdout
+
+
+def set_renderer(name="auto"):
+    """Choose who lays out graphs shown in a notebook: "dot" (Graphviz's program, run by Python),
+    "browser" (Graphviz compiled to WebAssembly, run by the notebook page) or "auto" (dot when
+    installed, else the browser). The default comes from the TEACHFLOW_RENDERER variable."""
+    global _chosen
+    if name not in RENDERERS:
+        raise ValueError(f"renderer must be one of {RENDERERS}, got {name!r}")
+    _chosen = name
+
+
+def chosen_renderer():
+    """The renderer asked for: set_renderer's, else TEACHFLOW_RENDERER's, else "auto"."""
+    if _chosen is not None:
+        return _chosen
+    env = os.environ.get("TEACHFLOW_RENDERER", "").strip().lower() or "auto"
+    if env not in RENDERERS:
+        raise ValueError(f"TEACHFLOW_RENDERER must be one of {RENDERERS}, got {env!r}")
+    return env
+
+
+def renderer():
+    """Who draws the next graph: "dot", "browser", or "text" (the DOT text and INSTALL_HINT,
+    when dot was asked for but is missing, or the browser renderer cannot load)."""
+    name = chosen_renderer()
+    if name == "dot" or (name == "auto" and dot_available()):
+        return "dot" if dot_available() else "text"
+    from .browser import browser_available
+    return "browser" if browser_available() else "text"

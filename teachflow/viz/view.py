@@ -2,7 +2,10 @@
 
 A view is laid out at most once (the first time its SVG is needed). ``highlight`` then
 re-colours that SVG by stable node id without running Graphviz again; ``annotate`` and
-``redraw`` change labels or folding, so they return a new view (laid out anew).
+``redraw`` change labels or folding, so they return a new view (laid out anew). Without ``dot``
+(or after ``set_renderer("browser")``) a notebook shows the view as a widget that the page lays
+out (``browser.py``); the page's SVG then comes back and serves ``svg()``, ``save`` and
+``highlight`` as dot's would.
 """
 import os
 
@@ -40,6 +43,7 @@ class GraphView:
         self._source = None
         self._svg = None
         self._restyler = None
+        self._widget = None
 
     # ----- text and pictures
     @property
@@ -54,13 +58,21 @@ class GraphView:
         return self._source
 
     def svg(self):
-        """The laid-out SVG text (Graphviz runs once per view). Raises GraphvizNotFound
-        without Graphviz."""
+        """The laid-out SVG text (Graphviz runs once per view; without it, the layout the
+        browser drew when the view was shown). Raises GraphvizNotFound when neither exists."""
         if self._svg is None:
-            out = render.run_dot(self.source, "svg").decode("utf-8")
-            i = out.find("<svg")
-            self._svg = SVG(out[i:] if i >= 0 else out)
+            if not render.dot_available():
+                raise render.GraphvizNotFound(render.SAVE_HINT)
+            self.use_layout(render.run_dot(self.source, "svg").decode("utf-8"))
         return self._svg
+
+    def use_layout(self, svg):
+        """Take ``svg`` (laid out from this view's DOT, e.g. by the browser) as the view's
+        picture, so ``svg()``, ``save`` and ``highlight`` need no ``dot``."""
+        i = svg.find("<svg")
+        if i < 0:
+            raise ValueError("use_layout() expects the SVG text Graphviz laid out, got no <svg> element")
+        self._svg, self._restyler = SVG(svg[i:]), None
 
     def save(self, path, format=None):
         """Write ``path`` as svg, png or pdf (from its extension), or ``.dot``/``.gv`` as DOT text."""
@@ -108,6 +120,11 @@ class GraphView:
         not drawn are ignored. The layout is never redone: ids stay where they were."""
         if self._restyler is None:
             self._restyler = Restyler(self.svg())
+        return self._restyler.restyle(self.styles_by_id(nodes, edges), default)
+
+    def styles_by_id(self, nodes=None, edges=None):
+        """``{element id: style}`` for ``highlight``'s ``nodes`` and ``edges`` (no layout needed:
+        the browser renderer re-colours its own SVG with it)."""
         styles = {}
         for name, style in _items(nodes):
             nid = self.node_id(name)
@@ -121,8 +138,7 @@ class GraphView:
                 ids = self.edge_ids(key)
             for eid in ids:
                 styles.setdefault(eid, []).append(style)
-        chosen = {k: (v[0] if len(v) == 1 else strongest(v)) for k, v in styles.items()}
-        return self._restyler.restyle(chosen, default)
+        return {k: (v[0] if len(v) == 1 else strongest(v)) for k, v in styles.items()}
 
     # ----- new views
     def annotate(self, values=None, grads=None):
@@ -136,9 +152,28 @@ class GraphView:
         return GraphView(self._target, **{**self.options, **changes})
 
     # ----- notebooks
+    def widget(self):
+        """The widget that lays this view out in the browser (one per view; see browser.py)."""
+        if self._widget is None:
+            from .browser import GraphWidget
+            self._widget = GraphWidget()
+            self._widget.observe(self._laid_out, names="laid_out")
+            self._widget.show(self.source)
+        return self._widget
+
+    def _laid_out(self, change):
+        svg = self._widget.svg_for(self.source)
+        if svg is not None and self._svg is None:
+            self.use_layout(svg)
+
     def _repr_mimebundle_(self, include=None, exclude=None):
         try:
-            bundle = {"image/svg+xml": str(self.svg()), "text/plain": repr(self)}
+            if render.renderer() == "browser":   # the same text/plain as with dot (nbval compares it)
+                bundle = {**self.widget()._repr_mimebundle_()[0], "text/plain": repr(self)}
+            elif render.renderer() == "text" and not render.dot_available():
+                raise render.GraphvizNotFound(render.INSTALL_HINT)
+            else:
+                bundle = {"image/svg+xml": str(self.svg()), "text/plain": repr(self)}
         except (render.GraphvizNotFound, render.GraphvizError) as e:
             bundle = {"text/plain": f"{e}\n\n{self.source}",
                       "text/html": f"<p><b>{html(e)}</b></p><pre>{html(self.source)}</pre>"}

@@ -12,7 +12,9 @@ own node); ``"forward"``, the model alone with value | gradient written under ea
 (micrograd style), where a backward step lights up the forward op whose rule it applies and an
 update step the variable it writes. Each picture is laid out once (``GraphView``); a step only
 re-colours it (``GraphView.highlight``), so stepping stays within a few milliseconds even for
-a graph of 200 ops. The logic lives in plain classes: ``StepPicture`` (highlight per step),
+a graph of 200 ops. Without Graphviz's ``dot`` (or after ``viz.set_renderer("browser")``) the
+picture is a ``viz.browser`` GraphWidget: the page lays the graph out once with Graphviz-WASM and
+re-colours it by node id at each step, with the same styles. The logic lives in plain classes: ``StepPicture`` (highlight per step),
 ``StepDetails`` (HTML and heatmaps per step), ``GradCheck`` (gradcheck.py); ``StepThrough`` only
 wires them to ipywidgets, so tests drive it with ``button.click()`` and ``slider.value = i``.
 
@@ -29,7 +31,7 @@ tf-step-counter     Label, text ``step i / n`` (i counts from 1)
 tf-step-phase       HTML: ``forward a/b · backward c/d · update e/f``; the current phase's span has
                     class ``tf-phase-current`` and ``data-phase="forward|backward|update"``
 tf-step-view        ToggleButtons: ``all`` (with gradient ops) or ``forward`` (value | gradient)
-tf-step-graph       HTML holding the SVG inline; each node is ``<g id="<viz node id>"
+tf-step-graph       HTML (or, drawn in the browser, the GraphWidget) holding the SVG inline; each node is ``<g id="<viz node id>"
                     class="node">`` (the op's name, or its folded scope's); the current one is
                     filled and stroked as ``viz.HIGHLIGHTS["current"]``
 tf-step-details     HTML: the step's op, phase, and its input/output/gradient values
@@ -46,6 +48,8 @@ import html
 from ..core.graph import Operation, Tensor
 from ..core.session import _flatten
 from ..trace import PHASES
+from ..viz import render
+from ..viz.restyle import style_of
 from .gradcheck import GradCheckPanel, gradient_targets, gradients_by_tensor
 from .tables import CSS, Heatmap, is_numeric, is_small, shape_text, value_html
 
@@ -163,10 +167,21 @@ class StepPicture:
             return {}
         return {(t.op.name, s.op.name): "current" for t in s.op.inputs}
 
+    def highlights(self, position):
+        """``(nodes, edges)`` to highlight at step ``position`` (``GraphView.highlight``'s)."""
+        nodes = {self._rep[nid]: STATE_STYLES[state] for nid, state in self.states(position).items()}
+        return nodes, self.edges(position)
+
     def svg(self, position):
         """The SVG at step ``position`` (no new layout)."""
-        nodes = {self._rep[nid]: STATE_STYLES[state] for nid, state in self.states(position).items()}
-        return self.view.highlight(nodes, edges=self.edges(position))
+        nodes, edges = self.highlights(position)
+        return self.view.highlight(nodes, edges=edges)
+
+    def styles(self, position):
+        """``{element id: SVG attributes}`` at step ``position``: what the browser renderer
+        re-colours its own drawing with (the same colours ``svg`` gives)."""
+        nodes, edges = self.highlights(position)
+        return {eid: style_of(st) for eid, st in self.view.styles_by_id(nodes, edges).items()}
 
 
 class StepDetails:
@@ -296,7 +311,14 @@ class StepThrough:
         self.phase = W.HTML()
         self.view_toggle = W.ToggleButtons(options=[(label, key) for key, label in VIEWS.items()],
                                            value=view, style={"button_width": "190px"})
-        self.graph = W.HTML(layout=W.Layout(flex="3 1 480px", min_width="320px"))
+        graph_layout = W.Layout(flex="3 1 480px", min_width="320px")
+        self.in_browser = render.renderer() == "browser"     # laid out by the page, not by dot
+        if self.in_browser:
+            from ..viz.browser import GraphWidget
+            self.graph = GraphWidget(max_height=self.max_height, layout=graph_layout)
+            self.graph.observe(self._on_layout, names="laid_out")
+        else:
+            self.graph = W.HTML(layout=graph_layout)
         self.details = W.HTML()
         self.heatmap_box = W.HBox(layout=W.Layout(flex_flow="row wrap"))
         self._heatmap_pool = []
@@ -437,9 +459,30 @@ class StepThrough:
         self.next_button.disabled = self.last_button.disabled = i == n - 1
 
     def _draw_graph(self):
+        if self.in_browser:
+            position = self.trace.position
+            self.graph.show(self.picture.view.source, self.picture.styles(position))
+            self.svg = self._browser_svg(position)
+            return
         self.svg = self.picture.svg(self.trace.position)
         self.graph.value = (f"{_SVG_CSS}<div class='tf-step-svg' style='overflow:auto;max-height:"
                             f"{self.max_height}px'>{self.svg}</div>")
+
+    def _browser_svg(self, position):
+        """``svg`` when the page draws: its layout re-coloured, once it has come back; until then
+        a small picture saying where the drawing is."""
+        try:
+            return self.picture.svg(position)
+        except render.GraphvizNotFound:
+            from ..viz.browser import pending_svg
+            return pending_svg(f"step {position + 1} / {len(self.trace)} is drawn in the widget above")
+
+    def _on_layout(self, change):
+        for picture in self._pictures.values():     # the page's layout of a picture comes back once
+            svg = self.graph.svg_for(picture.view.source)
+            if svg is not None and picture.view._svg is None:
+                picture.view.use_layout(svg)
+        self.svg = self._browser_svg(self.trace.position)
 
     def _phase_html(self, i):
         current = self.trace[i].phase

@@ -55,7 +55,37 @@ def _free_port():
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
     """A running JupyterLab: ``{"url": ..., "token": ..., "root": path}``."""
-    base = tmp_path_factory.mktemp("lab")
+    yield from _running_lab(tmp_path_factory.mktemp("lab"))
+
+
+@pytest.fixture(scope="session")
+def lab_without_dot(tmp_path_factory):
+    """A running JupyterLab whose kernels find no Graphviz ``dot`` on the PATH (as on a fresh
+    laptop): graphs are laid out in the browser."""
+    base = tmp_path_factory.mktemp("lab-nodot")
+    yield from _running_lab(base, {"PATH": path_without(base / "bin", "dot")})
+
+
+def path_without(farm, *programs):
+    """A PATH like this one where ``programs`` are not found: each directory holding one of them
+    is replaced by ``farm``, a directory of links to everything else in it."""
+    farm.mkdir(parents=True, exist_ok=True)
+    out = []
+    for d in os.environ.get("PATH", "").split(os.pathsep):
+        if not d or not any(os.path.exists(os.path.join(d, p)) for p in programs):
+            out.append(d)
+            continue
+        for entry in os.scandir(d):
+            link = farm / entry.name
+            if entry.name not in programs and not os.path.lexists(link):
+                link.symlink_to(entry.path)
+        if str(farm) not in out:
+            out.append(str(farm))
+    return os.pathsep.join(out)
+
+
+def _running_lab(base, env_changes=None):
+    """Start JupyterLab in ``base`` (with ``env_changes``), yield its address, stop it."""
     root = base / "lessons"
     shutil.copytree(ROOT / "lessons", root, ignore=shutil.ignore_patterns("src", ".ipynb_checkpoints"))
     settings = base / "settings" / "@jupyterlab" / "apputils-extension"
@@ -69,7 +99,7 @@ def lab(tmp_path_factory):
     port, token = _free_port(), uuid.uuid4().hex
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(base / "config"), JUPYTER_RUNTIME_DIR=str(base / "runtime"),
                JUPYTERLAB_SETTINGS_DIR=str(base / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(base / "ws"),
-               MPLBACKEND="module://matplotlib_inline.backend_inline")
+               MPLBACKEND="module://matplotlib_inline.backend_inline", **(env_changes or {}))
     log = open(base / "lab.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
@@ -151,6 +181,17 @@ class Lesson:
 
 @pytest.fixture
 def open_lesson(lab, browser):
+    """``open_lesson(name, run_all=True)``: a Lesson open (and run) in the shared JupyterLab."""
+    yield from _opener(lab, browser)
+
+
+@pytest.fixture
+def open_lesson_without_dot(lab_without_dot, browser):
+    """As ``open_lesson``, in the JupyterLab whose kernels have no ``dot``."""
+    yield from _opener(lab_without_dot, browser)
+
+
+def _opener(lab, browser):
     pages = []
 
     def open_(name, run_all=True):

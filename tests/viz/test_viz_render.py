@@ -67,7 +67,8 @@ def no_dot(monkeypatch, tmp_path):
     assert not dot_available()
 
 
-def test_without_graphviz_nothing_crashes(curve, no_dot, tmp_path):
+def test_without_graphviz_nothing_crashes(curve, no_dot, tmp_path, monkeypatch):
+    monkeypatch.setattr(render, "_chosen", "dot")    # dot asked for (else the browser draws)
     v = draw()
     src = v.source                                   # DOT text needs no Graphviz
     bundle = v._repr_mimebundle_()
@@ -90,7 +91,10 @@ def test_without_graphviz_nothing_crashes(curve, no_dot, tmp_path):
 
 def test_executable_lookup_is_what_decides(curve, monkeypatch):
     monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    monkeypatch.setattr(render, "_chosen", "auto")
     assert not dot_available()
+    assert "application/vnd.jupyter.widget-view+json" in draw()._repr_mimebundle_()  # the browser draws
+    monkeypatch.setattr(render, "_chosen", "dot")
     assert "text/html" in draw()._repr_mimebundle_()
 
 
