@@ -1,0 +1,7 @@
+"""``tf.summary``: summaries as graph ops and ``FileWriter`` for TensorBoard event files.
+
+The ops run without extra packages; writing TensorBoard files needs the optional extra
+``pip install 'teachflow[tensorboard]'`` (TensorBoard's own protos and event writer).
+"""
+from .summary_ops import histogram, image, merge, merge_all, scalar, text  # noqa: F401
+from .writer import FileWriter, TensorBoardMissingWarning  # noqa: F401
