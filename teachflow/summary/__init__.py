@@ -5,3 +5,5 @@ The ops run without extra packages; writing TensorBoard files needs the optional
 """
 from .summary_ops import histogram, image, merge, merge_all, scalar, text  # noqa: F401
 from .writer import FileWriter, TensorBoardMissingWarning  # noqa: F401
+from ..unsupported import module_getattr as _module_getattr  # noqa: E402
+__getattr__ = _module_getattr("tf.summary", globals())  # a missing tf.summary.<name>: an error naming the API
