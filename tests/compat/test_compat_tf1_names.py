@@ -79,3 +79,25 @@ def test_traceback_has_no_misleading_did_you_mean():
     code = "import teachflow as tf\ntf.mul(1, 2)\n"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "UnsupportedAPIError: tf.mul was removed" in out.stderr and "'mod'" not in out.stderr
+
+
+def test_hello_tensorflow_prints_bytes_as_tf1(capsys):
+    hello = tf.constant("Hello, TensorFlow!")
+    sess = tf.Session()
+    print(sess.run(hello))
+    assert capsys.readouterr().out == "b'Hello, TensorFlow!'\n"
+    assert hello.dtype == tf.string and hello.shape.as_list() == []
+    words = tf.constant(["a", b"b", "é"])
+    assert sess.run(words).tolist() == [b"a", b"b", "é".encode("utf-8")]
+    assert sess.run(tf.add(hello, tf.constant(" Bye."))) == b"Hello, TensorFlow! Bye."
+    assert tf.as_dtype("string") == tf.string
+    sess.close()
+
+
+def test_int_shape_is_a_vector_shape_as_in_tf1():
+    p = tf.placeholder(tf.float32, shape=3)
+    assert p.shape.as_list() == [3]
+    with tf.Session() as sess:
+        assert sess.run(p * 2, {p: [1, 2, 3]}).tolist() == [2, 4, 6]
+        with pytest.raises(ValueError, match="shape"):
+            sess.run(p, {p: [1, 2]})
