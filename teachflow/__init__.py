@@ -54,4 +54,5 @@ del random
 
 newaxis = None
 __version__ = "0.1.0"
-__getattr__ = _module_getattr("tf", globals())  # a missing tf.<name>: an error naming the API
+# A missing tf.<name>: an error naming the API; tf.Summary: TensorBoard's proto, if installed.
+__getattr__ = _module_getattr("tf", globals(), lazy={"Summary": summary.data.proto_class})

@@ -60,10 +60,13 @@ def missing(namespace, name, known=()):
                                f"TF 1.x API ({README_HINT}).{hint}")
 
 
-def module_getattr(namespace, names):
+def module_getattr(namespace, names, lazy=None):
     """A module-level ``__getattr__`` (PEP 562) raising the clear error for ``namespace``;
-    ``names`` (the module's ``globals()``) are what it has, for a "did you mean" on a typo."""
+    ``names`` (the module's ``globals()``) are what it has, for a "did you mean" on a typo;
+    ``lazy`` maps a name to a function giving it on first use (a class from an optional extra)."""
     def __getattr__(name):
+        if lazy and name in lazy:
+            return lazy[name]()
         raise missing(namespace, name, names)
     return __getattr__
 

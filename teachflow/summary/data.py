@@ -57,8 +57,16 @@ def finish(values):
     """The kernel's result: serialized ``Summary`` bytes with the extra, else ``SummaryData``."""
     protos = load_protos()
     if protos is None:
-        return SummaryData(tuple(values))
-    return to_proto(values, protos).SerializeToString()
+        return _string_scalar(SummaryData(tuple(values)))
+    return _string_scalar(to_proto(values, protos).SerializeToString())
+
+
+def _string_scalar(x):
+    """``x`` as a 0-d tf.string value (an object array): ``sess.run`` hands back ``x`` itself, and
+    the step-through shows it as any other string tensor."""
+    out = np.empty((), dtype=object)
+    out[()] = x
+    return out
 
 
 def merge(parts, op_name):
@@ -75,13 +83,15 @@ def merge(parts, op_name):
             seen.add(v.tag)
             values.append(v)
     if protos is None:
-        return SummaryData(tuple(values))
+        return _string_scalar(SummaryData(tuple(values)))
     out = protos["summary_pb2"].Summary()
     out.value.extend(values)
-    return out.SerializeToString()
+    return _string_scalar(out.SerializeToString())
 
 
 def _values_of(part, protos):
+    if isinstance(part, np.ndarray) and part.shape == ():
+        part = part[()]
     if isinstance(part, SummaryData):
         return to_proto(part.values, protos).value if protos is not None else part.values
     if isinstance(part, (bytes, np.bytes_)):
@@ -89,6 +99,17 @@ def _values_of(part, protos):
             raise TypeError("Serialized summaries need the tensorboard extra: " + INSTALL_HINT)
         return protos["summary_pb2"].Summary.FromString(bytes(part)).value
     raise TypeError(f"tf.summary.merge expects summary tensors (serialized Summary), got {type(part).__name__}")
+
+
+def proto_class():
+    """TF1's ``tf.Summary`` message class (``tf.Summary(value=[tf.Summary.Value(tag=..., simple_value=...)])``,
+    for values computed in Python); needs the extra."""
+    protos = load_protos()
+    if protos is None:
+        from ..unsupported import UnsupportedAPIError
+        raise UnsupportedAPIError("tf.Summary is TensorBoard's Summary message: install the optional "
+                                  f"extra with {INSTALL_HINT}, or log the value with tf.summary.scalar.")
+    return protos["summary_pb2"].Summary
 
 
 def as_summary_proto(summary, protos):

@@ -157,3 +157,22 @@ def test_without_the_extra_summaries_run_and_the_writer_warns_once(tmp_path, mon
     msgs = [str(c.message) for c in caught if issubclass(c.category, writer.TensorBoardMissingWarning)]
     assert len(msgs) == 1 and "pip install 'teachflow[tensorboard]'" in msgs[0]
     assert not (tmp_path / "run1").exists()
+
+
+def test_summary_values_built_in_python_and_the_step_through(tmp_path):
+    # TF1 programs log values computed in Python with tf.Summary; and a summary op steps through.
+    with tf.summary.FileWriter(str(tmp_path)) as w:
+        w.add_summary(tf.Summary(value=[tf.Summary.Value(tag="accuracy", simple_value=0.75)]), 3)
+    assert [(e.step, e.value) for e in read(str(tmp_path)).Scalars("accuracy")] == [(3, 0.75)]
+    assert tf.summary.Summary is tf.Summary
+    s = tf.summary.scalar("x", tf.constant(2.0))
+    sess = tf.Session()
+    trace = tf.trace.step_through(sess, s)
+    assert trace.steps[-1].explain().startswith("x: summary = (tag, x)")
+    sess.close()
+
+
+def test_tf_summary_class_without_the_extra_names_the_install(monkeypatch):
+    monkeypatch.setitem(data._CACHE, "_protos", None)
+    with pytest.raises(AttributeError, match=r"pip install 'teachflow\[tensorboard\]'"):
+        tf.Summary  # noqa: B018
