@@ -195,7 +195,7 @@ def to_uint8(image):
     if image.dtype == np.uint8:
         return image
     x = np.asarray(image, dtype=np.float64)
-    ok = np.isfinite(x)
+    ok = np.isfinite(x).all(axis=-1)       # a pixel counts only if all its channels are finite
     finite = x[ok]
     lo = float(finite.min()) if finite.size else 0.0
     hi = float(finite.max()) if finite.size else 0.0
@@ -204,10 +204,9 @@ def to_uint8(image):
     else:
         big = max(-lo, abs(hi))
         scale, offset = (127.0 / big if big > 1e-6 else 0.0), 128.0
-    y = np.clip(np.where(ok, x, 0.0) * scale + offset, 0, 255).astype(np.uint8)  # truncates, as TF
-    bad = ~ok.all(axis=-1)
-    if bad.any():
-        y[bad] = np.array([255, 0, 0, 255][:x.shape[-1]] if x.shape[-1] > 1 else [255], np.uint8)
+    y = np.clip(np.where(ok[..., None], x, 0.0) * scale + offset, 0, 255).astype(np.uint8)  # truncates, as TF
+    if not ok.all():
+        y[~ok] = np.array([255, 0, 0, 255][:x.shape[-1]], np.uint8)   # TF's default bad_color
     return y
 
 

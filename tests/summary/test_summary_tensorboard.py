@@ -176,3 +176,12 @@ def test_tf_summary_class_without_the_extra_names_the_install(monkeypatch):
     monkeypatch.setitem(data._CACHE, "_protos", None)
     with pytest.raises(AttributeError, match=r"pip install 'teachflow\[tensorboard\]'"):
         tf.Summary  # noqa: B018
+
+
+def test_image_normalization_follows_tensorflow():
+    # With negatives: 0 → 128 and the largest magnitude → ±127, truncated; NaN pixels: bad colour.
+    grey = data.to_uint8(np.array([[[-1.0], [0.5], [np.nan], [0.0]]]))
+    assert grey[0, :, 0].tolist() == [1, 191, 255, 128]
+    rgb = data.to_uint8(np.array([[[0.0, 2.0, 1.0], [np.inf, 0.0, 0.0]]]))
+    assert rgb[0].tolist() == [[0, 255, 127], [255, 0, 0]]       # the inf pixel is ignored for the max
+    assert data.to_uint8(np.zeros((1, 1, 1), np.uint8)).dtype == np.uint8
