@@ -39,6 +39,14 @@ from .ops.random_ops import random_normal, random_shuffle, random_uniform, trunc
 from .ops.reduce_ops import (argmax, argmin, count_nonzero, reduce_all, reduce_any, reduce_max,
                              reduce_mean, reduce_min, reduce_prod, reduce_sum)
 from . import datasets, distributed, keras, layers, losses, nn, trace, train, viz  # noqa: E402,F401
+from . import linalg, summary  # noqa: E402,F401
+from .ops.clip_ops import clip_by_global_norm, clip_by_norm, global_norm  # noqa: E402
+from .ops.linalg_ops import matrix_determinant, matrix_inverse, matrix_transpose  # noqa: E402
+# TF1's deprecated names, which TF 1.x still runs
+from .ops.reduce_ops import argmax as arg_max, argmin as arg_min  # noqa: E402
+from .core.variables import local_variables_initializer as initialize_local_variables  # noqa: E402
+from .core.variables import variables_initializer as initialize_variables  # noqa: E402
+from .unsupported import concat, module_getattr as _module_getattr  # noqa: E402,F811  (concat: catches the pre-1.0 order)
 
 initializers = _ops.init_ops
 random = None  # TF1's tf.random namespace is not part of the classic API we speak
@@ -46,3 +54,5 @@ del random
 
 newaxis = None
 __version__ = "0.1.0"
+# A missing tf.<name>: an error naming the API; tf.Summary: TensorBoard's proto, if installed.
+__getattr__ = _module_getattr("tf", globals(), lazy={"Summary": summary.data.proto_class})

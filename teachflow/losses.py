@@ -162,3 +162,7 @@ def get_total_loss(add_regularization_losses=True, name="total_loss", scope=None
     if not losses:
         raise ValueError("No losses found: build them with tf.losses.* or add them with tf.losses.add_loss.")
     return add_n(losses, name=name)
+
+
+from .unsupported import module_getattr as _module_getattr  # noqa: E402
+__getattr__ = _module_getattr("tf.losses", globals())  # a missing tf.losses.<name>: an error naming the API

@@ -65,6 +65,8 @@ def constant(value, dtype=None, shape=None, name="Const"):
     if arr.dtype.kind == "f" and dt.is_integer:
         raise TypeError(f"Expected {dt.name} for tf.constant, got float value {value!r}.")
     arr = np.array(arr, dtype=dt.np)
+    if dt == _dtypes.string:  # TF1 keeps bytes: sess.run prints b'Hello, TensorFlow!'
+        arr = np.vectorize(lambda s: s.encode("utf-8") if isinstance(s, str) else bytes(s), otypes=[object])(arr)
     if shape is not None:
         shape = tuple(shape)
         if arr.size == 1:
@@ -81,7 +83,7 @@ def constant(value, dtype=None, shape=None, name="Const"):
 
 def placeholder(dtype, shape=None, name=None):
     """A tensor you must feed: ``x = tf.placeholder(tf.float32, [None, 784])``."""
-    dims = None if shape is None else tuple(shape)
+    dims = None if shape is None else (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
     return get_default_graph().create_op(
         OPS["Placeholder"], [], {"dtype": _dtypes.as_dtype(dtype), "shape": dims},
         name or "Placeholder").outputs[0]

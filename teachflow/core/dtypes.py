@@ -69,6 +69,7 @@ _BY_NP = {d.np: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME["double"] = float64
 _BY_NAME["float"] = float32
+_BY_NAME["string"], _BY_NP[string.np] = string, string  # bytes objects, as TF1 returns them
 
 
 def as_dtype(value):
@@ -103,4 +104,6 @@ def infer_dtype(value):
         return int32
     if arr.dtype.kind == "b":
         return bool_
+    if arr.dtype.kind in "US":  # str / bytes: tf.constant("Hello, TensorFlow!")
+        return string
     raise TypeError(f"Cannot make a tensor from {type(value).__name__} value {value!r}")

@@ -9,3 +9,5 @@ from .convolutional import conv2d  # noqa: F401
 from .core import dense, dropout, flatten  # noqa: F401
 from .normalization import batch_normalization  # noqa: F401
 from .pooling import average_pooling2d, max_pooling2d  # noqa: F401
+from ..unsupported import module_getattr as _module_getattr  # noqa: E402
+__getattr__ = _module_getattr("tf.layers", globals())  # a missing tf.layers.<name>: an error naming the API

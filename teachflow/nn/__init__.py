@@ -7,3 +7,5 @@ from ..ops.math_ops import relu, sigmoid, tanh  # noqa: F401
 from ..ops.nn_ops import (batch_normalization, bias_add, dropout, elu, embedding_lookup, in_top_k,  # noqa: F401
                           leaky_relu, log_softmax, moments, relu6, selu, softmax, softplus, softsign,
                           xw_plus_b)
+from ..unsupported import module_getattr as _module_getattr  # noqa: E402
+__getattr__ = _module_getattr("tf.nn", globals())  # a missing tf.nn.<name>: an error naming the API

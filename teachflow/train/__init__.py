@@ -3,3 +3,6 @@ from .optimizers import (AdagradOptimizer, AdamOptimizer, GradientDescentOptimiz
                          MomentumOptimizer, Optimizer, RMSPropOptimizer, create_global_step,
                          exponential_decay, get_global_step, get_or_create_global_step)
 from .saver import Saver, checkpoint_exists, latest_checkpoint, list_variables  # noqa: F401
+from .checkpoint_state import CheckpointState, get_checkpoint_state  # noqa: F401
+from ..unsupported import module_getattr as _module_getattr  # noqa: E402
+__getattr__ = _module_getattr("tf.train", globals())  # a missing tf.train.<name>: an error naming the API
