@@ -8,7 +8,7 @@ from teachflow.exercises._core import exercise, hashed
 NOISE = 0.02            # the lesson's noise standard deviation: σ² = 0.0004
 TARGET = 2 * NOISE ** 2  # "twice the noise floor": the fit has captured almost all of x²
 
-exercise("l02.n_params", "count the weights (1×20 and 20×1) and the biases (20 and 1) of both layers."
+exercise("l02.n_params", "each layer has a weight matrix (inputs × units) and one bias per unit; add both layers up."
          )(hashed("1435038d46f730f265d1a060965407a2030ecaab3eb20dcfb2c9d225f64134cb",
                   what="number of parameters"))
 
