@@ -10,7 +10,7 @@ must be a setting the lesson's code also contains (a literal such as ``range(200
 count (0-10), or be listed in an ``<!-- fixed: ... -->`` comment in that cell for facts that no
 run can change (the size of a dataset). Anything else, e.g. "about 0.96" or "look at epoch 30",
 is a typed result: render it from computed values (``IPython.display.Markdown``) instead. A
-comparative sentence ("... than ...", "wins", "beats") must sit next to a code cell with an
+comparative sentence ("... than ...", "wins", "beats"; questions excepted) must sit next to a code cell with an
 ``assert`` that fails if a re-run makes it false. ``build`` refuses a lesson with problems;
 ``tests/lessons`` runs the same check on every stored source.
 
@@ -102,6 +102,8 @@ def claim_problems(cells, name="lesson"):
                             f"Markdown), or, if no run can change it, list it in <!-- fixed: {text} -->.")
         neighbours = [c for c in cells[max(i - 1, 0):i + 2] if c.cell_type == "code"]
         for sentence in re.split(r"(?<=[.!?])\s+", prose):
+            if sentence.rstrip().endswith("?"):
+                continue                                # a question asks, it claims nothing
             if _COMPARATIVE.search(sentence) and not any(
                     re.search(r"^\s*assert\b", c.source, re.M) for c in neighbours):
                 problems.append(f"{name}, markdown cell {i}: the comparative claim "
