@@ -141,7 +141,7 @@ with tf.Session() as sess:
             print(epoch + 1, "last batch accuracy:", acc_batch, "test accuracy:", acc_test)
     filters = sess.run(tf.get_default_graph().get_tensor_by_name("conv1/kernel:0"))
     maps1, maps2 = sess.run([conv1, conv2], feed_dict={X: X_test[:1]})
-    cnn_accuracy = acc_test
+    cnn_accuracy = accuracy.eval(feed_dict={X: X_test, y: y_test})
 
 # %% [markdown]
 # ## What the network learned
