@@ -154,7 +154,27 @@ print("top-1 right:", top1, " top-2 right:", top2)
 # >
 # > An *epoch* is one pass over the whole training set: with n images, ⌈n / B⌉ steps.
 # > `shuffle_batch` deals the set in a new random order each epoch, so the batches differ.
-#
+# > Below, a toy set of 22 examples in batches of 5: three epochs, each dealt anew, the last batch
+# > of each epoch smaller.
+
+# %%
+toy_n, toy_batch = 22, 5
+fig, ax = plt.subplots(figsize=(9, 1.9))
+for epoch in range(3):
+    order = [int(i) for X_batch, _ in shuffle_batch(np.arange(toy_n), np.arange(toy_n), toy_batch, seed=epoch)
+             for i in X_batch]
+    for position, example in enumerate(order):
+        batch = position // toy_batch
+        ax.add_patch(plt.Rectangle((position, -epoch), 0.95, 0.8, color=plt.cm.tab10(batch)))
+        ax.text(position + 0.47, -epoch + 0.4, str(example), ha="center", va="center", fontsize=9, color="white")
+ax.set(xlim=(0, toy_n), ylim=(-2.1, 0.9), yticks=[0.4, -0.6, -1.6], yticklabels=["epoch 1", "epoch 2", "epoch 3"],
+       xlabel="position in the epoch (colour = minibatch)")
+ax.set_xticks([])
+ax.set_title(f"{toy_n} examples, batches of {toy_batch}: {-(-toy_n // toy_batch)} steps per epoch", fontsize=10)
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
 # `accuracy.eval` runs the `eval` part of the graph on the validation set in the default session.
 
 # %%

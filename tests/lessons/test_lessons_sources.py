@@ -137,3 +137,29 @@ def test_legibility_measure_catches_a_shrunk_graph():
     wide = '<svg width="1240pt" height="100pt"><text font-size="10.00">a</text><text font-size="8.00">b</text></svg>'
     narrow = wide.replace("1240pt", "400pt")
     assert label_pt(wide) == pytest.approx(5.0) and label_pt(narrow) == 10.0
+
+
+# ---------------------------------------------------------------- exercises: no answer in a lesson
+def _check_outputs(nb_path):
+    """{exercise key: True if its stored check output says correct} from a notebook's outputs."""
+    import re
+    found = {}
+    for cell in nbformat.read(str(nb_path), as_version=4).cells:
+        for out in cell.get("outputs", []):
+            text = out.get("data", {}).get("text/markdown", "")
+            for key, mark in re.findall(r"`(l\d\d\.[\w.]+)`: \*\*(✓|✗)", text):
+                found[key] = mark == "✓"
+    return found
+
+
+def test_lessons_show_every_exercise_unanswered_and_the_solutions_answered():
+    from teachflow.exercises import exercises
+    keys = {k for k in exercises() if k[:3] in ("l01", "l02", "l03", "l04", "l05")}
+    in_lessons = {}
+    for src in SOURCES:
+        if src.parent == ROOT / "lessons" / "src" and src.stem[:2] in ("01", "02", "03", "04", "05"):
+            in_lessons.update(_check_outputs(build_lessons.notebook_path(src)))
+    assert set(in_lessons) == keys, "every exercise of lessons 1-5 is checked in its lesson"
+    assert not any(in_lessons.values()), "a lesson notebook stores a correct answer"
+    solutions = _check_outputs(ROOT / "lessons" / "solutions" / "solutions_01_05.ipynb")
+    assert set(solutions) == keys and all(solutions.values())
