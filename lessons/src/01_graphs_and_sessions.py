@@ -71,7 +71,23 @@ with tf.Session() as sess:
 # %% [markdown]
 # ## Separation 2: the graph is structured into parts
 # Name scopes group operations into parts (layers). Parts can be drawn as clusters, folded into
-# one box, and later inspected, saved or restored on their own.
+# one box, and later inspected, saved or restored on their own. The hidden layer below uses a
+# ReLU:
+#
+# > **Concept: ReLU, the rectified linear unit.** A layer computes `x·W` (a weighted sum per unit)
+# > and then a non-linearity. ReLU keeps positive values and sets negative ones to zero:
+# >
+# > $$\mathrm{relu}(a) = \max(0, a), \qquad \frac{d\,\mathrm{relu}}{da} = \begin{cases}1 & a > 0\\ 0 & a \le 0\end{cases}$$
+# >
+# > Without a non-linearity, two layers `x·W1·W2` would be one linear map `x·(W1·W2)`: depth would add
+# > nothing. ReLU is cheap and its gradient does not shrink for positive inputs (tanh's does, far
+# > from zero); a unit whose input is negative for every example gets no gradient at all ("dead").
+
+# %%
+a = np.linspace(-2, 2, 5)
+with tf.Session() as sess:
+    print("a       =", a)
+    print("relu(a) =", sess.run(tf.nn.relu(a)))
 
 # %%
 tf.reset_default_graph()
@@ -119,21 +135,26 @@ with tf.Session() as sess:
 
 # %% [markdown]
 # ## Exercises
-# 1. Build `z = (p + q) * q` with two scalar placeholders `p` and `q`. How many operations does the
-#    graph have? Store it in `n_ops` (hint: `len(tf.get_default_graph().get_operations())`).
-# 2. Run `z` with `p = 1`, `q = 2` and store the result in `z_value`.
+# Each exercise cell ends with `check(...)`: it says ✓, or gives a hint (never the answer).
+#
+# 1. Write `build_z(p, q)` so that it adds to the graph the operations computing
+#    z = (p + q) · q from two tensors `p` and `q`, and returns `z`. The check builds two
+#    placeholders, calls your function and runs the graph on random feeds.
 
 # %%
-n_ops = None    # your answer for exercise 1
-z_value = None  # your answer for exercise 2
+from teachflow.exercises import check
+
+def build_z(p, q):
+    return None   # your code: return the tensor z
+
+check("l01.build_z", build_z)
+
+# %% [markdown]
+# 2. After `tf.reset_default_graph()`, create two scalar placeholders `p` and `q` and
+#    `z = build_z(p, q)`. How many operations does the graph have? Store the number in `n_ops`.
+# 3. Run `z` with `p = 1`, `q = 2` and store the result in `z_value`.
 
 # %%
-def check(n_ops, z_value):
-    msgs = []
-    msgs.append("1: right!" if n_ops == 4 else
-                "1: not yet: two placeholders, one add, one multiply (after tf.reset_default_graph()).")
-    msgs.append("2: right!" if z_value is not None and float(z_value) == 6.0 else
-                "2: not yet: (1 + 2) * 2 = ?  Run z with feed_dict={p: 1, q: 2}.")
-    return "\n".join(msgs)
-
-print(check(n_ops, z_value))
+n_ops = None    # your answer for exercise 2
+z_value = None  # your answer for exercise 3
+display(check("l01.n_ops", n_ops), check("l01.z_value", z_value))

@@ -10,7 +10,10 @@
 # %%
 import numpy as np
 import matplotlib.pyplot as plt
+from IPython.display import Markdown
 import teachflow as tf
+
+plt.rcParams.update({"figure.dpi": 120, "font.size": 10})  # readable on a projector
 
 tf.set_random_seed(1)
 np.random.seed(1)
@@ -63,45 +66,82 @@ for op in ops[:6]:
 
 # %% [markdown]
 # ## Running: a session feeds data through the graph
-# `sess.run(train_step, feed_dict=...)` runs one step of gradient descent on all 200 points.
+# `sess.run(train_step, feed_dict=...)` runs one step of gradient descent on all 200 points. We
+# count steps from 1, as the step-through widget of lesson 3 does, and record the MSE after each.
 
 # %%
 losses = []
 with tf.Session() as sess:
     sess.run(tf.global_variables_initializer())
-    for step in range(2000):
+    for step in range(1, 2000 + 1):
         sess.run(train_step, feed_dict={x: x_data, y: y_data})
-        if step % 20 == 0:
-            losses.append(sess.run(loss, feed_dict={x: x_data, y: y_data}))
+        losses.append(sess.run(loss, feed_dict={x: x_data, y: y_data}))
     prediction_value = sess.run(prediction, feed_dict={x: x_data})
-    final_mse = sess.run(loss, feed_dict={x: x_data, y: y_data})
-print(f"final MSE: {final_mse:.5f}")
+losses = np.array(losses)
+final_mse = losses[-1]
+print(f"MSE after step {len(losses)}: {final_mse:.5f}")
+
+# %% [markdown]
+# > **Concept: two lines every loss curve should be drawn against.**
+# > * **The noise floor.** The data are y = x² + ε with noise ε of standard deviation σ = 0.02. Even
+# >   the true curve x² misses each point by its noise, so its MSE is the noise's mean square, about
+# >   σ² = 0.02². No model can get below it on new data; getting below it on the training data
+# >   means fitting the noise (overfitting).
+# > * **The constant predictor.** The best model that ignores x predicts the mean of y for every
+# >   point; its MSE is the variance of y:
+# >
+# > $$\mathrm{MSE}_{\text{const}} = \frac{1}{n}\sum_i (y_i - \bar y)^2 = \mathrm{Var}(y).$$
+# >
+# > A loss above that line means the network has learned less than "always answer the average".
+# > Real learning happens between the two lines; a target loss (lesson 6) must sit there too.
 
 # %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.5))
-ax1.plot(np.arange(len(losses)) * 20, losses)
+noise_floor = np.mean(noise ** 2)          # the MSE of the true curve x² on these 200 points
+constant_mse = np.var(y_data)              # the MSE of predicting mean(y) everywhere
+below_constant = int(np.argmax(losses < constant_mse)) + 1
+target = 2 * 0.02 ** 2                      # "twice the noise floor"
+reached = int(np.argmax(losses < target)) + 1
+assert noise_floor < target < constant_mse and losses.min() < target
+Markdown(f"On these data the noise floor is {noise_floor:.5f} and the constant predictor's MSE is "
+         f"{constant_mse:.5f}, {constant_mse / noise_floor:.0f} times higher. The network beat the "
+         f"constant predictor after step {below_constant}, needed {reached} steps to get below twice "
+         f"σ² ({target:.4f}), and ended at {final_mse:.5f}, {final_mse / noise_floor:.2f} times the "
+         f"noise floor of this sample.")
+
+# %%
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
+steps = np.arange(1, len(losses) + 1)
+ax1.plot(steps, losses, label="training MSE")
+ax1.axhline(constant_mse, color="tab:red", ls="--", label="constant predictor")
+ax1.axhline(noise_floor, color="tab:gray", ls=":", label="noise floor")
 ax1.set(xlabel="training step", ylabel="MSE", yscale="log", title="loss while training")
+ax1.legend(fontsize=9)
 ax2.scatter(x_data, y_data, s=8, label="data")
 ax2.plot(x_data, prediction_value, "r-", lw=3, label="prediction")
 ax2.set(xlabel="x", ylabel="y", title="the fitted curve")
-ax2.legend()
+ax2.legend(fontsize=9)
 plt.tight_layout()
 plt.show()
 
 # %% [markdown]
 # ## Exercises
-# 1. Change the learning rate to 0.5. Does the final MSE get lower or higher after 2000 steps?
-# 2. Use 20 hidden units instead of 10. How many trainable parameters does the model have then?
-#    Store your answer in `n_params` and run the check.
+# Each exercise cell ends with `check(...)`: it says ✓, or gives a hint (never the answer).
+#
+# 1. Use 20 hidden units instead of 10 <!-- fixed: 20 -->. How many trainable parameters does the model have then?
+#    Store your answer in `n_params`.
 
 # %%
-n_params = None  # your answer for exercise 2
+from teachflow.exercises import check
+
+n_params = None  # your answer for exercise 1
+check("l02.n_params", n_params)
+
+# %% [markdown]
+# 2. With learning rate 0.1 the MSE went below twice the noise floor after the number of steps
+#    printed above. Rebuild the model with `GradientDescentOptimizer(0.5)` and find the first step
+#    (counted from 1) after which its MSE is below the same target. Store it in `steps_lr_05`.
+#    Then plot both loss curves: is the faster one also steadier?
 
 # %%
-def check(answer):
-    expected = 1 * 20 + 20 + 20 * 1 + 1
-    if answer is None:
-        return "Not answered yet: count the weights and biases of both layers."
-    return "Right!" if answer == expected else f"Not quite: count weights (1×20, 20×1) and biases (20, 1)."
-
-print(check(n_params))
+steps_lr_05 = None  # your answer for exercise 2
+check("l02.steps_to_target", steps_lr_05)

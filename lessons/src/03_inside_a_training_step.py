@@ -13,11 +13,13 @@
 # %%
 import numpy as np
 import matplotlib.pyplot as plt
-from IPython.display import Math
+from IPython.display import Markdown, Math
 import teachflow as tf
-from teachflow.viz import SVG
+from teachflow.viz.legible import ScrollBox, label_pt
 from teachflow.widgets.stepthrough import StepThrough
 from teachflow.widgets.gradcheck import GradCheck
+
+plt.rcParams.update({"figure.dpi": 120, "font.size": 10})  # readable on a projector
 
 # %% [markdown]
 # ## The curve fit again, on 20 points
@@ -54,24 +56,37 @@ print(f"loss before the step: {sess.run(loss, feed_dict=feed):.4f}")
 # ## One training step, recorded
 # `tf.trace.step_through(sess, fetches, feed_dict)` does what `sess.run(fetches, feed_dict)` does,
 # one operation at a time, and keeps every input and output. The result is a *trace*: a list of
-# steps, each in one of three phases.
+# steps, each in one of three phases. We number the steps from 1, as the widget below does
+# (in Python, `trace[i]` is step i + 1).
 
 # %%
 trace = tf.trace.step_through(sess, train_step, feed_dict=feed)
 print(trace)
 for s in trace:
-    print(f"{s.index:>2}  {s.phase:<8}  {s.op.name:<58} {s.op.type}")
+    print(f"{s.index + 1:>2}  {s.phase:<8}  {s.op.name:<58} {s.op.type}")
 
 # %% [markdown]
 # Read the list from top to bottom:
-#
-# * **forward** (steps 0-15): the data is fed, the variables are read, and the loss is computed,
-#   layer by layer. (The learning rate, a constant, is read here too.)
-# * **backward** (steps 16-29): the gradient operations that `minimize` added to the graph. They
-#   start at the loss (the seed ∂L/∂L = 1) and walk the forward operations in *reverse* order:
-#   `loss`, `Square`, `sub`, `layer2/Tanh`, ... down to `layer1/MatMul`. Each produces the
-#   gradient of one forward tensor.
-# * **update** (steps 30-33): one `ApplyGradientDescent` per variable, four in all.
+
+# %%
+def steps_of(phase):
+    numbers = [s.index + 1 for s in trace if s.phase == phase]
+    assert numbers == list(range(numbers[0], numbers[-1] + 1))   # each phase is one block
+    return f"steps {numbers[0]}–{numbers[-1]}", len(numbers)
+
+(fwd, _), (bwd, _), (upd, n_upd) = steps_of("forward"), steps_of("backward"), steps_of("update")
+assert n_upd == len(tf.trainable_variables())
+Markdown(f"""
+* **forward** ({fwd}): the data is fed, the variables are read, and the loss is computed,
+  layer by layer. (The learning rate, a constant, is read here too.)
+* **backward** ({bwd}): the gradient operations that `minimize` added to the graph. They
+  start at the loss (the seed ∂L/∂L = 1) and walk the forward operations in *reverse* order:
+  `loss`, `Square`, `sub`, `layer2/Tanh`, ... down to `layer1/MatMul`. Each produces the
+  gradient of one forward tensor.
+* **update** ({upd}): one `ApplyGradientDescent` per trainable variable, {n_upd} in all.
+""")
+
+# %% [markdown]
 #
 # ## The step-through widget
 # Press **next** to run one operation, or **play**. The current operation is yellow, finished ones
@@ -86,13 +101,19 @@ stepper = StepThrough(trace)
 stepper
 
 # %% [markdown]
-# The widget is also driven from Python. Step 6 is the first layer's tanh; the picture below is
-# exactly what the widget shows at that step (scroll up: the widget has moved too).
+# The widget is also driven from Python: `stepper.goto(i)` moves to `trace[i]`, which the widget
+# shows as step i + 1. Below, the first layer's tanh; the picture is exactly what the widget
+# shows at that step (scroll up: the widget has moved too). It is wide, so it keeps its natural
+# size in a box that scrolls sideways, rather than shrinking its labels.
 
 # %%
-stepper.goto(6)
+tanh1 = next(s.index for s in trace if s.op is L1.op)
+stepper.goto(tanh1)
+assert stepper.counter.value.startswith(f"step {tanh1 + 1} ")
 print(stepper.counter.value, "|", stepper.step.explain())
-SVG(stepper.svg)
+picture = ScrollBox(stepper.svg)
+assert picture.label_pt() >= 9
+picture
 
 # %% [markdown]
 # ## Forward, node by node
@@ -134,44 +155,53 @@ Math(tanh_step.latex())
 grads = {s.wrt: s.output for s in trace if s.phase == "backward" and s.wrt is not None}
 pred = trace.value(prediction)
 by_hand = grads[prediction] * (1 - pred ** 2)
-print("tanh rule by hand matches:", np.allclose(by_hand, grads[Wx_plus_b_L2]))
-print(f"∂L/∂biases_L2 by hand: {grads[Wx_plus_b_L2].sum():.4f}   from the trace: {grads[biases_L2].item():.4f}")
+assert np.allclose(by_hand, grads[Wx_plus_b_L2])
+assert np.isclose(grads[Wx_plus_b_L2].sum(), grads[biases_L2].item(), rtol=1e-5)
+print("tanh rule by hand matches the trace")
+print(f"∂L/∂biases_L2 by hand (the sum of 20 rows): {grads[Wx_plus_b_L2].sum():.4f}   "
+      f"from the trace: {grads[biases_L2].item():.4f}")
 
 # %% [markdown]
 # In the widget's forward view the same story is written on the model itself: each node shows
 # its value and its gradient (the labels hold the whole step's numbers; the colours show how far
 # the step has got: green = value computed, red = its backward rule has run, yellow = now).
-# Here at step 23, where `layer2/Tanh`'s rule sends the gradient back to `layer2/add`:
+# Here at the step where `layer2/Tanh`'s rule sends the gradient back to `layer2/add`:
 
 # %%
+tanh2_grad = next(s.index for s in trace if s.phase == "backward" and s.op.gradient_of is prediction.op)
 stepper.show_view("forward")
-stepper.goto(23)
-SVG(stepper.svg)
+stepper.goto(tanh2_grad)
+print(stepper.counter.value)
+picture = ScrollBox(stepper.svg)
+assert picture.label_pt() >= 9
+picture
 
 # %% [markdown]
 # ## The update: when do the variables change?
-# Only in the last four steps. Until step 29 every variable still holds its old value; each
+# Only in the update steps at the end. Until then every variable still holds its old value; each
 # update step writes w ← w − η·∂L/∂w into the session. Stepping back restores the old values.
 
 # %%
 for s in trace:
     if s.phase == "update":
         (variable, (before, after)), = s.writes.items()
-        print(f"{s.index}: {variable.op.name:<15} w ← w − η·∂L/∂w   first entry "
+        print(f"{s.index + 1}: {variable.op.name:<15} w ← w − η·∂L/∂w   first entry "
               f"{before.flat[0]:.4f} → {after.flat[0]:.4f}")
 
 # %%
 params = [Weights_L1, biases_L1, Weights_L2, biases_L2]
 start = sess.run(params)
-stepper.goto(29)
-print("after the backward pass, variables unchanged:",
-      all(np.array_equal(a, b) for a, b in zip(start, sess.run(params))))
+last_backward = max(s.index for s in trace if s.phase == "backward")
+stepper.goto(last_backward)
+unchanged = all(np.array_equal(a, b) for a, b in zip(start, sess.run(params)))
+print(f"after the backward pass (step {last_backward + 1}), variables unchanged:", unchanged)
 stepper.last()
 after_trace = sess.run(params)
 stepper.first()                                       # back to the start: values restored
 sess.run(train_step, feed_dict=feed)                  # one ordinary training step
-print("last step of the trace == one sess.run(train_step):",
-      all(np.array_equal(a, b) for a, b in zip(after_trace, sess.run(params))))
+same = all(np.array_equal(a, b) for a, b in zip(after_trace, sess.run(params)))
+print("last step of the trace == one sess.run(train_step):", same)
+assert unchanged and same
 
 # %% [markdown]
 # ## Gradient check: is the backward pass right?
@@ -186,6 +216,7 @@ print("loss:", check.loss.name, "| variables:", [v.op.name for v in check.variab
 result = check.check("layer2/weights")
 print(result.table(digits=3))
 print("relative error below 1e-4:", result.error < 1e-4)
+assert result.error < 1e-4
 
 # %%
 for v in check.variables:
@@ -200,40 +231,60 @@ for v in check.variables:
 # %%
 eps_values = [10.0 ** -k for k in range(1, 8)]
 errors = [check.check("layer1/weights", eps=e).error for e in eps_values]
-fig, ax = plt.subplots(figsize=(5, 3))
+best = eps_values[int(np.argmin(errors))]
+fig, ax = plt.subplots(figsize=(5, 3.2))
 ax.loglog(eps_values, errors, "o-")
 ax.set(xlabel="ε", ylabel="relative error", title="gradient check of layer1/weights")
 plt.tight_layout()
 plt.show()
+assert errors[0] > min(errors) < errors[-1]          # too large and too small are both worse
+Markdown(f"Here the best ε is {best:g}: larger ones are hurt by curvature, smaller ones by rounding.")
 
 # %% [markdown]
+# > **Concept: gates, and gradients that meet.** Backpropagation is local: each operation (a
+# > "gate") multiplies the gradient arriving at its output by its own local derivative.
+# > * an **add** gate z = x + y passes ∂L/∂z unchanged to both inputs (a *distributor*);
+# > * a **multiply** gate z = x · y sends each input ∂L/∂z times the *other* input (a *swap*);
+# > * a **max** gate sends ∂L/∂z to the larger input only (a *router*).
+# >
+# > When a tensor feeds several operations (a *fan-out*), the gradients coming back along the
+# > paths add up — the multivariate chain rule, which `AddN` implements in the graph:
+# >
+# > $$\frac{\partial L}{\partial q} = \sum_{\text{consumers } c \text{ of } q} \frac{\partial L}{\partial c}\,\frac{\partial c}{\partial q}.$$
+#
 # ## Exercises
-# 1. In the widget, go to the backward step of `layer1/Tanh` (the one whose output is
-#    ∂L/∂layer1/add). Using `grads` and `trace.value(L1)`, compute ∂L/∂`Wx_plus_b_L1` by hand and
-#    store it in `my_grad`.
-# 2. A 1-10-10-1 network (one more hidden layer, also with weights and biases) is trained with
+# Each exercise cell ends with `check(...)`: it says ✓, or gives a hint (never the answer).
+#
+# 1. **Fan-out.** z = (p + q) · q. What is ∂z/∂q at p = 1, q = 2? Work it out by hand (you can
+#    check with `tf.gradients`). Store it in `dz_dq`.
+# 2. **A gate.** A multiply gate z = x · y has inputs x = 3, y = −4 and receives the upstream
+#    gradient ∂L/∂z = 2. What does it send back? Store the pair `(dL_dx, dL_dy)` in `gate`.
+
+# %%
+from teachflow.exercises import check
+
+dz_dq = None   # exercise 1
+gate = None    # exercise 2: (dL_dx, dL_dy)
+display(check("l03.fanout", dz_dq), check("l03.mul_gate", gate))
+
+# %% [markdown]
+# 3. **A backward rule.** Write `tanh_backward(y, dy)`: given the output y = tanh(x) of the forward
+#    pass and the incoming gradient dy = ∂L/∂y (arrays of the same shape), return ∂L/∂x. The check
+#    runs it on random arrays. (Compare with the rule the trace printed for `layer1/Tanh`.)
+
+# %%
+def tanh_backward(y, dy):
+    return None   # your code
+
+check("l03.tanh_backward", tanh_backward)
+
+# %% [markdown]
+# 4. A 1-10-10-1 network (one more hidden layer, also with weights and biases) is trained with
 #    `GradientDescentOptimizer`. How many **update** steps does one training step have? Store
 #    the number in `n_updates`.
-# 3. (No check.) Replace `GradientDescentOptimizer(0.1)` by `AdamOptimizer(0.01)`, trace one step
+# 5. (No check.) Replace `GradientDescentOptimizer(0.1)` by `AdamOptimizer(0.01)`, trace one step
 #    and open the widget: what do the update steps write besides the variables?
 
 # %%
-my_grad = None     # your answer for exercise 1
-n_updates = None   # your answer for exercise 2
-
-# %%
-def check_answers(my_grad, n_updates):
-    msgs = []
-    expected = grads[Wx_plus_b_L1]
-    if my_grad is None:
-        msgs.append("1: not answered yet: ∂L/∂z = ∂L/∂y · (1 − y²) with y = trace.value(L1).")
-    elif np.shape(my_grad) == expected.shape and np.allclose(my_grad, expected, atol=1e-6):
-        msgs.append("1: right!")
-    else:
-        msgs.append("1: not quite: use grads[L1] and trace.value(L1), element by element.")
-    msgs.append("2: not answered yet." if n_updates is None else
-                "2: right! One update per variable: 3 weights + 3 biases." if n_updates == 6 else
-                "2: not quite: count the variables (each layer has weights and biases).")
-    return "\n".join(msgs)
-
-print(check_answers(my_grad, n_updates))
+n_updates = None   # exercise 4
+check("l03.n_updates", n_updates)

@@ -6,7 +6,10 @@ function, a graph) or compares a normalised answer with a stored SHA-256. A wron
 hint, never the answer. Lessons register their exercises in ``lessonNN.py`` beside this file.
 """
 import hashlib
+import numbers
 from dataclasses import dataclass
+
+import numpy as np
 
 _REGISTRY = {}
 
@@ -48,14 +51,51 @@ def exercise(key, hint):
 
 
 def answer_hash(value, digits=3):
-    """SHA-256 of a normalised answer: text stripped and lower-cased, numbers rounded to ``digits``."""
+    """SHA-256 of a normalised answer: text stripped and lower-cased, numbers rounded to ``digits``,
+    a tuple or list element by element (so ``(-8, 6)`` and ``[-8.0, 6.0]`` hash alike)."""
+    return hashlib.sha256(_normalise(value, digits).encode("utf-8")).hexdigest()
+
+
+def _normalise(value, digits):
     if isinstance(value, bool) or value is None:
-        text = repr(value)
-    elif isinstance(value, (int, float)):
-        text = f"{round(float(value), digits):.{digits}f}"
-    else:
-        text = " ".join(str(value).strip().lower().split())
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return repr(value)
+    if isinstance(value, numbers.Real) or (hasattr(value, "ndim") and getattr(value, "ndim") == 0
+                                           and hasattr(value, "item")):
+        number = round(float(value), digits)
+        return f"{number + 0.0:.{digits}f}"            # + 0.0: -0.000 and 0.000 hash alike
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(_normalise(v, digits) for v in value) + ")"
+    return " ".join(str(value).strip().lower().split())
+
+
+def hashed(stored, digits=3, what="answer"):
+    """A checker comparing ``answer_hash(answer, digits)`` with ``stored``: the notebook and this
+    package hold the hash, never the answer. Use as ``exercise(key, hint)(hashed("ab12..."))``."""
+    def checker(answer):
+        if answer_hash(answer, digits) == stored:
+            return True, ""
+        return False, f"{answer!r} is not the {what}."
+    return checker
+
+
+def compare_on_random_inputs(student, reference, make_inputs, trials=5, seed=0, rtol=1e-5, atol=1e-7):
+    """Run ``student(*inputs)`` and ``reference(*inputs)`` on ``trials`` random inputs from
+    ``make_inputs(rng)``; (ok, message). The message names the inputs' shapes, never the
+    expected values, so a wrong answer learns where it fails but not what to return."""
+    rng = np.random.RandomState(seed)
+    for trial in range(trials):
+        inputs = make_inputs(rng)
+        want = np.asarray(reference(*inputs))
+        got = student(*inputs)
+        if got is None:
+            return False, "your function returned None."
+        got = np.asarray(got)
+        shapes = ", ".join(str(np.shape(a)) for a in inputs)
+        if got.shape != want.shape:
+            return False, f"for inputs of shapes {shapes} it returned shape {got.shape}, expected {want.shape}."
+        if not np.allclose(got, want, rtol=rtol, atol=atol):
+            return False, f"wrong values for inputs of shapes {shapes} (trial {trial + 1} of {trials})."
+    return True, f"right on {trials} random inputs."
 
 
 def check(key, answer):

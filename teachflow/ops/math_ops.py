@@ -80,7 +80,8 @@ class SumToShape(OpDef):
 @register
 class Add(_Binary):
     formula = "z = x + y"
-    grad_formulas = ("∂L/∂x = ∂L/∂z", "∂L/∂y = ∂L/∂z")
+    grad_formulas = ("∂L/∂x = ∂L/∂z summed over the axes x was broadcast along",
+                     "∂L/∂y = ∂L/∂z summed over the axes y was broadcast along (for a bias: over the rows)")
     ufunc = staticmethod(np.add)
 
     def gradient(self, op, g):
@@ -91,7 +92,8 @@ class Add(_Binary):
 @register
 class Sub(_Binary):
     formula = "z = x − y"
-    grad_formulas = ("∂L/∂x = ∂L/∂z", "∂L/∂y = −∂L/∂z")
+    grad_formulas = ("∂L/∂x = ∂L/∂z summed over the axes x was broadcast along",
+                     "∂L/∂y = −∂L/∂z summed over the axes y was broadcast along")
     ufunc = staticmethod(np.subtract)
 
     def gradient(self, op, g):

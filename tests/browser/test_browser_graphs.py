@@ -3,7 +3,7 @@
 
 def test_lesson_1_draws_its_graphs(open_lesson):
     lesson = open_lesson("01_graphs_and_sessions.ipynb")
-    lesson.find(".jp-OutputArea-output >> text=not yet: two placeholders", "the output of the last cell (the self-check)",
+    lesson.find(".jp-OutputArea-output >> text=Hint: run z in a session", "the output of the last cell (the self-check)",
                 timeout=120_000)
     pictures = lesson.wait_count(".jp-RenderedSVG img", 4, "rendered graph pictures (lesson 1 draws 4)")
     # each picture decoded to a real image (a broken SVG has no natural size)

@@ -20,7 +20,7 @@ def test_step_through_widget_in_jupyterlab(open_lesson):
     lesson = open_lesson("03_inside_a_training_step.ipynb")
     widget = lesson.find(".tf-stepthrough", "the StepThrough widget", timeout=120_000)
     lesson.find(".tf-stepthrough .tf-step-graph svg g.node", "the graph SVG inside the widget")
-    lesson.find(".jp-OutputArea-output >> text=2: not answered yet", "the output of the last cell "
+    lesson.find(".jp-OutputArea-output >> text=one update per variable", "the output of the last cell "
                 "(the self-check)", timeout=120_000)
     widget.scroll_into_view_if_needed()
 

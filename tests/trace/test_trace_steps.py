@@ -107,3 +107,15 @@ def test_trace_of_a_random_op_matches_the_next_plain_run():
     with tf.Session() as s:
         tr = step_through(s, r)
         np.testing.assert_array_equal(tr.result, s.run(r))
+
+
+def test_broadcast_bias_rule_says_the_gradient_sums_over_rows(curve_fit):
+    tr = step_through(curve_fit["sess"], curve_fit["train"], curve_fit["feed"])
+    bias_step = next(s for s in tr if s.phase == "backward" and s.wrt is not None
+                     and s.wrt.op.name == "layer1/biases")
+    assert "summed over" in bias_step.rule and "rows" in bias_step.rule
+    # and the rule is true: the 1×10 gradient is the row-sum of the 20×10 ∂L/∂(layer1/add)
+    add_grad = next(s.output for s in tr if s.phase == "backward" and s.wrt is not None
+                    and s.wrt.op.name == "layer1/add")
+    assert add_grad.shape == (20, 10)
+    np.testing.assert_allclose(bias_step.output, add_grad.sum(axis=0, keepdims=True), rtol=1e-6)
