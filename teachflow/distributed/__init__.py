@@ -13,10 +13,15 @@ Strategies: ``Synchronous(backups=b)``, ``Asynchronous(staleness_aware=...)``,
 ``BoundedStaleness(bound=s)``, ``LocalSGD(period=H)``. Devices: ``Constant``, ``Exponential``,
 ``ShiftedExponential``, ``LogNormal``, ``WithStragglers``, per-device ``slowdown``. Networks:
 ``FreeNetwork``, ``ParameterServerNetwork(latency, bandwidth, shards)``, ``RingAllReduce``.
+Real runs on Ray (``pip install teachflow[ray]``): ``train(strategy, workers=..., model=...)``
+takes ``simulate``'s arguments and returns the same ``RunResult`` with wall-clock times;
+``calibrate(real).simulate()`` is the simulator fitted to it; ``replay(real)`` recomputes its
+parameters from its event log.
 Model parallelism (one graph split over devices with ``tf.device``, run as a GPipe pipeline):
 ``Pipeline``.
 """
 from .asynchronous import Asynchronous, BoundedStaleness
+from .calibrate import Calibration, calibrate, compare
 from .clock import EventQueue
 from .devices import (ComputeTime, Constant, Exponential, ShiftedExponential, LogNormal,
                       WithStragglers, Device, Cluster, harmonic)
@@ -29,6 +34,7 @@ from .network import Network, FreeNetwork, ParameterServerNetwork, RingAllReduce
 from .pipeline import Pipeline, Stage
 from .runner import ParameterServer, RunResult, Strategy
 from .simulation import simulate, make_strategy, make_model
+from .real import train, replay, shutdown
 from .synchronous import Synchronous, LocalSGD
 
 __all__ = [
@@ -44,4 +50,5 @@ __all__ = [
     "GraphModel", "ShardSampler", "FunctionSampler", "Quadratic", "LinearRegression",
     "NumpyCurveFit", "curve_fit", "digits", "curve_fit_data", "digits_data",
     "Pipeline", "Stage",
+    "train", "replay", "shutdown", "calibrate", "Calibration", "compare",
 ]
