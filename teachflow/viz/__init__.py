@@ -4,6 +4,7 @@
 GraphView that shows itself in Jupyter, and has ``.source`` (DOT), ``.svg()``, ``.save(path)``,
 ``.highlight({...})`` (re-colour without a new layout) and ``.annotate(values=, grads=)``.
 """
+from .calibration_plots import plot_real_vs_simulated
 from .render import INSTALL_HINT, GraphvizError, GraphvizNotFound, dot_available
 from .restyle import SVG
 from .select import ROLES, VIEWS, roles
@@ -17,4 +18,4 @@ __all__ = ["draw", "GraphView", "SVG", "GraphvizNotFound", "GraphvizError", "INS
            "dot_available", "roles", "ROLES", "VIEWS", "NODE_STYLES", "EDGE_STYLES", "HIGHLIGHTS",
            "DEVICE_PALETTE", "plot_timeline", "draw_timeline", "KIND_COLORS", "plot_loss",
            "plot_losses", "plot_staleness", "plot_throughput", "plot_scaling", "theory",
-           "staleness_pmf", "STRATEGY_COLORS"]
+           "staleness_pmf", "STRATEGY_COLORS", "plot_real_vs_simulated"]
