@@ -186,3 +186,28 @@ def test_run_result_is_the_simulators(async_run):
     kinds = {e.kind for e in async_run.events}
     assert kinds <= set(dist.KINDS) and {"pull", "compute", "push", "apply"} <= kinds
     assert all(e.end >= e.start >= 0 for e in async_run.events)
+
+
+def test_race_view_replays_real_runs(sync_run, async_run):
+    # the race picture reads only results and their event indexes: fill them with real runs
+    from teachflow.widgets import Race
+    from teachflow.widgets.frames import EventIndex
+    runs = {"sync (Ray)": sync_run, "async (Ray)": async_run}
+    duration = max(r.summary()["makespan"] for r in runs.values())
+    race = Race(workers=3, duration=duration, target_loss=0.05)
+    race.results = runs
+    race.indexes = [EventIndex(r, label, 0.05) for label, r in runs.items()]
+    view = race.view()
+    assert view.render(duration / 2)[:4] == b"\x89PNG"
+    frame = race.frame_at(duration)
+    assert [f.version for f in frame.strategies] == [8, 30]
+    plt.close("all")
+
+
+@pytest.mark.parametrize("strategy", ["sync", "async"])
+def test_until_stops_the_run_at_that_wall_clock_time(strategy):
+    r = dist.train(strategy, workers=2, until=0.25, compute=dist.Constant(0.02),
+                   model="numpy_curve_fit", lr=0.1, batch_size=8, seed=1)
+    assert r.summary()["updates"] >= 1
+    assert max(e.end for e in r.events) <= 0.25
+    assert close(dist.replay(r), r.params)
