@@ -32,7 +32,7 @@ CLUSTER = dict(workers=4, model="curve_fit", batch_size=8, seed=0,
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-ray = real.connect(logging_level="ERROR")
+ray = real.connect()
 print(f"Ray is running with {int(ray.cluster_resources()['CPU'])} CPUs")
 
 # %% [markdown]

@@ -131,9 +131,10 @@ class ParameterShard:
             self._after_update(t)
             self._done(step).set()
         await self._done(step).wait()
-        ok = self.server.version > step and worker in self.applies[step][4] \
-            if len(self.applies) > step else False
-        return ok, arrived, self.applies[step][0] if ok else None, None, self.stopped.is_set()
+        stopped = self.stopped.is_set()
+        if len(self.applies) > step and worker in self.applies[step][4]:   # one apply per step
+            return True, arrived, self.applies[step][0], None, stopped
+        return False, arrived, None, None, stopped
 
     async def apply_step(self, step, used):
         """Average the pieces of ``used`` workers for ``step`` (waiting for any still in flight)."""

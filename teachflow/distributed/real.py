@@ -45,6 +45,7 @@ from .synchronous import LocalSGD, Synchronous
 
 INSTALL = "pip install teachflow[ray]"
 BACKENDS = ("ray",)
+ATTEMPTS = 3          # tries at starting Ray on this machine (see connect)
 MODES = {Synchronous: "sync", LocalSGD: "local", Asynchronous: "async", BoundedStaleness: "async"}
 
 
@@ -62,11 +63,22 @@ def connect(address=None, **init_options):
     """Start Ray on this machine (``address=None``) or join a cluster (``"auto"``,
     ``"ray://head:10001"``), unless this process is connected already. Returns the module."""
     ray = import_ray()
-    if not ray.is_initialized():
-        options = {"include_dashboard": False, "log_to_driver": False, **init_options}
-        if address is not None:
-            options["address"] = address
-        ray.init(**options)
+    if ray.is_initialized():
+        return ray
+    options = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR",
+               **init_options}
+    if address is not None:
+        options["address"] = address
+    for attempt in range(ATTEMPTS):
+        try:
+            ray.init(**options)
+            return ray
+        except Exception as e:      # Ray raises a bare Exception for this
+            # on a busy machine Ray's processes can miss its fixed 30 s start-up limit; the
+            # second start is quicker (files cached), so try again before giving up
+            if "timed out during startup" not in str(e) or attempt == ATTEMPTS - 1:
+                raise
+            ray.shutdown()
     return ray
 
 

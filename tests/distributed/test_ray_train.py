@@ -211,3 +211,15 @@ def test_until_stops_the_run_at_that_wall_clock_time(strategy):
     assert r.summary()["updates"] >= 1
     assert max(e.end for e in r.events) <= 0.25
     assert close(dist.replay(r), r.params)
+
+
+def test_each_computation_lasts_at_least_its_drawn_time():
+    # the simulator's compute-time models, stragglers included: worker w's k-th computation
+    # sleeps up to the k-th draw of the simulator's stream for (seed, w)
+    compute = dist.WithStragglers(dist.Exponential(0.01), probability=0.3, slowdown=5.0)
+    r = dist.train("async", workers=2, updates=12, compute=compute, slowdown={1: 2.0}, seed=7)
+    for w, device in enumerate(dist.Cluster(2, compute, {1: 2.0}).devices):
+        draws = device.stream(7)
+        done = [e.duration for e in r.events if e.worker == w and e.kind == "compute"
+                and not e.dropped]
+        assert done and all(d >= next(draws) - 1e-4 for d in done)
