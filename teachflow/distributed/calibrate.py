@@ -46,9 +46,15 @@ def fit_one(durations):
     return ShiftedExponential(shift=low, scale=mean - low)
 
 
-def fit_compute(events, n):
-    """One fitted compute-time model per worker."""
-    return [fit_one(d) for d in compute_times(events, n)]
+def fit_compute(events, n, strict=True):
+    """One fitted compute-time model per worker. ``strict=False``: a worker that finished no
+    computation gets the mean of the others (a stand-in, not a measurement)."""
+    times = compute_times(events, n)
+    if strict:
+        return [fit_one(d) for d in times]
+    pooled = [t for d in times for t in d]
+    stand_in = Constant(max(float(np.mean(pooled)), 1e-9) if pooled else 1e-9)
+    return [fit_one(d) if d else stand_in for d in times]
 
 
 def message_latency(events, n):
@@ -91,7 +97,9 @@ class Calibration:
 
     def simulate(self, **changes):
         from .simulation import simulate
-        options = {k: v for k, v in self.real.config.get("options", {}).items() if v is not None}
+        config = self.real.config
+        given = config.get("options") or {k: config[k] for k in ("lr", "seed") if k in config}
+        options = {k: v for k, v in given.items() if v is not None}
         if self.real.config.get("sampler") is not None:
             options["sampler"] = self.real.config["sampler"]
         options.update(changes)

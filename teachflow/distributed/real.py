@@ -232,13 +232,15 @@ def train(strategy="sync", workers=8, model=None, *, backend="ray", compute=None
     history = _history(reports, layout, local_model)
     final = _assemble([r["params"] for r in reports], layout)
     from .calibrate import fit_compute, fit_network
-    measured = Cluster(n, [d.compute for d in devices] if devices else fit_compute(events, n),
+    measured = Cluster(n, [d.compute for d in devices] if devices
+                       else fit_compute(events, n, strict=False),
                        [d.slowdown for d in devices] if devices else None,
                        network=fit_network(events, n))
     options = {"updates": check.updates, "until": until, "lr": check.lr,
                "batch_size": batch_size, "seed": seed, "eval_every": check.eval_every,
                "target_loss": target_loss}
-    config = {"lr": check.lr, "seed": seed, "param_bytes": check.nbytes, "backend": backend,
+    config = {"lr": check.lr, "seed": seed, "param_bytes": sum(p.nbytes for p in params),
+              "backend": backend,
               "address": address, "shards": shards, "startup_seconds": startup,
               "compute": None if devices is None else [repr(d) for d in devices],
               "options": options, "sampler": sampler}
