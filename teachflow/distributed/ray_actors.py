@@ -291,18 +291,20 @@ class Worker:
         replies = await asyncio.gather(*refs)
         back = _now(self.t0)
         accepted, arrived, applied, released, stopped = replies[0]
-        arrived = min(max(arrived, t), back)
+        arrived = min(max(arrived, t), back)          # clocks of two machines may differ
         if not accepted:
             self._log("push", t, back, step, dropped=True)
-        elif self.mode == ASYNC:
-            if released is not None and released > applied + 1e-4:
-                self._log("push", t, applied, step)
-                self._log("wait", applied, back)
-            else:
-                self._log("push", t, back, step)
+            return stopped
+        applied = min(max(applied, arrived), back)
+        # as in the simulator, a push lasts until the server has the gradient and a wait until
+        # the update; the reply's trip back is idle time (the calibrated latency counts it)
+        if self.mode == ASYNC:
+            self._log("push", t, applied, step)
+            if released is not None and released > applied + 1e-4:   # SSP: held for the slowest
+                self._log("wait", applied, min(released, back))
         else:
             self._log("push", t, arrived, step)
-            self._log("wait", arrived, back, step)
+            self._log("wait", arrived, applied, step)                # the barrier
         return stopped
 
     async def run(self, t0):

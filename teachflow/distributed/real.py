@@ -79,7 +79,32 @@ def connect(address=None, **init_options):
             if "timed out during startup" not in str(e) or attempt == ATTEMPTS - 1:
                 raise
             ray.shutdown()
+            _end_failed_start()
     return ray
+
+
+def _end_failed_start():
+    """A Ray start that timed out leaves its processes (children of this one) running, where
+    they would slow the next try down: end them, by process id, and only those."""
+    try:
+        import psutil
+    except ImportError:
+        return
+    mine = [p for p in psutil.Process().children(recursive=True) if _is_ray(p)]
+    for p in mine:
+        p.terminate()
+    _, alive = psutil.wait_procs(mine, timeout=5)
+    for p in alive:
+        p.kill()
+
+
+def _is_ray(process):
+    try:
+        command = " ".join(process.cmdline())
+    except Exception:
+        return False
+    return (command.startswith("ray::") or "site-packages/ray/" in command
+            or "/ray/core/src/" in command)
 
 
 def shutdown():
@@ -171,7 +196,8 @@ def train(strategy="sync", workers=8, model=None, *, backend="ray", compute=None
     if not isinstance(shards, int) or isinstance(shards, bool) or shards < 1:
         raise ValueError(f"shards must be a positive integer (parameter-server processes), "
                          f"got {shards!r}")
-    strat = make_strategy(strategy, backups, bound, period, staleness_aware)
+    strat = make_strategy(strategy, backups=backups, bound=bound, period=period,
+                          staleness_aware=staleness_aware)
     mode = MODES.get(type(strat))
     if mode is None:
         raise ValueError(f"strategy: {strat} has no real (Ray) implementation; real runs "
