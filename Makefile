@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[lessons,test]'
+	$(PY) -m pip install -q -e '.[lessons,test,ray]'
 	touch $@
 
 setup: $(VENV)/.installed

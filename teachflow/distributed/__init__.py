@@ -15,11 +15,16 @@ declares its key, colour, help text and theory once (``registry``). Devices: ``C
 ``Exponential``, ``ShiftedExponential``, ``LogNormal``, ``WithStragglers``, per-device
 ``slowdown``. Networks: ``FreeNetwork``, ``ParameterServerNetwork(latency, bandwidth, shards)``,
 ``RingAllReduce``, ``ColocatedShards``.
+Real runs on Ray (``pip install teachflow[ray]``): ``train(strategy, workers=..., model=...)``
+takes ``simulate``'s arguments and returns the same ``RunResult`` with wall-clock times;
+``calibrate(real).simulate()`` is the simulator fitted to it; ``replay(real)`` recomputes its
+parameters from its event log.
 Model parallelism (one graph split over devices with ``tf.device``, run as a GPipe pipeline):
 ``Pipeline``.
 """
 from . import registry
 from .asynchronous import Asynchronous, BoundedStaleness, KAsync, KBatchAsync
+from .calibrate import Calibration, calibrate, compare
 from .clock import EventQueue
 from .devices import (ComputeTime, Constant, Exponential, ShiftedExponential, LogNormal,
                       WithStragglers, Device, Cluster, harmonic)
@@ -34,6 +39,7 @@ from .registry import Theory
 from .pipeline import Pipeline, Stage
 from .runner import ParameterServer, RunResult, Strategy
 from .simulation import simulate, make_strategy, make_model
+from .real import train, replay, shutdown
 from .synchronous import Synchronous, BackupWorkers, LocalSGD
 
 __all__ = [
@@ -51,4 +57,5 @@ __all__ = [
     "GraphModel", "ShardSampler", "FunctionSampler", "Quadratic", "LinearRegression",
     "NumpyCurveFit", "curve_fit", "digits", "curve_fit_data", "digits_data",
     "Pipeline", "Stage",
+    "train", "replay", "shutdown", "calibrate", "Calibration", "compare",
 ]

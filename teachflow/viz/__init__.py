@@ -6,6 +6,7 @@ GraphView that shows itself in Jupyter, and has ``.source`` (DOT), ``.svg()``, `
 Without Graphviz's ``dot`` the notebook page lays graphs out itself (Graphviz compiled to
 WebAssembly, shipped in the package); ``set_renderer("browser" | "dot" | "auto")`` chooses.
 """
+from .calibration_plots import plot_real_vs_simulated
 from .render import INSTALL_HINT, GraphvizError, GraphvizNotFound, dot_available, renderer, set_renderer
 from .restyle import SVG
 from .select import ROLES, VIEWS, roles
@@ -19,4 +20,4 @@ __all__ = ["draw", "GraphView", "SVG", "GraphvizNotFound", "GraphvizError", "INS
            "dot_available", "set_renderer", "renderer", "roles", "ROLES", "VIEWS", "NODE_STYLES", "EDGE_STYLES", "HIGHLIGHTS",
            "DEVICE_PALETTE", "plot_timeline", "draw_timeline", "KIND_COLORS", "plot_loss",
            "plot_losses", "plot_staleness", "plot_throughput", "plot_scaling", "theory",
-           "staleness_pmf", "STRATEGY_COLORS"]
+           "staleness_pmf", "STRATEGY_COLORS", "plot_real_vs_simulated"]
