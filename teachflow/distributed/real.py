@@ -67,8 +67,9 @@ def connect(address=None, **init_options):
         return ray
     options = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR",
                **init_options}
-    if address is not None:
-        options["address"] = address
+    # address=None means this machine: "local" starts a new Ray here, where a bare ray.init()
+    # would join whatever cluster /tmp/ray/ray_current_cluster last named (maybe a dead one)
+    options["address"] = "local" if address is None else address
     for attempt in range(ATTEMPTS):
         try:
             ray.init(**options)
