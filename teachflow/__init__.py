@@ -38,7 +38,7 @@ from .ops.math_ops import (abs, add, add_n, cast, ceil, cos, div, divide, exp, f
 from .ops.random_ops import random_normal, random_shuffle, random_uniform, truncated_normal
 from .ops.reduce_ops import (argmax, argmin, count_nonzero, reduce_all, reduce_any, reduce_max,
                              reduce_mean, reduce_min, reduce_prod, reduce_sum)
-from . import datasets, distributed, keras, layers, losses, nn, trace, train, viz  # noqa: E402,F401
+from . import config, datasets, distributed, keras, layers, losses, nn, trace, train, viz  # noqa: E402,F401,E501
 
 initializers = _ops.init_ops
 random = None  # TF1's tf.random namespace is not part of the classic API we speak
