@@ -306,6 +306,40 @@ def cause_child(threads, n):
     print(json.dumps({"wall": wall, "main": after[main] - before[main], "workers": workers}))
 
 
+def threshold():
+    """Where a second thread starts to pay for a convolution: forward + both gradients of a
+    3×3×32 -> 64 convolution on 14×14 images, batch n, on 1 and on 2 of teachflow's threads."""
+    import teachflow as tf
+    from teachflow.ops import conv_ops
+    print("\nThreshold: conv 3x3x32->64 on 14x14, forward + both gradients, best of 7 "
+          f"(PARALLEL_MIN_FLOPS set to 0 here; teachflow uses {conv_ops.PARALLEL_MIN_FLOPS / 1e6:.0f} MFLOP)")
+    keep, conv_ops.PARALLEL_MIN_FLOPS = conv_ops.PARALLEL_MIN_FLOPS, 0
+    rng = np.random.default_rng(0)
+    try:
+        for n in (1, 2, 4, 8, 16, 32, 64):
+            tf.reset_default_graph()
+            x = tf.placeholder(tf.float32, [n, 14, 14, 32])
+            w = tf.constant(rng.standard_normal((3, 3, 32, 64)).astype(np.float32))
+            y = tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME")
+            grads = tf.gradients(tf.reduce_sum(y), [x, w])
+            xv = rng.standard_normal((n, 14, 14, 32)).astype(np.float32)
+            ms = {}
+            for t in (1, 2, 1, 2):
+                with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=t)) as sess:
+                    sess.run(grads, {x: xv})
+                    runs = []
+                    for _ in range(7):
+                        start = time.perf_counter()
+                        sess.run(grads, {x: xv})
+                        runs.append(time.perf_counter() - start)
+                    ms[t] = min(ms.get(t, 1e9), min(runs) * 1e3)
+            flops = 2 * n * 14 * 14 * 9 * 32 * 64
+            print(f"  batch {n:3d}: {flops / 1e6:6.1f} MFLOP per product | 1 thread {ms[1]:7.2f} ms, "
+                  f"2 threads {ms[2]:7.2f} ms -> x{ms[1] / ms[2]:.2f} | {load_average()}", flush=True)
+    finally:
+        conv_ops.PARALLEL_MIN_FLOPS = keep
+
+
 # --------------------------------------------------------------------------- report
 def report(times, have_tf):
     names = {"dnn": "DNN epoch", "cnn": "CNN", "raw": "raw CNN example"}
@@ -356,6 +390,8 @@ def main():
     ap.add_argument("--raw-steps", type=int, default=100,
                     help="steps of the raw CNN example (the example itself runs 500; 0 skips it)")
     ap.add_argument("--cause", action="store_true", help="also run the BLAS-threads experiment")
+    ap.add_argument("--threshold", action="store_true",
+                    help="only measure where a second thread starts to pay for a convolution")
     ap.add_argument("--n-dnn", type=int, default=55000, help=argparse.SUPPRESS)
     ap.add_argument("--n-cnn", type=int, default=5500, help=argparse.SUPPRESS)
     ap.add_argument("--tf-child", help=argparse.SUPPRESS)
@@ -369,9 +405,12 @@ def main():
         return cause_child(args.cause_child, args.n_dnn)
     if args.quick:
         args.n_dnn, args.n_cnn, args.repeat = args.n_dnn // 5, args.n_cnn // 5, 1
+    if args.threshold:
+        return threshold()
     import bench_layers as L
     import teachflow
     X, y, _, _, source = L.load(max(args.n_dnn, args.n_cnn), 0)
+    teachflow.Session().close()  # the first session applies teachflow's BLAS policy
     print(f"data: {source}; {os.cpu_count()} cores; numpy {np.__version__}; BLAS: {blas_info()}; "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')} "
           f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '(unset)')}")

@@ -5,7 +5,12 @@ under the filter, so we lay those windows out as the rows of a matrix (*im2col*,
 view of the padded input, copied once) and multiply by the filter reshaped to ``(kh·kw·C, F)``.
 The gradients reuse the same picture: ``∂L/∂W = colsᵀ·∂L/∂Y``, and ``∂L/∂X`` multiplies
 ``∂L/∂Y·Wᵀ`` and adds each window's share back where the window came from (*col2im*).
-Big batches are processed in chunks so the im2col matrix stays small.
+
+Speed, without changing the maths: the im2col matrix is written into a work array kept from
+step to step, a piece of the batch at a time (the piece is multiplied while it is still in the
+cache); a big product's pieces run on the session's thread pool (``core/threads.py``: BLAS
+itself runs one thread); Conv2DBackpropFilter takes the forward pass's matrix back instead of
+building it again. Very big batches are processed in chunks so the matrix stays bounded.
 
 Padding follows TF: ``VALID`` uses only whole windows (out = ⌈(in − k + 1)/s⌉); ``SAME``
 gives out = ⌈in/s⌉ and pads ``pad_total = max((out − 1)·s + k − in, 0)`` zeros, ``pad_total//2``
@@ -22,8 +27,8 @@ from ..core.opdef import OpDef, register
 from ..core.shapes import ShapeError, fmt
 from ._util import float_check, make
 
-COLS_BYTES = 32 * 2 ** 20  # im2col matrices larger than this are built a chunk of images at a time
-PIECE_BYTES = 2 ** 18  # im2col rows built and multiplied a piece at a time, while in the cache
+COLS_BYTES = 128 * 2 ** 20  # im2col matrices larger than this are built a chunk of images at a time
+PIECE_BYTES = 2 ** 20  # im2col rows built and multiplied a piece at a time, while in the cache
 PARALLEL_MIN_FLOPS = 20e6  # below this a kernel runs on one thread (measured: bench_busy.py --threshold)
 
 
@@ -218,9 +223,9 @@ class Conv2D(OpDef):
         n, k = x.shape[0], kh * kw * c
         wmat = w.reshape(k, f)
         out = np.empty((n, oh, ow, f), dtype=np.result_type(x, w))
-        if saved is not None and op in saved:  # our last matrix was never taken back: reuse it
-            _, old, _ = saved.pop(op)
-            scratch.give(old)
+        if saved is not None and op in saved:  # the last matrix was never taken back: return it
+            _, old, owner = saved.pop(op)
+            owner.give(old)
         groups = _chunks(n, oh * ow * k * x.itemsize)
         for a, b in groups:
             cols = scratch.take(((b - a) * oh * ow, k), out.dtype)
@@ -366,13 +371,17 @@ class MaxPool(_Pool):
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
         xp = _pad(x, ph, pw, -np.inf)
         out = _window(xp, 0, 0, oh, ow, op).copy()
-        arg = np.zeros(out.shape, np.int8 if kh * kw < 128 else np.int32)
+        itype = np.int8 if kh * kw < 128 else np.int32
+        arg, tap = np.zeros(out.shape, itype), np.empty(out.shape, itype)
         better = np.empty(out.shape, bool)
         for t in range(1, kh * kw):
             win = _window(xp, t // kw, t % kw, oh, ow, op)
             np.greater(win, out, out=better)
             np.maximum(out, win, out=out)  # (NaN propagates, as np.maximum does)
-            np.copyto(arg, t, where=better)
+            # arg = t where this tap is strictly greater: t exceeds every earlier tap's number,
+            # so a maximum with better·t does it (much faster than a masked copy)
+            np.multiply(better, itype(t), out=tap)
+            np.maximum(arg, tap, out=arg)
         if saved is not None:
             saved[op] = (weakref.ref(x), arg, None)
         return out
