@@ -30,6 +30,7 @@ from ._util import float_check, make
 COLS_BYTES = 128 * 2 ** 20  # im2col matrices larger than this are built a chunk of images at a time
 PIECE_BYTES = 2 ** 20  # im2col rows built and multiplied a piece at a time, while in the cache
 PARALLEL_MIN_FLOPS = 20e6  # below this a kernel runs on one thread (measured: bench_busy.py --threshold)
+PIECES = 8  # at least this many pieces of a product above that, for the pool's threads to share
 
 
 # --------------------------------------------------------------------------- geometry
@@ -90,14 +91,16 @@ def _chunks(n, bytes_per_image):
     return [(a, min(a + step, n)) for a in range(0, n, step)]
 
 
-def _parts(n, flops, nbytes, pool):
-    """Split ``n`` images into pieces: small enough that a piece's rows stay in the cache
-    between being written and being multiplied (``PIECE_BYTES``), and, when the work pays for a
-    thread hand-over, a few pieces per thread (a thread slowed down by another program then
-    simply takes fewer)."""
+def _parts(n, flops, nbytes):
+    """Split ``n`` images (or rows) into pieces: small enough that a piece's rows stay in the
+    cache between being written and being multiplied (``PIECE_BYTES``), and, when the product is
+    big enough to pay for a thread hand-over, at least ``PIECES`` of them, so that each of the
+    pool's threads takes a few (a thread slowed down by another program simply takes fewer).
+    The cut depends on the sizes only, never on the thread count: results are the same bits on
+    every machine."""
     k = -(-nbytes // PIECE_BYTES)
-    if pool.threads > 1 and flops >= PARALLEL_MIN_FLOPS:
-        k = max(k, 4 * pool.threads)
+    if flops >= PARALLEL_MIN_FLOPS:
+        k = max(k, PIECES)
     k = max(1, min(n, k))
     return [(n * i // k, n * (i + 1) // k) for i in range(k)]
 
@@ -229,7 +232,7 @@ class Conv2D(OpDef):
         groups = _chunks(n, oh * ow * k * x.itemsize)
         for a, b in groups:
             cols = scratch.take(((b - a) * oh * ow, k), out.dtype)
-            parts = _parts(b - a, 2 * (b - a) * oh * ow * k * f, (b - a) * oh * ow * k * out.dtype.itemsize, pool)
+            parts = _parts(b - a, 2 * (b - a) * oh * ow * k * f, (b - a) * oh * ow * k * out.itemsize)
 
             def piece(p, a=a, cols=cols, parts=parts):
                 i0, i1 = parts[p]
@@ -276,7 +279,7 @@ class Conv2DBackpropInput(OpDef):
         dxp = np.zeros((n, h + sum(ph), wd + sum(pw), c), dtype=g.dtype)
         for a, b in _chunks(n, oh * ow * k * g.itemsize):
             dcols = scratch.take(((b - a) * oh * ow, k), g.dtype)
-            parts = _parts(b - a, 2 * (b - a) * oh * ow * k * f, dcols.nbytes, pool)
+            parts = _parts(b - a, 2 * (b - a) * oh * ow * k * f, dcols.nbytes)
 
             def piece(p, a=a, dcols=dcols, parts=parts):
                 i0, i1 = parts[p]
@@ -332,7 +335,7 @@ class Conv2DBackpropFilter(OpDef):
 
 def _cols_t_times(cols, g, pool):
     """colsᵀ·g; when that pays, the rows in blocks on the pool's threads, the blocks' sums added."""
-    parts = _parts(len(cols), 2 * cols.size * g.shape[1], 0, pool)
+    parts = _parts(len(cols), 2 * cols.size * g.shape[1], 0)
     partial = [None] * len(parts)
 
     def block(p):

@@ -183,18 +183,21 @@ def _conv_and_grads(x, w, stride, padding, config=None):
 
 @pytest.mark.parametrize("stride,padding", [(1, "SAME"), (2, "SAME"), (2, "VALID")])
 def test_pieces_on_several_threads_give_the_same_values(monkeypatch, stride, padding):
-    """The batch cut into pieces run by a pool of 3 threads: the same outputs and gradients
-    (to rounding) as one thread, and the forward values as the naive loops."""
+    """The batch cut into pieces run by a pool of 3 threads: the very same bits as one thread
+    (the cut does not depend on the thread count), and the values of the naive loops."""
     rng = np.random.default_rng(3)
     x = rng.standard_normal((7, 9, 8, 3)).astype(np.float32)
     w = rng.standard_normal((3, 3, 3, 5)).astype(np.float32)
-    one = _conv_and_grads(x, w, stride, padding, tf.ConfigProto(intra_op_parallelism_threads=1))
+    whole = _conv_and_grads(x, w, stride, padding, tf.ConfigProto(intra_op_parallelism_threads=1))
     monkeypatch.setattr(conv_ops, "PARALLEL_MIN_FLOPS", 0)  # every product "pays"
     monkeypatch.setattr(conv_ops, "PIECE_BYTES", 256)       # and rows come in small pieces
     monkeypatch.setattr(conv_ops.threads, "blas_threads", lambda: 1)
     three = _conv_and_grads(x, w, stride, padding, tf.ConfigProto(intra_op_parallelism_threads=3))
+    one = _conv_and_grads(x, w, stride, padding, tf.ConfigProto(intra_op_parallelism_threads=1))
     for a, b in zip(one, three):
         assert a.dtype == np.float32
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(whole, three):  # one piece against many: the same to rounding
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(three[0], naive_conv(x, w, (stride, stride), padding), rtol=1e-4,
                                atol=1e-4)
