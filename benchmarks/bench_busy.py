@@ -77,7 +77,7 @@ def raw_example(tf, X, Y, steps, batch=128, lr=0.001, keep=0.75, display=10, see
     """``convolutional_network_raw.py`` in spirit: weights as plain variables, ``tf.nn`` ops.
 
     ``tf`` is ``teachflow`` or ``tensorflow.compat.v1``; ``X`` (N, 784) float32, ``Y`` one-hot.
-    Returns (seconds for the training loop, last minibatch accuracy)."""
+    Returns (seconds for the training loop, last minibatch accuracy, CPU seconds of the loop)."""
     tf.reset_default_graph()
     tf.set_random_seed(seed)
     x = tf.placeholder(tf.float32, [None, 784])
@@ -109,7 +109,7 @@ def raw_example(tf, X, Y, steps, batch=128, lr=0.001, keep=0.75, display=10, see
     rng = np.random.RandomState(seed)
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         acc = None
         for step in range(1, steps + 1):
             idx = rng.randint(0, len(X), batch)
@@ -117,7 +117,7 @@ def raw_example(tf, X, Y, steps, batch=128, lr=0.001, keep=0.75, display=10, see
             sess.run(train, feed_dict={x: xb, y: yb, keep_prob: keep})
             if step % display == 0 or step == 1:
                 _, acc = sess.run([loss, accuracy], feed_dict={x: xb, y: yb, keep_prob: 1.0})
-        return time.perf_counter() - t, float(acc)
+        return time.perf_counter() - t, float(acc), time.process_time() - cpu
 
 
 # --------------------------------------------------------------------------- TensorFlow side
@@ -163,11 +163,11 @@ def _tf_epoch(tf, xp, yp, train, X, y, batch, seed):
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         sess.run(train, feed_dict={xp: X[:batch], yp: y[:batch]})  # warm up (kernel setup)
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         for a in range(0, len(X), batch):
             idx = order[a:a + batch]
             sess.run(train, feed_dict={xp: X[idx], yp: y[idx]})
-        return time.perf_counter() - t
+        return time.perf_counter() - t, time.process_time() - cpu
 
 
 def tf_child(args):
@@ -179,14 +179,15 @@ def tf_child(args):
     with np.load(args.tf_child) as d:
         X, y = d["X"], d["y"]
     out = {"tensorflow": tf1.VERSION if hasattr(tf1, "VERSION") else "?"}
-    for work in args.work.split(","):
+    for work in args.work.split(","):  # (wall, CPU) of the fastest run
         if work == "dnn":
             out[work] = min(_tf_dnn(tf1, X[:args.n_dnn], y[:args.n_dnn]) for _ in range(args.repeat))
         elif work == "cnn":
             out[work] = min(_tf_cnn(tf1, X[:args.n_cnn], y[:args.n_cnn]) for _ in range(args.repeat))
         elif work == "raw":
-            out[work] = raw_example(tf1, X.reshape(len(X), -1), np.eye(10, dtype=np.float32)[y],
-                                    args.raw_steps)[0]
+            wall, _, cpu = raw_example(tf1, X.reshape(len(X), -1),
+                                       np.eye(10, dtype=np.float32)[y], args.raw_steps)
+            out[work] = (wall, cpu)
     print(json.dumps(out))
 
 
@@ -222,7 +223,13 @@ def find_tf_python(given):
 
 # --------------------------------------------------------------------------- teachflow side
 def best(fn, repeat, *args):
-    return min(fn(*args) for _ in range(repeat))
+    """(wall, CPU seconds of the process) of the fastest of ``repeat`` runs."""
+    runs = []
+    for _ in range(repeat):
+        cpu = time.process_time()
+        wall = fn(*args)
+        runs.append((wall, time.process_time() - cpu))
+    return min(runs)
 
 
 def blas_info():
@@ -249,7 +256,7 @@ def measure(condition, args, data, tf_ref):
                 times[work, "floor"] = best(floor, args.repeat, X[:n], y[:n], batch)
         if tf_ref is not None:
             r = tf_ref.run("dnn,cnn")
-            times["dnn", "tensorflow"], times["cnn", "tensorflow"] = r["dnn"], r["cnn"]
+            times["dnn", "tensorflow"], times["cnn", "tensorflow"] = tuple(r["dnn"]), tuple(r["cnn"])
     print(f"[{condition}] after: {load_average()}", flush=True)
     return times
 
@@ -259,9 +266,10 @@ def measure_raw(args, data, tf_ref):
     X, y = data
     Xf, Y = X.reshape(len(X), -1), np.eye(10, dtype=np.float32)[y]
     print(f"\n[raw example, quiet] before: {load_average()}", flush=True)
-    times = {("raw", "teachflow"): raw_example(teachflow, Xf, Y, args.raw_steps)[0]}
+    wall, _, cpu = raw_example(teachflow, Xf, Y, args.raw_steps)
+    times = {("raw", "teachflow"): (wall, cpu)}
     if tf_ref is not None:
-        times["raw", "tensorflow"] = tf_ref.run("raw")["raw"]
+        times["raw", "tensorflow"] = tuple(tf_ref.run("raw")["raw"])
     print(f"[raw example, quiet] after: {load_average()}", flush=True)
     return times
 
@@ -344,23 +352,30 @@ def threshold():
 
 
 # --------------------------------------------------------------------------- report
-def report(times, have_tf):
+def report(runs, have_tf):
+    """Print the table and the targets; ``runs[(condition, work, system)] = (wall, CPU)``."""
+    times = {k: v[0] for k, v in runs.items()}
+    cpu = {k: v[1] for k, v in runs.items()}
     names = {"dnn": "DNN epoch", "cnn": "CNN", "raw": "raw CNN example"}
-    print("\nseconds (best of the runs)        quiet   loaded  loaded/quiet")
+    print("\nseconds (best of the runs)        quiet   loaded  loaded/quiet | CPU s quiet, loaded")
     for work in ("dnn", "cnn"):
         for system in ("teachflow", "floor", "tensorflow"):
             q, lo = times.get(("quiet", work, system)), times.get(("loaded", work, system))
             if q is None:
                 continue
-            print(f"  {names[work]:16s} {system:11s} {q:7.2f}  {lo:7.2f}  {lo / q:6.2f}x")
-    raw = times.get(("quiet", "raw", "teachflow"))
-    if raw is not None:
-        rt = times.get(("quiet", "raw", "tensorflow"))
-        print(f"  {'raw CNN example':16s} teachflow   {raw:7.2f}" +
-              (f"\n  {'raw CNN example':16s} tensorflow  {rt:7.2f}" if rt else ""))
+            print(f"  {names[work]:16s} {system:11s} {q:7.2f}  {lo:7.2f}  {lo / q:6.2f}x      | "
+                  f"{cpu['quiet', work, system]:6.2f} {cpu['loaded', work, system]:6.2f}")
+    for system in ("teachflow", "tensorflow"):
+        if ("quiet", "raw", system) in times:
+            print(f"  {'raw CNN example':16s} {system:11s} {times['quiet', 'raw', system]:7.2f}"
+                  f"{'':24s}| {cpu['quiet', 'raw', system]:6.2f}")
     if not have_tf:
         print("\nTargets: not checked (TensorFlow was not run).")
         return True
+    work_ratio = ", ".join(f"{names[w]} {cpu['quiet', w, 'teachflow'] / cpu['quiet', w, 'tensorflow']:.2f}x"
+                           for w in ("cnn", "dnn", "raw") if ("quiet", w, "tensorflow") in cpu)
+    print(f"CPU time teachflow / TensorFlow, quiet run (the work done, little affected by other "
+          f"programs; both use every core): {work_ratio}")
     print("\nTargets")
     ok_all = True
 
