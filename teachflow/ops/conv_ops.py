@@ -29,7 +29,7 @@ from ._util import float_check, make
 
 COLS_BYTES = 128 * 2 ** 20  # im2col matrices larger than this are built a chunk of images at a time
 PIECE_BYTES = 2 ** 20  # im2col rows built and multiplied a piece at a time, while in the cache
-PARALLEL_MIN_FLOPS = 20e6  # below this a kernel runs on one thread (measured: bench_busy.py --threshold)
+PARALLEL_MIN_FLOPS = 40e6  # smaller products are not cut for the threads (bench_busy.py --threshold)
 PIECES = 8  # at least this many pieces of a product above that, for the pool's threads to share
 
 
