@@ -38,7 +38,7 @@ from .ops.math_ops import (abs, add, add_n, cast, ceil, cos, div, divide, exp, f
 from .ops.random_ops import random_normal, random_shuffle, random_uniform, truncated_normal
 from .ops.reduce_ops import (argmax, argmin, count_nonzero, reduce_all, reduce_any, reduce_max,
                              reduce_mean, reduce_min, reduce_prod, reduce_sum)
-from . import datasets, distributed, keras, layers, losses, nn, trace, train, viz  # noqa: E402,F401
+from . import config, datasets, distributed, keras, layers, losses, nn, trace, train, viz  # noqa: E402,F401,E501
 from . import linalg, summary  # noqa: E402,F401
 from .ops.clip_ops import clip_by_global_norm, clip_by_norm, global_norm  # noqa: E402
 from .ops.linalg_ops import matrix_determinant, matrix_inverse, matrix_transpose  # noqa: E402

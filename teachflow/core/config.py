@@ -1,8 +1,9 @@
 """``tf.ConfigProto`` and ``tf.GPUOptions``: the session options TF1 programs pass.
 
 teachflow runs every kernel with NumPy on the CPU, so most fields are accepted and kept (a
-program that sets them runs unchanged) but change nothing. ``log_device_placement=True`` is
-honoured: the first run of each plan prints, for every op it executes, the device it runs on,
+program that sets them runs unchanged) but change nothing. ``intra_op_parallelism_threads=n``
+is honoured: the threads one big kernel (a convolution) may use in this session (0: automatic;
+see ``core/threads.py``). ``log_device_placement=True`` is honoured too: the first run of each plan prints, for every op it executes, the device it runs on,
 in TF1's format (``name: (Type): /job:localhost/replica:0/task:0/device:CPU:0``).
 """
 

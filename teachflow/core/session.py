@@ -10,7 +10,7 @@ import threading
 
 import numpy as np
 
-from . import errors
+from . import errors, threads
 from .config import check_config, placement_log
 from .graph import Graph, Operation, Tensor, get_default_graph
 from .shapes import fmt
@@ -39,6 +39,7 @@ class Session:
         self._closed = False
         self._default_ctx = None
         self._config = check_config(config)
+        threads.apply_blas_policy()  # once per process: BLAS on one thread (see core/threads.py)
 
     # ----- lifecycle
     def close(self):

@@ -5,7 +5,12 @@ under the filter, so we lay those windows out as the rows of a matrix (*im2col*,
 view of the padded input, copied once) and multiply by the filter reshaped to ``(kh·kw·C, F)``.
 The gradients reuse the same picture: ``∂L/∂W = colsᵀ·∂L/∂Y``, and ``∂L/∂X`` multiplies
 ``∂L/∂Y·Wᵀ`` and adds each window's share back where the window came from (*col2im*).
-Big batches are processed in chunks so the im2col matrix stays small.
+
+Speed, without changing the maths: the im2col matrix is written into a work array kept from
+step to step, a piece of the batch at a time (the piece is multiplied while it is still in the
+cache); a big product's pieces run on the session's thread pool (``core/threads.py``: BLAS
+itself runs one thread); Conv2DBackpropFilter takes the forward pass's matrix back instead of
+building it again. Very big batches are processed in chunks so the matrix stays bounded.
 
 Padding follows TF: ``VALID`` uses only whole windows (out = ⌈(in − k + 1)/s⌉); ``SAME``
 gives out = ⌈in/s⌉ and pads ``pad_total = max((out − 1)·s + k − in, 0)`` zeros, ``pad_total//2``
@@ -16,12 +21,16 @@ import weakref
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..core import threads
 from ..core.constant import convert_to_tensor
 from ..core.opdef import OpDef, register
 from ..core.shapes import ShapeError, fmt
 from ._util import float_check, make
 
-COLS_BYTES = 32 * 2 ** 20  # im2col matrices larger than this are built a chunk of images at a time
+COLS_BYTES = 128 * 2 ** 20  # im2col matrices larger than this are built a chunk of images at a time
+PIECE_BYTES = 2 ** 20  # im2col rows built and multiplied a piece at a time, while in the cache
+PARALLEL_MIN_FLOPS = 40e6  # smaller products are not cut for the threads (bench_busy.py --threshold)
+PIECES = 8  # at least this many pieces of a product above that, for the pool's threads to share
 
 
 # --------------------------------------------------------------------------- geometry
@@ -77,21 +86,66 @@ def _im2col(xp, kh, kw, oh, ow, op):
 
 
 def _chunks(n, bytes_per_image):
+    """Groups of images whose im2col matrix fits in ``COLS_BYTES`` (memory stays bounded)."""
     step = max(1, int(COLS_BYTES // max(bytes_per_image, 1)))
     return [(a, min(a + step, n)) for a in range(0, n, step)]
 
 
+def _parts(n, flops, nbytes):
+    """Split ``n`` images (or rows) into pieces: small enough that a piece's rows stay in the
+    cache between being written and being multiplied (``PIECE_BYTES``), and, when the product is
+    big enough to pay for a thread hand-over, at least ``PIECES`` of them, so that each of the
+    pool's threads takes a few (a thread slowed down by another program simply takes fewer).
+    The cut depends on the sizes only, never on the thread count: results are the same bits on
+    every machine."""
+    k = -(-nbytes // PIECE_BYTES)
+    if flops >= PARALLEL_MIN_FLOPS:
+        k = max(k, PIECES)
+    k = max(1, min(n, k))
+    return [(n * i // k, n * (i + 1) // k) for i in range(k)]
+
+
+class _Scratch:
+    """One reusable work array of a bound kernel (the im2col matrix and its gradient), so a
+    training loop allocates none per step. A smaller batch uses the front of the array; an
+    array lent out (to the backward pass) is not reused until it is given back."""
+
+    def __init__(self):
+        self._free = None
+
+    def take(self, shape, dtype):
+        buf, self._free = self._free, None
+        size = int(np.prod(shape))
+        if buf is None or buf.dtype != dtype or buf.size < size:
+            buf = np.empty(size, dtype)
+        return buf[:size].reshape(shape)
+
+    def give(self, a):
+        self._free = a if a.base is None else a.base
+
+
 # The backward pass needs im2col(X) again for ∂L/∂W. Conv2D leaves the matrix it built here
 # (per session, per op, while the same X is alive) and Conv2DBackpropFilter takes it back,
-# instead of copying the windows out a second time; any other X is recomputed.
-_SAVED_COLS = weakref.WeakKeyDictionary()  # session -> {Conv2D op: (weakref to X, cols)}
+# instead of copying the windows out a second time; any other X is recomputed. MaxPool leaves
+# the position of each window's maximum for MaxPoolGrad the same way.
+_SAVED = weakref.WeakKeyDictionary()  # session -> {op: (weakref to X, saved array, scratch)}
 
 
 def _saved(session):
-    d = _SAVED_COLS.get(session)
+    d = _SAVED.get(session)
     if d is None:
-        d = _SAVED_COLS[session] = {}
+        d = _SAVED[session] = {}
     return d
+
+
+def _take_saved(saved, op, x):
+    """What ``op``'s forward pass saved for this very ``x``, or None (and the entry is gone)."""
+    ref, value, scratch = saved.pop(op, (None, None, None))
+    if ref is not None and ref() is x:
+        return value, scratch
+    if scratch is not None:
+        scratch.give(value)
+    return None, None
 
 
 def _check_nhwc(t, what, op_type, hint_channels=True):
@@ -159,26 +213,44 @@ class Conv2D(OpDef):
         n, oh, ow = _spatial(op, x._dims, k)
         return (n, oh, ow, None if w._dims is None else w._dims[3]), x.dtype
 
-    def kernel(self, op, x, w, saved=None):
+    # Layout: the im2col matrix has one row per output pixel (n, y, x) and one column per filter
+    # tap and channel (i, j, c), row-major, so that (1) the filter W[i, j, c, f] is that matrix's
+    # partner as it is stored, a (kh·kw·C, F) matrix, (2) the product's rows are the NHWC output,
+    # written in place, and (3) each piece of the batch is one contiguous block of rows: one BLAS
+    # call per piece, and pieces run on the pool's threads without touching each other.
+    def kernel(self, op, x, w, saved=None, scratch=None, pool=None):
+        scratch, pool = scratch or _Scratch(), pool or threads.pool_for(None)
         kh, kw, c, f = w.shape
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
         xp = _pad(x, ph, pw)
-        n = x.shape[0]
-        wmat = w.reshape(kh * kw * c, f)
+        n, k = x.shape[0], kh * kw * c
+        wmat = w.reshape(k, f)
         out = np.empty((n, oh, ow, f), dtype=np.result_type(x, w))
-        chunks = _chunks(n, oh * ow * kh * kw * c * x.itemsize)
-        for a, b in chunks:
-            cols = _im2col(xp[a:b], kh, kw, oh, ow, op).reshape((b - a) * oh * ow, kh * kw * c)
-            np.matmul(cols, wmat, out=out[a:b].reshape(-1, f))
-        if saved is not None:
-            saved.pop(op, None)
-            if len(chunks) == 1:
-                saved[op] = (weakref.ref(x), cols)
+        if saved is not None and op in saved:  # the last matrix was never taken back: return it
+            _, old, owner = saved.pop(op)
+            owner.give(old)
+        groups = _chunks(n, oh * ow * k * x.itemsize)
+        for a, b in groups:
+            cols = scratch.take(((b - a) * oh * ow, k), out.dtype)
+            parts = _parts(b - a, 2 * (b - a) * oh * ow * k * f, (b - a) * oh * ow * k * out.itemsize)
+
+            def piece(p, a=a, cols=cols, parts=parts):
+                i0, i1 = parts[p]
+                rows = cols[i0 * oh * ow:i1 * oh * ow]
+                rows.shape = (i1 - i0, oh, ow, kh, kw, c)
+                np.copyto(rows, _im2col(xp[a + i0:a + i1], kh, kw, oh, ow, op))
+                rows.shape = (-1, k)
+                np.matmul(rows, wmat, out=out[a + i0:a + i1].reshape(-1, f))
+            pool.run(piece, len(parts))
+            if saved is not None and len(groups) == 1:
+                saved[op] = (weakref.ref(x), cols, scratch)
+            else:
+                scratch.give(cols)
         return out
 
     def bind(self, op, session):
-        saved = _saved(session)
-        return lambda x, w: self.kernel(op, x, w, saved)
+        saved, scratch, pool = _saved(session), _Scratch(), threads.pool_for(session)
+        return lambda x, w: self.kernel(op, x, w, saved, scratch, pool)
 
     def gradient(self, op, g):
         x, w = op.inputs
@@ -190,24 +262,42 @@ class Conv2D(OpDef):
 class Conv2DBackpropInput(OpDef):
     """∂L/∂X of a convolution (inputs: X, used only for its shape; the filter; ∂L/∂Y)."""
     formula = "∂L/∂X = col2im(∂L/∂Y · Wᵀ): each window's share added back where it was read"
-    # computed one filter tap (i, j) at a time: ∂L/∂Y·W[i,j]ᵀ is added to the inputs tap (i, j) read
 
     def infer(self, op):
         return op.inputs[0]._dims, op.inputs[2].dtype
 
-    def kernel(self, op, x, w, g):
+    # One GEMM per piece of the batch, ∂L/∂Y (rows, F) times the transposed filter (F, kh·kw·C),
+    # gives every window's share laid out as im2col(X) is; col2im then adds tap (i, j)'s column
+    # block back onto the input pixels that tap read (kh·kw strided additions per piece).
+    def kernel(self, op, x, w, g, scratch=None, pool=None):
+        scratch, pool = scratch or _Scratch(), pool or threads.pool_for(None)
         kh, kw, c, f = w.shape
         n, h, wd, _ = x.shape
+        k = kh * kw * c
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
+        wmat_t = w.reshape(k, f).T  # (F, kh·kw·C): a transposed view, BLAS reads it as is
         dxp = np.zeros((n, h + sum(ph), wd + sum(pw), c), dtype=g.dtype)
-        for a, b in _chunks(n, oh * ow * c * g.itemsize * 8):
-            rows, part = g[a:b].reshape(-1, f), dxp[a:b]
-            share = np.empty((len(rows), c), dtype=g.dtype)
-            for i in range(kh):  # one filter tap at a time: what it read, it gets back
-                for j in range(kw):
-                    np.matmul(rows, w[i, j].T, out=share)
-                    _window(part, i, j, oh, ow, op)[...] += share.reshape(b - a, oh, ow, c)
+        for a, b in _chunks(n, oh * ow * k * g.itemsize):
+            dcols = scratch.take(((b - a) * oh * ow, k), g.dtype)
+            parts = _parts(b - a, 2 * (b - a) * oh * ow * k * f, dcols.nbytes)
+
+            def piece(p, a=a, dcols=dcols, parts=parts):
+                i0, i1 = parts[p]
+                rows = dcols[i0 * oh * ow:i1 * oh * ow]
+                np.matmul(g[a + i0:a + i1].reshape(-1, f), wmat_t, out=rows)
+                rows.shape = (i1 - i0, oh, ow, kh, kw, c)
+                part = dxp[a + i0:a + i1]
+                for i in range(kh):  # col2im
+                    for j in range(kw):
+                        win = _window(part, i, j, oh, ow, op)
+                        np.add(win, rows[:, :, :, i, j, :], out=win)
+            pool.run(piece, len(parts))
+            scratch.give(dcols)
         return _crop(dxp, ph, pw, x.shape)
+
+    def bind(self, op, session):
+        scratch, pool = _Scratch(), threads.pool_for(session)
+        return lambda x, w, g: self.kernel(op, x, w, g, scratch, pool)
 
 
 @register
@@ -219,25 +309,40 @@ class Conv2DBackpropFilter(OpDef):
         return op.inputs[1]._dims, op.inputs[2].dtype
 
     def bind(self, op, session):
-        saved, forward = _saved(session), op.gradient_of
+        saved, forward, pool = _saved(session), op.gradient_of, threads.pool_for(session)
 
         def conv2d_backprop_filter(x, w, g):
-            kh, kw, c, f = w.shape
-            ref, cols = saved.pop(forward, (None, None))
-            if ref is not None and ref() is x:  # the forward pass's im2col of this very X
-                return (cols.T @ g.reshape(-1, f)).reshape(kh, kw, c, f)
-            return self.kernel(op, x, w, g)
+            cols, scratch = _take_saved(saved, forward, x)
+            if cols is None:
+                return self.kernel(op, x, w, g, pool)
+            try:  # the forward pass's im2col of this very X
+                return _cols_t_times(cols, g.reshape(-1, w.shape[3]), pool).reshape(w.shape)
+            finally:
+                scratch.give(cols)
         return conv2d_backprop_filter
 
-    def kernel(self, op, x, w, g):
+    def kernel(self, op, x, w, g, pool=None):
+        pool = pool or threads.pool_for(None)
         kh, kw, c, f = w.shape
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
         xp = _pad(x, ph, pw)
         dw = np.zeros((kh * kw * c, f), dtype=g.dtype)
         for a, b in _chunks(x.shape[0], oh * ow * kh * kw * c * x.itemsize):
             cols = _im2col(xp[a:b], kh, kw, oh, ow, op).reshape(-1, kh * kw * c)
-            dw += cols.T @ g[a:b].reshape(-1, f)
+            dw += _cols_t_times(cols, g[a:b].reshape(-1, f), pool)
         return dw.reshape(kh, kw, c, f)
+
+
+def _cols_t_times(cols, g, pool):
+    """colsᵀ·g; when that pays, the rows in blocks on the pool's threads, the blocks' sums added."""
+    parts = _parts(len(cols), 2 * cols.size * g.shape[1], 0)
+    partial = [None] * len(parts)
+
+    def block(p):
+        a, b = parts[p]
+        partial[p] = cols[a:b].T @ g[a:b]
+    pool.run(block, len(parts))
+    return partial[0] if len(parts) == 1 else np.sum(partial, axis=0)
 
 
 # --------------------------------------------------------------------------- pooling
@@ -261,16 +366,32 @@ class MaxPool(_Pool):
     formula = "Y[n,y,x,c] = max over the k×k window at (y·s, x·s) of X[n,·,·,c]"
     grad_formulas = ("∂L/∂X = ∂L/∂Y routed to the (first) maximum of each window, 0 elsewhere",)
 
-    def kernel(self, op, x):
+    # One pass per window tap (i, j): the running maximum, and which tap holds it (the argmax,
+    # an int8 array shaped like Y, the first tap on ties), which MaxPoolGrad takes back instead
+    # of searching every window again.
+    def kernel(self, op, x, saved=None):
         kh, kw = op.attrs["ksize"]
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
         xp = _pad(x, ph, pw, -np.inf)
         out = _window(xp, 0, 0, oh, ow, op).copy()
-        for i in range(kh):
-            for j in range(kw):
-                if i or j:
-                    np.maximum(out, _window(xp, i, j, oh, ow, op), out=out)
+        itype = np.int8 if kh * kw < 128 else np.int32
+        arg, tap = np.zeros(out.shape, itype), np.empty(out.shape, itype)
+        better = np.empty(out.shape, bool)
+        for t in range(1, kh * kw):
+            win = _window(xp, t // kw, t % kw, oh, ow, op)
+            np.greater(win, out, out=better)
+            np.maximum(out, win, out=out)  # (NaN propagates, as np.maximum does)
+            # arg = t where this tap is strictly greater: t exceeds every earlier tap's number,
+            # so a maximum with better·t does it (much faster than a masked copy)
+            np.multiply(better, itype(t), out=tap)
+            np.maximum(arg, tap, out=arg)
+        if saved is not None:
+            saved[op] = (weakref.ref(x), arg, None)
         return out
+
+    def bind(self, op, session):
+        saved = _saved(session)
+        return lambda x: self.kernel(op, x, saved)
 
     def gradient(self, op, g):
         return [make("MaxPoolGrad", [op.inputs[0], op.outputs[0], g], **op.attrs)]
@@ -284,27 +405,40 @@ class MaxPoolGrad(OpDef):
     def infer(self, op):
         return op.inputs[0]._dims, op.inputs[2].dtype
 
-    def kernel(self, op, x, y, g):
+    def bind(self, op, session):
+        saved, forward = _saved(session), op.gradient_of
+        return lambda x, y, g: self.kernel(op, x, y, g, _take_saved(saved, forward, x)[0])
+
+    def kernel(self, op, x, y, g, arg=None):
         kh, kw = op.attrs["ksize"]
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
-        xp = _pad(x, ph, pw, -np.inf)
-        dxp = np.zeros(xp.shape, dtype=g.dtype)
+        if arg is None:  # not saved by the forward pass (another X, or the op run alone)
+            arg = _argmax(x, y, op)
+        dxp = np.zeros((x.shape[0], x.shape[1] + sum(ph), x.shape[2] + sum(pw), x.shape[3]),
+                       dtype=g.dtype)
         (sh, sw) = op.attrs["strides"]
         overlap = sh < kh or sw < kw  # else every input is in at most one window
-        open_ = None                  # windows whose maximum has not been found yet
-        for i in range(kh):
-            for j in range(kw):
-                hit = np.equal(_window(xp, i, j, oh, ow, op), y)
-                if open_ is None:
-                    open_ = ~hit
-                else:
-                    hit &= open_
-                    open_ ^= hit
-                if overlap:
-                    _window(dxp, i, j, oh, ow, op)[...] += g * hit
-                else:
-                    np.multiply(g, hit, out=_window(dxp, i, j, oh, ow, op))
+        hit = np.empty(arg.shape, bool)
+        for t in range(kh * kw):
+            np.equal(arg, t, out=hit)
+            win = _window(dxp, t // kw, t % kw, oh, ow, op)
+            if overlap:
+                win += g * hit
+            else:
+                np.multiply(g, hit, out=win)
         return _crop(dxp, ph, pw, x.shape)
+
+
+def _argmax(x, y, op):
+    """Which tap of each window holds the maximum ``y`` (the first on ties)."""
+    kh, kw = op.attrs["ksize"]
+    oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
+    xp = _pad(x, ph, pw, -np.inf)
+    arg = np.full(y.shape, -1, np.int32)
+    for t in range(kh * kw):
+        found = (arg < 0) & (_window(xp, t // kw, t % kw, oh, ow, op) == y)
+        arg[found] = t
+    return arg
 
 
 def _counts(shape, op):

@@ -169,3 +169,72 @@ def test_float32_in_float32_out():
     assert run(tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME")).dtype == np.float32
     assert run(tf.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")).dtype == np.float32
     assert run(tf.nn.avg_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")).dtype == np.float32
+
+
+def _conv_and_grads(x, w, stride, padding, config=None):
+    tf.reset_default_graph()
+    xt, wt = tf.placeholder(tf.as_dtype(x.dtype), x.shape), tf.constant(w)
+    y = tf.nn.conv2d(xt, wt, strides=[1, stride, stride, 1], padding=padding)
+    p = tf.nn.max_pool(y, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
+    gx, gw = tf.gradients(tf.reduce_sum(p * p), [xt, wt])
+    with tf.Session(config=config) as sess:
+        return sess.run([y, p, gx, gw], {xt: x})
+
+
+@pytest.mark.parametrize("stride,padding", [(1, "SAME"), (2, "SAME"), (2, "VALID")])
+def test_pieces_on_several_threads_give_the_same_values(monkeypatch, stride, padding):
+    """The batch cut into pieces run by a pool of 3 threads: the very same bits as one thread
+    (the cut does not depend on the thread count), and the values of the naive loops."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((7, 9, 8, 3)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 3, 5)).astype(np.float32)
+    whole = _conv_and_grads(x, w, stride, padding, tf.ConfigProto(intra_op_parallelism_threads=1))
+    monkeypatch.setattr(conv_ops, "PARALLEL_MIN_FLOPS", 0)  # every product "pays"
+    monkeypatch.setattr(conv_ops, "PIECE_BYTES", 256)       # and rows come in small pieces
+    monkeypatch.setattr(conv_ops.threads, "blas_threads", lambda: 1)
+    three = _conv_and_grads(x, w, stride, padding, tf.ConfigProto(intra_op_parallelism_threads=3))
+    one = _conv_and_grads(x, w, stride, padding, tf.ConfigProto(intra_op_parallelism_threads=1))
+    for a, b in zip(one, three):
+        assert a.dtype == np.float32
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(whole, three):  # one piece against many: the same to rounding
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(three[0], naive_conv(x, w, (stride, stride), padding), rtol=1e-4,
+                               atol=1e-4)
+
+
+def test_a_smaller_last_batch_reuses_the_work_arrays_correctly():
+    """One session, batches of 6, 2 then 6 images (the work arrays are reused): every result
+    equals a fresh session's, and no later run overwrites an earlier result."""
+    rng = np.random.default_rng(4)
+    w = rng.standard_normal((3, 3, 2, 4))
+    x = tf.placeholder(tf.float64, [None, 5, 5, 2])
+    wt = tf.constant(w)
+    y = tf.nn.conv2d(x, wt, [1, 2, 2, 1], "SAME")
+    fetches = [y] + tf.gradients(tf.reduce_sum(y * y), [x, wt])
+    inputs = [rng.standard_normal((n, 5, 5, 2)) for n in (6, 2, 6)]
+    with tf.Session() as sess:
+        shared = [sess.run(fetches, {x: xv}) for xv in inputs]
+    for xv, got in zip(inputs, shared):
+        with tf.Session() as sess:
+            fresh = sess.run(fetches, {x: xv})
+        for a, b in zip(got, fresh):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(got[0], naive_conv(xv, w, (2, 2), "SAME"), atol=1e-12)
+
+
+def test_max_pool_gradient_from_the_saved_argmax_equals_a_fresh_search():
+    rng = np.random.default_rng(5)
+    x = np.round(rng.standard_normal((2, 7, 7, 3)), 1)  # rounded: many ties
+    xt = tf.constant(x)
+    for k, s, padding in ((2, 2, "SAME"), (3, 2, "SAME"), (3, 1, "VALID")):
+        y = tf.nn.max_pool(xt, [1, k, k, 1], [1, s, s, 1], padding)
+        gv = rng.standard_normal(y.shape.as_list())
+        gx, = tf.gradients(y, [xt], grad_ys=tf.constant(gv))
+        with tf.Session() as sess:
+            yv, saved = sess.run([y, gx])  # the forward pass's argmax is used
+        grad_op = gx.op
+        assert grad_op.type == "MaxPoolGrad"
+        fresh = grad_op.opdef.kernel(grad_op, x, yv, gv)  # the windows searched again
+        np.testing.assert_array_equal(saved, fresh)
+        assert (fresh != 0).sum() <= yv.size  # one winner per window

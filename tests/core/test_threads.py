@@ -1,0 +1,113 @@
+"""The threading policy (core/threads.py): BLAS on one thread unless the user chose, the
+intra-op setting from ConfigProto / tf.config / the environment, and the pool that runs pieces."""
+import threading
+
+import pytest
+
+import teachflow as tf
+from teachflow.core import threads
+
+
+class FakeBlas:
+    """Stands in for a threadpoolctl library controller."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def get_num_threads(self):
+        return self.n
+
+    def set_num_threads(self, n):
+        self.n = n
+
+
+@pytest.fixture
+def fresh_policy(monkeypatch):
+    """threads' module state as in a new process, with a fake 4-thread BLAS."""
+    blas = FakeBlas(4)
+    monkeypatch.setattr(threads, "_blas", [blas])
+    monkeypatch.setattr(threads, "_blas_initial", [4])
+    monkeypatch.setattr(threads, "_blas_set", None)
+    monkeypatch.setattr(threads, "_intra_op", 0)
+    monkeypatch.setattr(threads, "cores", lambda: 4)
+    for name in threads.ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    return blas
+
+
+def test_blas_goes_to_one_thread_once(fresh_policy):
+    threads.apply_blas_policy()
+    assert fresh_policy.n == 1
+    fresh_policy.n = 3  # the user changes it afterwards (e.g. threadpool_limits): kept
+    threads.apply_blas_policy()
+    assert fresh_policy.n == 3
+    assert "set by teachflow" in threads.describe()
+
+
+@pytest.mark.parametrize("var", threads.ENV_VARS)
+def test_an_explicit_environment_setting_is_respected(fresh_policy, monkeypatch, var):
+    monkeypatch.setenv(var, "2")
+    threads.apply_blas_policy()
+    assert fresh_policy.n == 4  # BLAS untouched
+    assert threads.intra_op_threads() == 2  # and the same number for teachflow's kernels
+    assert "environment" in threads.describe()
+
+
+def test_an_outer_limit_before_the_first_session_is_respected(fresh_policy):
+    fresh_policy.n = 2  # threadpool_limits(2) around the program
+    tf.Session().close()
+    assert fresh_policy.n == 2
+
+
+def test_intra_op_threads_from_config_then_process_then_cores(fresh_policy):
+    assert threads.intra_op_threads() == 4
+    tf.config.threading.set_intra_op_parallelism_threads(3)
+    assert tf.config.threading.get_intra_op_parallelism_threads() == 3
+    assert threads.intra_op_threads() == 3
+    assert threads.intra_op_threads(tf.ConfigProto(intra_op_parallelism_threads=2)) == 2
+    assert threads.intra_op_threads(tf.ConfigProto(intra_op_parallelism_threads=0)) == 3
+    with pytest.raises(ValueError, match="intra_op_parallelism_threads must be an int >= 0"):
+        tf.config.threading.set_intra_op_parallelism_threads(-1)
+
+
+def test_one_level_of_parallelism_only(fresh_policy):
+    """While BLAS runs several threads itself, teachflow's pool runs one."""
+    sess = tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=2))
+    assert fresh_policy.n == 1 and threads.pool_for(sess).threads == 2
+    fresh_policy.n = 2
+    assert threads.pool_for(sess).threads == 1
+
+
+def test_the_pool_runs_every_piece_once_on_several_threads():
+    pool = threads._Pool(3)
+    seen, names = [], set()
+    lock = threading.Lock()
+
+    def piece(i):
+        with lock:
+            seen.append(i)
+            names.add(threading.current_thread().name)
+    pool.run(piece, 50)
+    assert sorted(seen) == list(range(50))
+    pool.run(piece, 1)
+    assert len(seen) == 51
+
+
+def test_the_pool_passes_an_error_on():
+    def piece(i):
+        if i == 7:
+            raise ArithmeticError("piece 7")
+    with pytest.raises(ArithmeticError, match="piece 7"):
+        threads._Pool(2).run(piece, 20)
+
+
+def test_a_session_run_does_not_touch_blas(fresh_policy, monkeypatch):
+    """Nothing per sess.run: the setting is made when the session is created."""
+    sess = tf.Session()
+    calls = []
+    monkeypatch.setattr(fresh_policy, "set_num_threads", lambda n: calls.append(n))
+    monkeypatch.setattr(fresh_policy, "get_num_threads", lambda: calls.append("get") or 1)
+    a = tf.constant(2.0) * 3
+    for _ in range(3):
+        sess.run(a)
+    assert calls == []
