@@ -177,6 +177,7 @@ def _version_labels(ax, view, applies, y, t_min, t_max, min_px, max_labels, font
     out = []
     fits = _row_px(ax, len(y)) * BAR_HEIGHT >= fontsize * ax.figure.dpi / 72
     computes = [e for e in view if fits and e.kind == "compute" and e.version_read is not None
+                and not e.dropped
                 and (min(e.end, t_max) - max(e.start, t_min)) * px >= min_px]
     for e in computes[:max_labels]:
         a, b = max(e.start, t_min), min(e.end, t_max)
@@ -212,8 +213,8 @@ def plot_timeline(result, ax=None, t_min=0.0, t_max=None, title=None, **options)
     draw_timeline(ax, result, t_min=t_min, t_max=t_max, **options)
     if title is None:
         title = str(getattr(result, "strategy", ""))
-    if title:
-        ax.set_title(title, loc="right", fontsize=10)
+    if title:   # above the legend row, which spans the width
+        ax.set_title(title, loc="right", fontsize=10, pad=22 if options.get("legend", True) else 6)
     return ax
 
 
