@@ -15,6 +15,7 @@
 # long each computation takes, so every run replays exactly. To keep the lesson fast the races
 # use the simulator's NumPy twin of that network (`model="numpy_curve_fit"`): the next cell
 # checks that both compute the same gradients.
+# <!-- fixed: 0.5 (the data's interval) -->
 
 # %%
 import numpy as np
@@ -48,6 +49,7 @@ print(f"same minibatch loss ({loss_graph:.5f}) and the same gradients for all "
 # >
 # > A loss above that line means nothing has been learned about x yet. The races below target a
 # > loss between the two lines.
+# > <!-- fixed: 0.0004 = 0.02² -->
 
 # %%
 x, y = dist.curve_fit_data()
@@ -86,6 +88,7 @@ plt.show()
 # A `Race` simulates several strategies on the same cluster (same devices, same compute times,
 # same data shards, same starting point). Here: 4 devices, the last one twice as slow as the
 # first, 0.2 s per message, 10 simulated seconds.
+# <!-- fixed: 0.2 (RaceConfig's default latency) -->
 
 # %%
 small = Race(workers=4, spread=2.0, duration=10.0, model="numpy_curve_fit").run()
@@ -173,6 +176,7 @@ for e in applies[4:10]:
 # message, up to 1,200 simulated seconds, target loss 0.0025. Fair learning rates: the synchronous
 # update averages 8 gradients with lr 0.2; an asynchronous update applies one gradient with
 # lr 0.2 / 8, so per gradient computed both move the parameters equally far.
+# <!-- fixed: 0.2 (RaceConfig's default latency and lr) -->
 #
 # **Predict before you run the next cells:** which strategy reaches the target first on most
 # seeds, `"sync"` or `"async"`? Write it down here, then run.
@@ -192,6 +196,7 @@ print(balanced.verdict())
 # loss goes *up* between evaluations, the mean of max(0, log L_k − log L_{k−1}). A curve that only
 # goes down has noise 0. The verdict prefers the steadier strategy if it reached the target
 # within 25 % of the fastest.
+# <!-- fixed: 25 (RaceConfig.tolerance) -->
 #
 # One race is one seed: one draw of compute times and of minibatch order. Here is the same race
 # over five seeds (each stops when it reaches the target):
@@ -274,6 +279,7 @@ RaceWidget(balanced)
 uneven = Race(workers=8, spread=4.0, stragglers=0.05, target_loss=TARGET, duration=1200.0,
               model="numpy_curve_fit").run()
 print(uneven.config.describe())
+assert np.isclose(uneven.config.slowdowns()[-1], 4.0 * uneven.config.slowdowns()[0])
 print(uneven.table())
 table_uneven = over_seeds((0, 1, 2, 3, 4), workers=8, spread=4.0, stragglers=0.05,
                           target_loss=TARGET, duration=1200.0)
@@ -328,6 +334,7 @@ plt.show()
 # **slowest** of the N devices. For N devices with exponentially distributed compute times of mean
 # m, the expected maximum is m·H_N, where H_N = 1 + 1/2 + ... + 1/N ≈ ln N + 0.577: the step
 # grows with every device you add, while asynchronous throughput grows like N.
+# <!-- fixed: 0.577 (Euler's constant) -->
 
 # %%
 print(f"H_8 = {dist.harmonic(8):.3f}, H_64 = {dist.harmonic(64):.3f}")
@@ -347,7 +354,7 @@ assert table_balanced.ratio("sync", "async") < table_uneven.ratio("sync", "async
 #
 # ## Exercises
 # 1. Predict the mean time of one synchronous step for 16 devices whose compute times are
-#    exponential with mean 0.5 s, and free communication. Store your answer (in seconds) in
+#    exponential with mean 0.5 s, and free communication. <!-- fixed: 0.5 --> Store your answer (in seconds) in
 #    `step_16` and run the check; then measure it with
 #    `dist.simulate("sync", workers=16, compute=dist.Exponential(0.5), updates=2000).summary()["time_per_update"]`.
 # 2. Change the balanced race's target to 0.02 (above the constant-predictor line) and race again

@@ -225,6 +225,7 @@ display(Markdown(
 # 1. With 3 equal stages and 6 microbatches, what share of the time is idle? Store it in `bubble`.
 # 2. A cut sends the output of a 128-wide float32 layer for a batch of 50 forward, and its gradient
 #    backward. How many bytes cross the link per step? Store it in `nbytes`.
+#    <!-- fixed: 128 50 (the exercise's own numbers) -->
 
 # %%
 bubble = None  # exercise 1

@@ -220,3 +220,17 @@ def test_pipeline_figure_is_legible():
     fig.canvas.draw()
     assert fig.dpi >= 120
     assert min(t.get_fontsize() for t in _texts(fig)) >= 9
+
+
+def test_race_view_legend_names_dropped_work_only_when_there_is_some():
+    from teachflow.widgets import Race
+
+    def legend_texts(race):
+        fig = race.view(dpi=40).figure
+        return [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+
+    plain = Race(workers=4, duration=10.0, model="numpy_curve_fit").run()
+    assert "dropped" not in legend_texts(plain)
+    backup = Race(workers=4, duration=10.0, model="numpy_curve_fit", strategies=("sync", "backup")).run()
+    assert any(e.dropped for e in backup.results["sync+1 backups"].events)
+    assert "dropped" in legend_texts(backup)

@@ -57,3 +57,15 @@ def test_matplotlib_animation(view):
     html = anim.to_jshtml()
     assert html.count("data:image/png;base64") >= 1 or "frames[" in html
     assert view.frame.time == pytest.approx(view.duration)
+
+
+def test_html_frames_with_a_palette_are_smaller_and_deterministic(view):
+    full = to_html(view, frames=3, fps=4)
+    small = to_html(view, frames=3, fps=4, colors=32)
+    frames = re.findall(r'"([A-Za-z0-9+/=]{200,})"', re.search(r"var frames = (\[.*?\])", small).group(1))
+    assert len(frames) == 3
+    img = Image.open(io.BytesIO(base64.b64decode(frames[1])))
+    assert img.mode == "P" and len(img.getcolors()) <= 32
+    assert img.size == Image.open(io.BytesIO(view.render(0.0))).size
+    assert len(small) < len(full)
+    assert to_html(view, frames=3, fps=4, colors=32) == small
