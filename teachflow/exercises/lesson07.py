@@ -8,8 +8,9 @@ from teachflow.exercises._core import exercise
 WIDTHS = (64, 256, 64)           # the lesson's hidden layers (64 inputs, 10 outputs)
 
 
-def _build(split_after):
-    """The lesson's network and its gradients; layers 1..split_after on /gpu:0."""
+def split_network(split_after):
+    """The gradients of the lesson's network (a new graph), layers 1..split_after on /gpu:0, the
+    rest on /gpu:1: what the lesson hands to `Pipeline.from_graph` (also used by the slides)."""
     import teachflow as tf
     graph = tf.Graph()
     with graph.as_default():
@@ -32,7 +33,7 @@ def _build(split_after):
 def makespans(bandwidth, microbatches=4):
     """{cut: simulated seconds of one step} for the cuts after hidden1..3."""
     from teachflow.distributed.pipeline import Pipeline
-    return {split: Pipeline.from_graph(_build(split), batch_size=64, microbatches=microbatches,
+    return {split: Pipeline.from_graph(split_network(split), batch_size=64, microbatches=microbatches,
                                        speed=1e9, latency=1e-5, bandwidth=bandwidth).run().makespan
             for split in (1, 2, 3)}
 

@@ -1,0 +1,38 @@
+"""The slides made by docs/make_slides.py: present, small, and made from a moving picture."""
+import importlib.util
+import io
+import os
+
+from PIL import Image
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SLIDES = os.path.join(ROOT, "docs", "slides")
+
+
+def _module():
+    spec = importlib.util.spec_from_file_location("make_slides", os.path.join(ROOT, "docs", "make_slides.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_every_animated_lesson_has_a_small_gif_and_a_page():
+    names = ["lesson06_flowcharts", "lesson06_race_balanced", "lesson06_race_uneven",
+             "lesson07_pipeline"]
+    for name in names:
+        gif = os.path.join(SLIDES, name + ".gif")
+        im = Image.open(gif)
+        assert im.format == "GIF" and im.n_frames > 10
+        assert os.path.getsize(gif) < 600_000, f"{name}.gif is too large for a slide"
+        with open(os.path.join(SLIDES, name + ".html"), encoding="utf-8") as f:
+            page = f.read()
+        assert page.startswith("<!DOCTYPE html>") and "http" not in page
+
+
+def test_pipeline_view_moves_its_cursor():
+    mod = _module()
+    view = mod.PipelineView(mod.lesson07_pipeline(), "test")
+    assert view.duration > 0
+    first, middle = view.render(0.0), view.render(view.duration / 2)
+    assert first != middle
+    assert Image.open(io.BytesIO(middle)).format == "PNG"
