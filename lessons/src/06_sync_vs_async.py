@@ -93,7 +93,7 @@ plt.show()
 # %%
 small = Race(workers=4, spread=2.0, duration=10.0, model="numpy_curve_fit").run()
 print(small.config.describe())
-charts = small.flowchart(dpi=110)
+charts = small.flowchart(dpi=120)
 charts.image(1.55)
 
 # %%
@@ -263,11 +263,12 @@ assert all(r.history[-1].loss < 1.5 * SIGMA2 for r in balanced.results.values())
 # constant-predictor line: a race to it times only the phase in which the model has learned
 # nothing about x, not even as much as the mean ȳ knows. Reaching the target takes that phase and
 # the bending of the curve towards x². Near the end both runs sit just above the noise floor. The
-# widget replays the race (press Play) and lets you change the cluster (press Run):
+# widget replays the first 300 simulated seconds of the race (press Play; a shorter window keeps
+# each device's row readable) and lets you change the cluster (press Run):
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-RaceWidget(balanced)
+RaceWidget(balanced, duration=300.0)
 
 # %% [markdown]
 # ## The race on an uneven cluster
