@@ -36,3 +36,22 @@ def test_pipeline_view_moves_its_cursor():
     first, middle = view.render(0.0), view.render(view.duration / 2)
     assert first != middle
     assert Image.open(io.BytesIO(middle)).format == "PNG"
+
+
+def test_lesson3_step_through_page():
+    with open(os.path.join(SLIDES, "lesson03_step_through.html"), encoding="utf-8") as f:
+        page = f.read()
+    assert page.startswith("<!DOCTYPE html>") and "://" not in page.replace("http://www.w3.org", "")
+    assert page.count("</script>") == 1 and "<svg" in page
+    assert os.path.getsize(os.path.join(SLIDES, "lesson03_step_through.html")) < 600_000
+
+
+def test_svg_player_stores_changed_lines_and_escapes_text():
+    mod = _module()
+    frames = ['<svg>\n<g fill="red"/>\n</svg>', '<svg>\n<g fill="blue"/>\n</svg>']
+    page = mod.svg_player(frames, ["a </script> b", "second"], "T <b>")
+    assert '{"1": "<g fill=\\"blue\\"/>"}' in page          # only the changed line of frame 2
+    assert page.count("</script>") == 1 and "T &lt;b&gt;" in page
+    import pytest
+    with pytest.raises(ValueError, match="layout"):
+        mod.svg_player(frames + ["<svg>\n</svg>"], ["a", "b", "c"], "t")
