@@ -234,3 +234,10 @@ def test_race_view_legend_names_dropped_work_only_when_there_is_some():
     backup = Race(workers=4, duration=10.0, model="numpy_curve_fit", strategies=("sync", "backup")).run()
     assert any(e.dropped for e in backup.results["sync+1 backups"].events)
     assert "dropped" in legend_texts(backup)
+
+
+def test_flowchart_text_is_legible():
+    from teachflow.widgets import Race
+    chart = Race(workers=4, duration=5.0, model="numpy_curve_fit").run().flowchart(dpi=120)
+    chart.render(1.0)
+    assert min(t.get_fontsize() for t in _texts(chart.figure)) >= 9
