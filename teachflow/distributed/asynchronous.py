@@ -336,7 +336,8 @@ class _AsyncLoop:
         return False
 
     def finish(self, t_end):
-        """Cut work in flight at the end of the run; close open waits."""
+        """Cut work in flight at the end of the run (cut off, not dropped: the strategy did not
+        throw it away); close open waits."""
         log = self.run_.log
         empty = set()
         for i in self.current:
@@ -344,7 +345,7 @@ class _AsyncLoop:
                 if log[i].start >= t_end:
                     empty.add(i)
                 else:
-                    log[i] = log[i]._replace(end=t_end, dropped=True)
+                    log[i] = log[i]._replace(end=t_end)
         if empty:
             log[:] = [e for i, e in enumerate(log) if i not in empty]
         for _, u, since in sorted(self.blocked, key=lambda b: b[1]):

@@ -12,8 +12,8 @@ start, end       seconds of simulated time
 version_read     parameter version the gradient was computed from (None if not applicable)
 version_written  version created by an ``apply`` (None otherwise)
 staleness        for ``apply``: updates that landed between the read and this write
-dropped          True if cut short: a backup worker's late gradient, or work still in flight
-                 when the run stopped
+dropped          True if the strategy threw the work away (a backup worker's late gradient);
+                 work still in flight when the run stopped is cut at the end, not dropped
 label            free text (pipelines: ``"F3"`` forward of microbatch 3, ``"B3"``, ``"send x"``)
 ===============  ==========================================================================
 """

@@ -227,13 +227,14 @@ class Strategy:
 
 def clip(events, t_end):
     """Events cut at ``t_end``: those starting later are removed, those crossing it are ended at
-    ``t_end`` and marked dropped (work in flight when the run stopped)."""
+    ``t_end``. Work in flight when the run stopped is cut off, not *dropped*: ``dropped`` is kept
+    for work a strategy threw away (a backup worker's late gradient)."""
     out = []
     for e in events:
         if e.start > t_end or (e.start == t_end and e.end > t_end):
             continue
         if e.end > t_end:
-            e = e._replace(end=t_end, dropped=True)
+            e = e._replace(end=t_end, dropped=False)
         out.append(e)
     return out
 

@@ -29,6 +29,7 @@ KIND_LABELS = {
     "apply": "update (new version)",
 }
 BAR_HEIGHT = 0.72
+FIGURE_DPI = 120   # figures this module creates: sharp on a projector, text >= 9 pt
 
 
 def row_keys(result):
@@ -81,11 +82,12 @@ def _rects(events, y, t_min, t_max):
 
 
 def draw_timeline(ax, result, t_min=0.0, t_max=None, versions=True, barriers="auto",
-                  legend=True, label_min_px=20, max_labels=400, fontsize=7):
+                  legend=True, label_min_px=20, max_labels=400, fontsize=9):
     """Draw ``result``'s event log (a RunResult or a list of Events) on ``ax``; returns a
     ``Timeline``. ``t_min``/``t_max`` crop the time axis (default: the whole run).
     ``versions``: label compute bars with the version read and server ticks with the version
     written, where there is room (``label_min_px``), at most ``max_labels`` labels.
+    ``fontsize`` (points) is used for every text; 9 or more stays readable on a projector.
     ``barriers``: lines across all rows at each update ("auto": for runs with a barrier)."""
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
@@ -173,18 +175,19 @@ def _version_labels(ax, view, applies, y, t_min, t_max, min_px, max_labels, font
     width_px = max(ax.get_window_extent().width, 1.0) if ax.figure is not None else 600.0
     px = width_px / max(t_max - t_min, 1e-12)
     out = []
-    fits = _row_px(ax, len(y)) * BAR_HEIGHT >= (fontsize - 1) * ax.figure.dpi / 72
+    fits = _row_px(ax, len(y)) * BAR_HEIGHT >= fontsize * ax.figure.dpi / 72
     computes = [e for e in view if fits and e.kind == "compute" and e.version_read is not None
+                and not e.dropped
                 and (min(e.end, t_max) - max(e.start, t_min)) * px >= min_px]
     for e in computes[:max_labels]:
         a, b = max(e.start, t_min), min(e.end, t_max)
         out.append(ax.text((a + b) / 2, y[e.worker], f"v{e.version_read}", ha="center",
-                           va="center", fontsize=fontsize - 1, color="white", clip_on=True))
+                           va="center", fontsize=fontsize, color="white", clip_on=True))
     if applies:
         spacing = (applies[-1].start - applies[0].start) / max(len(applies) - 1, 1) * px
         every = 1 if spacing >= min_px else int(np.ceil(min_px / max(spacing, 1e-9)))
         budget = max(0, max_labels - len(out))
-        char_px = 0.62 * (fontsize - 1) * ax.figure.dpi / 72
+        char_px = 0.62 * fontsize * ax.figure.dpi / 72
         last_x = -np.inf
         for e in applies:
             if e.version_written % every or budget == 0:
@@ -195,7 +198,7 @@ def _version_labels(ax, view, applies, y, t_min, t_max, min_px, max_labels, font
             last_x = e.start
             budget -= 1
             out.append(ax.text(e.start, y[e.worker] - BAR_HEIGHT / 4, f"v{e.version_written}",
-                               ha="center", va="center", fontsize=fontsize - 1,
+                               ha="center", va="center", fontsize=fontsize,
                                color=KIND_COLORS["apply"], clip_on=True))
     return out
 
@@ -206,19 +209,19 @@ def plot_timeline(result, ax=None, t_min=0.0, t_max=None, title=None, **options)
     import matplotlib.pyplot as plt
     if ax is None:
         rows = len(row_keys(result))
-        _, ax = plt.subplots(figsize=(10, 0.9 + 0.24 * rows))
+        _, ax = plt.subplots(figsize=(10, 1.0 + 0.3 * rows), dpi=FIGURE_DPI)
     draw_timeline(ax, result, t_min=t_min, t_max=t_max, **options)
     if title is None:
         title = str(getattr(result, "strategy", ""))
-    if title:
-        ax.set_title(title, loc="right", fontsize=10)
+    if title:   # above the legend row, which spans the width
+        ax.set_title(title, loc="right", fontsize=10, pad=22 if options.get("legend", True) else 6)
     return ax
 
 
 PIPELINE_COLORS = {"forward": "#4C78A8", "backward": "#E45756", "transfer": "#F58518"}
 
 
-def plot_pipeline(result, ax=None, title=None, fontsize=8):
+def plot_pipeline(result, ax=None, title=None, fontsize=9):
     """A Gantt chart of a model-parallel run (``Pipeline(...).run()``): one row per device
     (forward passes blue, backward passes red, labelled with the microbatch) and one per link
     between devices (transfers orange). Idle gaps are the pipeline *bubble*. Returns the Axes."""
@@ -232,7 +235,7 @@ def plot_pipeline(result, ax=None, title=None, fontsize=8):
     rows = list(range(len(devices))) + links
     y = {k: i for i, k in enumerate(rows)}
     if ax is None:
-        _, ax = plt.subplots(figsize=(10, 1.0 + 0.35 * len(rows)))
+        _, ax = plt.subplots(figsize=(10, 1.2 + 0.4 * len(rows)), dpi=FIGURE_DPI)
     t_max = max((e.end for e in events), default=1.0) or 1.0
     groups = {"forward": [], "backward": [], "transfer": []}
     for e in events:
@@ -252,11 +255,11 @@ def plot_pipeline(result, ax=None, title=None, fontsize=8):
             continue
         tag = e.label.split()[0]
         key = (e.worker, tag)
-        if key in seen or (e.end - e.start) * row_px < 14:
+        if key in seen or (e.end - e.start) * row_px < 2.2 * fontsize * ax.figure.dpi / 72:
             continue
         seen.add(key)
         ax.text((e.start + e.end) / 2, y[e.worker], tag, ha="center", va="center",
-                fontsize=fontsize - 1, color="white")
+                fontsize=fontsize, color="white")
     ax.set_xlim(0, t_max)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_yticks(range(len(rows)), [devices[k] if isinstance(k, int) else k for k in rows],

@@ -10,6 +10,7 @@
   throughput against ``N/m``, for a growing number of workers.
 
 ``results`` is a dict ``{label: RunResult}`` or a list of RunResults (labelled by strategy).
+Figures made here are drawn at ``FIGURE_DPI`` with no text under 9 pt (readable on a projector).
 """
 import math
 
@@ -17,6 +18,8 @@ import numpy as np
 
 from .. import distributed as _dist
 from ..distributed.registry import Theory  # noqa: F401  (re-exported: theory() returns it)
+
+FIGURE_DPI = 120
 
 STRATEGY_COLORS = {key: _dist.registry.strategy_class(key).color for key in _dist.registry.keys()}
 
@@ -78,7 +81,7 @@ def plot_loss(results, x="time", ax=None, target_loss=None, x_max=None, legend=T
     if x not in ("time", "updates"):
         raise ValueError(f'x must be "time" or "updates", got {x!r}')
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5))
+        _, ax = plt.subplots(figsize=(6, 3.5), dpi=FIGURE_DPI)
     items = _labelled(results)
     for label, r in items:
         xs, ys = _finite_losses(r, x)
@@ -102,7 +105,7 @@ def plot_loss(results, x="time", ax=None, target_loss=None, x_max=None, legend=T
         ax.set_xlim(left=0)
     _clip_loss_axis(ax, items)
     if legend:
-        ax.legend(fontsize=8, frameon=False)
+        ax.legend(fontsize=9, frameon=False)
     return ax
 
 
@@ -131,7 +134,7 @@ def plot_losses(results, target_loss=None, t_max=None, figsize=(11, 3.6)):
     Figure. The left panel says who is faster in wall-clock terms, the right one how much each
     update is worth."""
     import matplotlib.pyplot as plt
-    fig, (a, b) = plt.subplots(1, 2, figsize=figsize)
+    fig, (a, b) = plt.subplots(1, 2, figsize=figsize, dpi=FIGURE_DPI)
     plot_loss(results, "time", a, target_loss, t_max)
     plot_loss(results, "updates", b, target_loss, legend=False)
     a.set_title("loss against simulated time", fontsize=10)
@@ -148,7 +151,7 @@ def plot_staleness(result, ax=None, theory_curve="auto", kmax=None, label=None):
     True, False, or "auto" = when its assumptions hold). Returns the Axes."""
     import matplotlib.pyplot as plt
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5))
+        _, ax = plt.subplots(figsize=(6, 3.5), dpi=FIGURE_DPI)
     st = np.array([e.staleness for e in result.events
                    if e.kind == "apply" and not e.dropped and e.staleness is not None], dtype=int)
     n = result.cluster.size
@@ -170,7 +173,7 @@ def plot_staleness(result, ax=None, theory_curve="auto", kmax=None, label=None):
     ax.set_xlabel("staleness τ (updates between read and write)")
     ax.set_ylabel("fraction of updates")
     ax.set_xlim(-0.7, kmax + 0.7)
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=9, frameon=False)
     return ax
 
 
@@ -182,7 +185,8 @@ def plot_throughput(results, figsize=(11, 3.4)):
     Figure."""
     import matplotlib.pyplot as plt
     items = _labelled(results)
-    fig, (a, b) = plt.subplots(1, 2, figsize=figsize, gridspec_kw={"width_ratios": [1.6, 1]})
+    fig, (a, b) = plt.subplots(1, 2, figsize=figsize, gridspec_kw={"width_ratios": [1.6, 1]},
+                               dpi=FIGURE_DPI)
     x = np.arange(len(items))
     w = 0.38
     any_theory = False
@@ -206,9 +210,9 @@ def plot_throughput(results, figsize=(11, 3.4)):
                 continue                        # one formula for both bars, written once
             x_text = i if same and key == "updates_per_second" else xpos
             axis.annotate(th[key].formula, (x_text, th[key].value), textcoords="offset points",
-                          xytext=(0, 6), ha="center", fontsize=7)
+                          xytext=(0, 6), ha="center", fontsize=9)
     for axis in (a, b):
-        axis.set_xticks(x, [label for label, _ in items], fontsize=8)
+        axis.set_xticks(x, [label for label, _ in items], fontsize=9)
         for side in ("top", "right"):
             axis.spines[side].set_visible(False)
     a.set_ylabel("per second of simulated time")
@@ -219,7 +223,7 @@ def plot_throughput(results, figsize=(11, 3.4)):
     if any_theory:
         from matplotlib.lines import Line2D
         a.legend([Line2D([], [], marker="D", color="black", linestyle="")], ["theory"],
-                 loc="upper left", fontsize=8, frameon=False)
+                 loc="upper left", fontsize=9, frameon=False)
     fig.tight_layout()
     return fig
 
@@ -240,7 +244,7 @@ def plot_scaling(workers=(1, 2, 4, 8, 16, 32, 64), compute=None, steps=1000, see
                                   seed=seed).summary()["time_per_update"])
         rate.append(dist.simulate("async", workers=int(n), compute=compute,
                                   updates=steps * int(n), seed=seed).summary()["updates_per_second"])
-    fig, (a, b) = plt.subplots(1, 2, figsize=figsize)
+    fig, (a, b) = plt.subplots(1, 2, figsize=figsize, dpi=FIGURE_DPI)
     grid = np.arange(1, ns.max() + 1)
     a.plot(ns, step, "o", color=STRATEGY_COLORS["sync"], label="sync, measured")
     if isinstance(compute, dist.Exponential):
@@ -253,7 +257,7 @@ def plot_scaling(workers=(1, 2, 4, 8, 16, 32, 64), compute=None, steps=1000, see
           title="asynchronous: nobody waits")
     for axis in (a, b):
         axis.set_xticks(ns, [str(n) for n in ns])
-        axis.legend(fontsize=8, frameon=False)
+        axis.legend(fontsize=9, frameon=False)
         axis.title.set_fontsize(10)
     fig.tight_layout()
     return fig

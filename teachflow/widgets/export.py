@@ -42,13 +42,14 @@ def gif_bytes(view, frames=60, fps=10, start=0.0, end=None, width=None, colors=9
     seconds; ``width`` in pixels (default: the view's), ``colors`` in the shared palette."""
     times = frame_times(view.duration, frames, start, end)
     images = [_scaled(p, width) for p in render_frames(view, times)]
-    # one palette for all frames (no flicker), from the first, middle and last frame
+    # one palette for all frames (no flicker), from the first, middle and last frame; an octree
+    # keeps small saturated areas (a strategy's line colour) that median cut merges into greys
     picks = [images[0], images[len(images) // 2], images[-1]]
     w, h = images[0].size
     montage = Image.new("RGB", (w, h * len(picks)), "white")
     for i, im in enumerate(picks):
         montage.paste(im, (0, h * i))
-    palette = montage.quantize(colors=int(colors), method=Image.Quantize.MEDIANCUT,
+    palette = montage.quantize(colors=int(colors), method=Image.Quantize.FASTOCTREE,
                                dither=Image.Dither.NONE)
     frames_p = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
     step = int(round(1000 / fps))
@@ -92,16 +93,22 @@ _PLAYER_JS = """
 """
 
 
-def to_html(view, frames=60, fps=10, start=0.0, end=None, width=None, title=None):
+def to_html(view, frames=60, fps=10, start=0.0, end=None, width=None, title=None, colors=None):
     """One self-contained HTML fragment (no external files, no network): the frames as base64
-    PNGs, a Play/Pause button and a time slider. Paste into slides or save with ``save_html``."""
+    PNGs, a Play/Pause button and a time slider. Paste into slides or save with ``save_html``.
+    ``width`` rescales the frames; ``colors`` (e.g. 64) stores each frame with a palette of that
+    many colours, several times smaller for plots and diagrams."""
     times = frame_times(view.duration, frames, start, end)
     pngs = render_frames(view, times)
-    if width is not None:
+    if width is not None or colors is not None:
         out = []
         for p in pngs:
+            img = _scaled(p, width)
+            if colors is not None:
+                img = img.quantize(colors=int(colors), method=Image.Quantize.FASTOCTREE,
+                                   dither=Image.Dither.NONE)
             buf = io.BytesIO()
-            _scaled(p, width).save(buf, format="PNG")
+            img.save(buf, format="PNG", optimize=colors is not None)
             out.append(buf.getvalue())
         pngs = out
     data = [base64.b64encode(p).decode("ascii") for p in pngs]

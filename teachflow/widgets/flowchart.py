@@ -48,7 +48,7 @@ def describe(activity, barrier):
 class _Panel:
     """One flowchart (one run) in one Axes."""
 
-    def __init__(self, ax, index, fontsize=7):
+    def __init__(self, ax, index, fontsize=10):   # the smallest text is fontsize - 1 >= 9 pt
         from matplotlib.collections import LineCollection, PolyCollection
         from matplotlib.patches import FancyBboxPatch, Rectangle
         self.ax, self.index = ax, index
@@ -106,10 +106,10 @@ class _Panel:
                                                        zorder=3))
         hx = np.r_[self.pull_x, self.push_x]
         hy = np.r_[[self.pull_y[1] + 0.12] * n, [self.push_y[1] - 0.12] * n]
-        self.heads = ax.scatter(hx, hy, marker="v", s=30, c=[IDLE_ARROW] * (2 * n), zorder=4,
+        self.heads = ax.scatter(hx, hy, marker="v", s=60, c=[IDLE_ARROW] * (2 * n), zorder=4,
                                 linewidths=0)
         self.heads.set_paths([_marker("v")] * n + [_marker("^")] * n)
-        self.packets = ax.scatter([], [], s=28, zorder=6, edgecolors="black", linewidths=0.5)
+        self.packets = ax.scatter([], [], s=56, zorder=6, edgecolors="black", linewidths=0.5)
         ax.text(self.pull_x[0] - 0.08, (self.pull_y[0] + self.pull_y[1]) / 2 + 0.6, "pull",
                 rotation=90, ha="right", va="center", fontsize=fontsize - 1, color=KIND_COLORS["pull"])
         ax.text(self.push_x[-1] + 0.08, (self.push_y[0] + self.push_y[1]) / 2 - 0.4, "push",
@@ -186,8 +186,8 @@ class Flowchart:
         self.glow = float(glow)
         self.duration = max(ix.duration for ix in self.indexes)
         n = max(ix.n for ix in self.indexes)
-        pw = panel_width or max(4.6, 0.95 * n + 0.8)
-        self.figure = fig = new_figure((pw * len(self.indexes), 4.6), dpi)
+        pw = panel_width or max(6.6, 1.36 * n + 1.15)     # room for text of 9 pt and more
+        self.figure = fig = new_figure((pw * len(self.indexes), 6.6), dpi)
         fig.subplots_adjust(left=0.02, right=0.98, top=0.86, bottom=0.02, wspace=0.12)
         self.canvas = FrameCanvas(fig)
         self.panels = []
@@ -196,7 +196,7 @@ class Flowchart:
             self.canvas.animate(*p.artists)
             self.panels.append(p)
         self.clock = self.canvas.animate(fig.text(0.5, 0.975, "", ha="center", va="top",
-                                                  fontsize=11, fontweight="bold"))
+                                                  fontsize=14, fontweight="bold"))
         self.frame = None
 
     def frame_at(self, t):

@@ -157,7 +157,8 @@ class RaceView:
         from matplotlib.patches import Patch
         handles = [Patch(facecolor=KIND_COLORS[k], label=KIND_LABELS[k])
                    for k in ("compute", "pull", "push", "wait")]
-        handles.append(Patch(facecolor="#F2F2F2", edgecolor="#888888", hatch="////", label="dropped"))
+        if any(e.dropped for r in race.results.values() for e in r.events):   # only what a backup dropped
+            handles.append(Patch(facecolor="#F2F2F2", edgecolor="#888888", hatch="////", label="dropped"))
         fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.25, 1 - 0.27 / height),
                    ncol=5, fontsize=7, frameon=False, handlelength=1.2, columnspacing=1.0)
         self.time_text = anim(fig.text(0.985, 1 - 0.12 / height, "", fontsize=10,

@@ -49,7 +49,7 @@ def settled(lesson, widget, what, timeout=60_000):
 
 def test_race_widget_run_and_scrub(open_lesson):
     lesson = open_lesson("06_sync_vs_async.ipynb")
-    lesson.find(".jp-OutputArea-output >> text=Not answered yet", "the output of the last cell (the self-check)",
+    lesson.find(".jp-OutputArea-output >> text=no answer yet", "the output of the last cell (the exercise check)",
                 timeout=150_000)
     widget = lesson.find(".tf-race", "the race widget")
     widget.scroll_into_view_if_needed()

@@ -69,6 +69,19 @@ def test_crop_to_a_window_and_hatch_dropped_work():
     assert tl.dropped is not None and tl.dropped.get_hatch() == "////"
 
 
+def test_work_cut_off_by_the_end_of_the_run_is_not_hatched():
+    r = run("async", until=7.5)
+    tl = draw_timeline(plt.subplots()[1], r)
+    assert tl.dropped is None
+    labels = [t.get_text() for t in plt.gca().get_legend().get_texts()]
+    assert "dropped work" not in labels
+    b = run("backup", workers=5, backups=2, until=7.5)
+    ax = plt.subplots()[1]
+    tl = draw_timeline(ax, b)
+    assert tl.dropped is not None
+    assert "dropped work" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
 def test_plot_timeline_titles_with_the_strategy():
     ax = plot_timeline(run("async"))
     assert ax.get_title(loc="right") == "async"
@@ -182,3 +195,54 @@ def test_scaling_plot_measures_each_n():
     assert list(a.get_lines()[0].get_xdata()) == [1, 2, 4]
     theory_line = a.get_lines()[1]
     assert theory_line.get_ydata()[3] == pytest.approx(dist.harmonic(4))
+
+
+def _texts(fig):
+    return [t for t in fig.findobj(matplotlib.text.Text) if t.get_text().strip() and t.get_visible()]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: plot_timeline(run("backup", workers=5, backups=1)).figure,
+    lambda: plot_timeline(run("async", workers=8)).figure,
+    lambda: plot_losses({"sync": run("sync"), "async": run("async")}),
+    lambda: plot_throughput([run("sync"), run("async")]),
+    lambda: plot_staleness(run("async", until=40.0)).figure,
+    lambda: plot_scaling(workers=(1, 2, 4), steps=50),
+])
+def test_figures_are_legible_on_a_projector(make):
+    fig = make()
+    fig.canvas.draw()
+    assert fig.dpi >= 120
+    small = [(t.get_text(), t.get_fontsize()) for t in _texts(fig) if t.get_fontsize() < 9]
+    assert not small, f"text under 9 pt: {small[:5]}"
+
+
+def test_pipeline_figure_is_legible():
+    from teachflow.distributed.pipeline import Pipeline, Stage
+    from teachflow.viz.timeline import plot_pipeline
+    stages = [Stage("gpu:0", 1.0, 2.0), Stage("gpu:1", 1.0, 2.0)]
+    fig = plot_pipeline(Pipeline.from_stages(stages, microbatches=4).run(), title="t").figure
+    fig.canvas.draw()
+    assert fig.dpi >= 120
+    assert min(t.get_fontsize() for t in _texts(fig)) >= 9
+
+
+def test_race_view_legend_names_dropped_work_only_when_there_is_some():
+    from teachflow.widgets import Race
+
+    def legend_texts(race):
+        fig = race.view(dpi=40).figure
+        return [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+
+    plain = Race(workers=4, duration=10.0, model="numpy_curve_fit").run()
+    assert "dropped" not in legend_texts(plain)
+    backup = Race(workers=4, duration=10.0, model="numpy_curve_fit", strategies=("sync", "backup")).run()
+    assert any(e.dropped for e in backup.results["sync+1 backups"].events)
+    assert "dropped" in legend_texts(backup)
+
+
+def test_flowchart_text_is_legible():
+    from teachflow.widgets import Race
+    chart = Race(workers=4, duration=5.0, model="numpy_curve_fit").run().flowchart(dpi=120)
+    chart.render(1.0)
+    assert min(t.get_fontsize() for t in _texts(chart.figure)) >= 9

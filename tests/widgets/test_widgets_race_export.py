@@ -57,3 +57,29 @@ def test_matplotlib_animation(view):
     html = anim.to_jshtml()
     assert html.count("data:image/png;base64") >= 1 or "frames[" in html
     assert view.frame.time == pytest.approx(view.duration)
+
+
+def test_html_frames_with_a_palette_are_smaller_and_deterministic(view):
+    full = to_html(view, frames=3, fps=4)
+    small = to_html(view, frames=3, fps=4, colors=32)
+    frames = re.findall(r'"([A-Za-z0-9+/=]{200,})"', re.search(r"var frames = (\[.*?\])", small).group(1))
+    assert len(frames) == 3
+    img = Image.open(io.BytesIO(base64.b64decode(frames[1])))
+    assert img.mode == "P" and len(img.getcolors()) <= 32
+    assert img.size == Image.open(io.BytesIO(view.render(0.0))).size
+    assert len(small) < len(full)
+    assert to_html(view, frames=3, fps=4, colors=32) == small
+
+
+def test_gif_palette_keeps_the_strategy_colours():
+    from teachflow.viz.training_plots import STRATEGY_COLORS
+    # lesson 6's uneven race as docs/make_slides.py exports it: thin curves on a busy picture
+    view = Race(workers=8, spread=4.0, stragglers=0.05, target_loss=0.0025, duration=1200.0,
+                model="numpy_curve_fit").view(dpi=100)
+    im = Image.open(io.BytesIO(gif_bytes(view, frames=3, width=800, colors=128)))
+    pal = im.getpalette()
+    colours = [tuple(pal[i:i + 3]) for i in range(0, len(pal), 3)]
+    for key in ("sync", "async"):
+        want = tuple(int(STRATEGY_COLORS[key][i:i + 2], 16) for i in (1, 3, 5))
+        nearest = min(sum((a - b) ** 2 for a, b in zip(c, want)) for c in colours)
+        assert nearest <= 20 ** 2, f"the {key} colour {want} is lost in the GIF palette"
