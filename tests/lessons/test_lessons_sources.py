@@ -16,9 +16,6 @@ _spec.loader.exec_module(build_lessons)
 
 SOURCES = build_lessons.sources()
 # Lessons being rebuilt on another branch (issue 12, part B); drop an entry once it is merged.
-PENDING_GUARD = {"06_sync_vs_async", "07_splitting_a_graph"}
-
-
 def _ids(paths):
     return [str(p.relative_to(ROOT / "lessons")) for p in paths]
 
@@ -48,8 +45,6 @@ def test_every_notebook_has_a_source():
 
 @pytest.mark.parametrize("src", SOURCES, ids=_ids(SOURCES))
 def test_prose_states_no_typed_result(src):
-    if src.stem in PENDING_GUARD:
-        pytest.skip("rebuilt by issue 12 part B; the guard applies once merged")
     cells = build_lessons.parse(src.read_text(encoding="utf-8"))
     assert build_lessons.claim_problems(cells, src.name) == []
 
