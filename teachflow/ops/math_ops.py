@@ -122,17 +122,34 @@ class RealDiv(_Binary):
         return [unbroadcast(realdiv(g, y), x, y), unbroadcast(gy, y, x)]
 
 
-@register
-class FloorDiv(_Binary):
-    formula = "z = ⌊x / y⌋"
+class _IntegerDivision(_Binary):
+    """Integer division by zero is an error in TF1 (NumPy only warns and returns 0)."""
     differentiable = False
+
+    def bind(self, op, session):
+        if not op.inputs[1].dtype.is_integer:
+            return self.ufunc
+        ufunc = self.ufunc
+
+        def divide(x, y):
+            if not np.all(y):
+                from ..core.errors import InvalidArgumentError
+                raise InvalidArgumentError(
+                    f"Integer division by zero in {self.type} op '{op.name}': the divisor "
+                    f"{op.inputs[1].name} contains 0.", op)
+            return ufunc(x, y)
+        return divide
+
+
+@register
+class FloorDiv(_IntegerDivision):
+    formula = "z = ⌊x / y⌋"
     ufunc = staticmethod(np.floor_divide)
 
 
 @register
-class FloorMod(_Binary):
+class FloorMod(_IntegerDivision):
     formula = "z = x mod y"
-    differentiable = False
     ufunc = staticmethod(np.mod)
 
 
