@@ -13,6 +13,19 @@ from ._util import make
 _MAX_CONSTANT_ELEMENTS = 10 ** 8  # a range baked into the graph: ~400 MB of int32 at most
 
 
+def _int_arg(v, fn, what):
+    """``v`` as an int; a float, string or tensor is a TypeError naming ``fn``'s argument ``what``."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{fn}: {what} must hold Python ints, got {v!r} ({type(v).__name__}).")
+    return int(v)
+
+
+def _seq(v, fn, what):
+    if isinstance(v, (str, bytes, Tensor)) or not hasattr(v, "__iter__"):
+        raise TypeError(f"{fn}: {what} must be a list of ints, got {v!r}.")
+    return tuple(v)
+
+
 def _num(dims):
     if dims is None or None in dims:
         return None
@@ -80,7 +93,7 @@ def reshape(tensor, shape, name=None):
     if isinstance(shape, Tensor):
         raise TypeError("tf.reshape in teachflow takes a static shape (a list of ints, one may be -1), "
                         f"not the tensor {shape.name}.")
-    shape = tuple(int(d) if d is not None else -1 for d in shape)
+    shape = tuple(-1 if d is None else _int_arg(d, "tf.reshape", "shape") for d in _seq(shape, "tf.reshape", "shape"))
     return make("Reshape", [x], name or "Reshape", shape=shape)
 
 
@@ -116,7 +129,8 @@ def transpose(a, perm=None, name="transpose"):
         if x.ndim is None:
             raise ShapeError("transpose without perm needs a known rank")
         perm = tuple(reversed(range(x.ndim)))
-    return make("Transpose", [x], name, perm=tuple(int(p) for p in perm))
+    perm = tuple(_int_arg(p, "tf.transpose", "perm") for p in _seq(perm, "tf.transpose", "perm"))
+    return make("Transpose", [x], name, perm=perm)
 
 
 @register
@@ -143,6 +157,7 @@ def expand_dims(input, axis=None, name=None, dim=None):
     axis = dim if axis is None else axis
     if axis is None:
         raise ValueError("expand_dims needs an axis.")
+    axis = _int_arg(axis, "tf.expand_dims", "axis")
     r = x.ndim
     if r is not None:
         if not -r - 1 <= axis <= r:
@@ -287,6 +302,7 @@ def stack(values, axis=0, name="stack"):
     xs = [convert_to_tensor(v) for v in values]
     if not xs:
         raise ValueError("stack needs at least one tensor.")
+    axis = _int_arg(axis, "tf.stack", "axis")
     r = xs[0].ndim
     if r is not None:
         if not -r - 1 <= axis <= r:

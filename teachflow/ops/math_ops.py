@@ -471,13 +471,17 @@ class AddN(OpDef):
             if t.dtype != op.inputs[0].dtype:
                 raise ShapeError(f"AddN inputs must share a dtype ({op.inputs[0].dtype.name} vs "
                                  f"{t.dtype.name})")
-            if dims is None or t._dims is None or len(dims) != len(t._dims):
-                dims = dims if t._dims is None else t._dims if dims is None else dims
+            if dims is not None and t._dims is not None and len(dims) != len(t._dims):
+                raise ShapeError(f"AddN inputs must all have the same shape, got "
+                                 + ", ".join(fmt(u._dims) for u in op.inputs))
+            if dims is None or t._dims is None:
+                dims = dims if t._dims is None else t._dims
                 continue
             merged = []
             for a, b in zip(dims, t._dims):
                 if a is not None and b is not None and a != b:
-                    raise ShapeError("AddN inputs must all have the same shape")
+                    raise ShapeError("AddN inputs must all have the same shape, got "
+                                     + ", ".join(fmt(u._dims) for u in op.inputs))
                 merged.append(a if a is not None else b)
             dims = tuple(merged)
         return dims, op.inputs[0].dtype
@@ -645,6 +649,8 @@ div = truediv
 def cast(x, dtype, name=None):
     """``x`` converted to ``dtype`` (a no-op when it already has it)."""
     x = convert_to_tensor(x)
+    if dtype is None:
+        raise TypeError(f"tf.cast of {x.name}: dtype is None; pass a dtype such as tf.float32.")
     dtype = _dtypes.as_dtype(dtype)
     if x.dtype == dtype:
         return x
