@@ -5,6 +5,7 @@ the fetches need (stopping at fed tensors), orders them, binds each op's kernel 
 one straight-line Python function, a flat list of kernel calls. ``plan_source(fetches, feeds)``
 shows that function: it is what ``sess.run`` really does.
 """
+import re
 import sys
 import threading
 
@@ -12,7 +13,7 @@ import numpy as np
 
 from . import errors
 from .config import check_config, placement_log
-from .graph import Graph, Operation, Tensor, get_default_graph
+from .graph import VALID_OP_NAME, Graph, Operation, Tensor, get_default_graph
 from .shapes import fmt
 from .slicing import split_runner
 
@@ -135,7 +136,7 @@ class Session:
         line_ops = {}
         if feeds:
             lines.append(f"{'    ' + ', '.join(f'f{i}' for i in range(len(feeds))) + ', = feeds':<40}  # "
-                         + ", ".join(f.name for f in feeds))
+                         + ", ".join(_comment(f.name) for f in feeds))
         for j, op in enumerate(ops):
             d = op.opdef
             if not op.outputs and not d.stateful:
@@ -170,7 +171,7 @@ class Session:
                 line = f"    {', '.join(outs)}, = {call}"
             else:
                 line = f"    {call}"
-            lines.append(f"{line:<40}  # {op.name} ({op.type})")
+            lines.append(f"{line:<40}  # {_comment(op.name)} ({_comment(op.type)})")
             line_ops[len(lines)] = op
         fetched = [names[t] if isinstance(t, Tensor) else "None" for t in targets]
         lines.append(f"    return ({', '.join(fetched)},)")
@@ -200,6 +201,16 @@ class Session:
             seed = None if s1 is None and s2 is None else [int(s1 or 0), int(s2 or 0)]
             rng = self._rngs[op] = np.random.default_rng(seed)
         return rng
+
+
+def _comment(name):
+    """A name as it may appear in a comment of generated source: as is when it is a valid TF1
+    name (no newline, quote or space can pass), else through ``repr``. Code never reads names:
+    the plan refers to kernels, constants and feeds through its namespace."""
+    return name if _SAFE_NAME.fullmatch(name) else repr(name)
+
+
+_SAFE_NAME = re.compile(VALID_OP_NAME.pattern + r"(:[0-9]+)?")  # an op or a tensor name
 
 
 def _needed_ops(targets, fed):
