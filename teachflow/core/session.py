@@ -10,8 +10,10 @@ import sys
 import threading
 
 import numpy as np
+from math import isfinite as _isfinite
+from numpy import isfinite as _np_isfinite
 
-from . import errors
+from . import errors, numerics
 from .config import check_config, placement_log
 from .graph import VALID_OP_NAME, Graph, Operation, Tensor, get_default_graph
 from .shapes import fmt
@@ -21,7 +23,8 @@ from .slicing import split_runner
 class _Plan:
     """A compiled run: ``fn(feed_values) -> fetch values`` plus what is needed to check feeds."""
 
-    __slots__ = ("fn", "feeds", "feed_np", "feed_dims", "ops", "source", "line_ops", "code", "split")
+    __slots__ = ("fn", "feeds", "feed_np", "feed_dims", "ops", "source", "line_ops", "code", "split",
+                 "finite", "targets")
 
 
 class Session:
@@ -88,6 +91,12 @@ class Session:
             raise
         except Exception as e:  # name the op that failed, from the generated line number
             raise _op_error(plan, e) from e
+        for i in plan.finite:  # cheap; only a NaN/inf fetched starts the search for its op
+            v = out[i]
+            if not (_isfinite(v) if not v.ndim else _np_isfinite(v).all()):
+                checked, plan.finite = plan.finite, ()  # one warning per plan, not per step
+                numerics.report(self, plan, out, values, checked)
+                break
         if single:
             v = out[0]
             return v[()] if type(v) is np.ndarray and not v.shape else v  # 0-d -> NumPy scalar, as TF
@@ -130,7 +139,7 @@ class Session:
         plan.feed_np = [f.dtype.np for f in feeds]
         plan.feed_dims = [f._dims for f in feeds]
         plan.ops = ops
-        ns = {}
+        ns = {"__name__": numerics.PLAN_MODULE}
         names = {t: f"f{i}" for t, i in fed.items()}
         lines = ["def plan(feeds):"]
         line_ops = {}
@@ -181,6 +190,8 @@ class Session:
         plan.fn = ns["plan"]
         plan.line_ops = line_ops
         plan.split = split_runner(self, plan, targets)
+        plan.targets = targets
+        plan.finite = numerics.float_fetches(targets)
         return plan
 
     def plan_source(self, fetches, feed_dict=None):
