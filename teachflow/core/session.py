@@ -24,7 +24,7 @@ class _Plan:
     """A compiled run: ``fn(feed_values) -> fetch values`` plus what is needed to check feeds."""
 
     __slots__ = ("fn", "feeds", "feed_np", "feed_dims", "ops", "source", "line_ops", "code", "split",
-                 "finite", "targets")
+                 "finite", "targets", "int_feeds")
 
 
 class Session:
@@ -111,7 +111,7 @@ class Session:
                                 f"{t.name}: feed NumPy arrays, lists or numbers (run the tensor first).")
             try:
                 a = np.asarray(v, dtype=np_dtype)
-            except (TypeError, ValueError) as e:
+            except (TypeError, ValueError, OverflowError) as e:
                 raise errors.InvalidArgumentError(
                     f"Cannot feed {t.name}: the value could not be converted to {t.dtype.name} ({e}).",
                     t.op) from None
@@ -122,6 +122,8 @@ class Session:
                         f"Cannot feed value of shape {fmt(s)} for tensor '{t.name}', which has shape "
                         f"{fmt(dims)}." + _feed_hint(s, dims), t.op)
             values.append(a)
+        for i in plan.int_feeds:  # NumPy wraps -1 to 255 when casting an array: refuse, as TF1
+            _check_int_range(plan.feeds[i], list(feed_dict.values())[i])
         return values
 
     # ----- planning
@@ -138,6 +140,7 @@ class Session:
         plan.feeds = feeds
         plan.feed_np = [f.dtype.np for f in feeds]
         plan.feed_dims = [f._dims for f in feeds]
+        plan.int_feeds = tuple(i for i, f in enumerate(feeds) if f.dtype.is_integer)
         plan.ops = ops
         ns = {"__name__": numerics.PLAN_MODULE}
         names = {t: f"f{i}" for t, i in fed.items()}
@@ -256,6 +259,19 @@ def _op_error(plan, e):
     return errors.InvalidArgumentError(
         f"{op.type} op '{op.name}' failed while running: {type(e).__name__}: {e} "
         f"(static input shapes: {shapes or 'none'}).", op)
+
+
+def _check_int_range(t, v):
+    """A fed array whose values do not fit the integer dtype of ``t`` is an error."""
+    src = np.asarray(v)
+    if src.dtype.kind not in "iuf" or src.dtype == t.dtype.np or not src.size:
+        return
+    info = np.iinfo(t.dtype.np)
+    lo, hi = src.min(), src.max()
+    if lo < info.min or hi > info.max or (src.dtype.kind == "f" and not np.isfinite([lo, hi]).all()):
+        raise errors.InvalidArgumentError(
+            f"Cannot feed {t.name}: the value holds numbers in [{lo}, {hi}], outside the range of "
+            f"{t.dtype.name} [{info.min}, {info.max}] (NumPy would wrap them silently).", t.op)
 
 
 def _feed_hint(s, dims):
