@@ -122,7 +122,11 @@ class Session:
                         f"Cannot feed value of shape {fmt(s)} for tensor '{t.name}', which has shape "
                         f"{fmt(dims)}." + _feed_hint(s, dims), t.op)
             values.append(a)
-        for i in plan.int_feeds:  # NumPy wraps -1 to 255 when casting an array: refuse, as TF1
+        try:
+            int_feeds = plan.int_feeds
+        except AttributeError:  # the stepper's plan-like object
+            int_feeds = [i for i, t in enumerate(plan.feeds) if t.dtype.is_integer]
+        for i in int_feeds:  # NumPy wraps -1 to 255 when casting an array: refuse, as TF1
             _check_int_range(plan.feeds[i], list(feed_dict.values())[i])
         return values
 
