@@ -9,16 +9,15 @@ and compared with its index entry and its stored size; only then is an array rea
 with pickle. The ``checkpoint`` state file may only point inside its own folder.
 """
 import hashlib
-import io
 import json
 import os
-import zipfile
 
 import numpy as np
 
 from ..core import errors
 from ..core.graph import check_op_name
 from ..core.shapes import fmt
+from ..datasets.npz import NpzError, open_archive, read_member
 
 FORMAT = "teachflow-checkpoint-2"      # 2: the index carries its own checksum
 OLD_FORMATS = ("teachflow-checkpoint-1",)
@@ -165,8 +164,8 @@ def read_checkpoint(save_path):
                                    f"does not match {os.path.basename(save_path)}.index. Nothing "
                                    "was restored.")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+        archive = open_archive(data)
+    except NpzError as e:
         raise errors.DataLossError(f"Checkpoint data {data_path} could not be read as .npz ({e}). "
                                    "Nothing was restored.") from None
     out = {}
@@ -184,45 +183,24 @@ def read_checkpoint(save_path):
 
 
 def _read_member(archive, info, data_path, name, shape, dtype):
-    def lost(why):
-        return errors.DataLossError(f"Checkpoint data {data_path}: {name} {why}. Nothing was restored.")
     if info is None:
-        raise lost("is missing from the archive")
-    want = _nbytes(shape, dtype)
-    if info.file_size > want + _MEMBER_SLACK:
-        raise lost(f"takes {info.file_size:,} bytes unpacked, but the index says {dtype} of shape "
-                   f"{fmt(shape)} ({want:,} bytes)")
-    try:
-        with archive.open(info) as f:
-            version = np.lib.format.read_magic(f)
-            if version == (1, 0):
-                h_shape, fortran, h_dtype = np.lib.format.read_array_header_1_0(f)
-            elif version in ((2, 0), (3, 0)):
-                h_shape, fortran, h_dtype = np.lib.format.read_array_header_2_0(f)
-            else:
-                raise lost(f"has an unknown .npy version {version}")
-            if h_dtype.hasobject:
-                raise errors.DataLossError(
-                    f"Checkpoint data {data_path} holds a Python object (pickle) for {name}, not a "
-                    "plain array. teachflow refuses to unpickle checkpoints: loading a pickle can "
-                    "run arbitrary code. Nothing was restored.")
-            if tuple(h_shape) != shape or h_dtype.name != dtype:
-                raise lost(f"holds {h_dtype.name} of shape {fmt(tuple(h_shape))} but the index says "
+        raise errors.DataLossError(f"Checkpoint data {data_path}: {name} is missing from the "
+                                   "archive. Nothing was restored.")
+
+    def expect(h_shape, h_dtype):
+        if h_shape != shape or h_dtype.name != dtype:
+            raise NpzError(f"holds {h_dtype.name} of shape {fmt(h_shape)} but the index says "
                            f"{dtype} of shape {fmt(shape)}")
-            header_len = f.tell()
-            if info.file_size != header_len + want:
-                raise lost(f"takes {info.file_size:,} bytes, but a {dtype} array of shape "
-                           f"{fmt(shape)} needs {want:,} after its {header_len}-byte header "
-                           "(truncated or trailing data)")
-            raw = f.read(want)
-        value = np.frombuffer(raw, dtype=h_dtype)
-        value = value.reshape(shape[::-1]).T if fortran else value.reshape(shape)
-        value = np.array(value, order="C")  # a writable copy, not a view of the file's bytes
-    except errors.DataLossError:
-        raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, RuntimeError) as e:
-        raise lost(f"could not be read ({e})") from None
-    return value
+    try:
+        return read_member(archive, info, _nbytes(shape, dtype), expect)
+    except NpzError as e:
+        if e.pickle:
+            raise errors.DataLossError(
+                f"Checkpoint data {data_path} holds a Python object (pickle) for {name}, not a "
+                "plain array. teachflow refuses to unpickle checkpoints: loading a pickle can "
+                "run arbitrary code. Nothing was restored.") from None
+        raise errors.DataLossError(f"Checkpoint data {data_path}: {name} {e}. Nothing was "
+                                   "restored.") from None
 
 
 # --------------------------------------------------------------------------- the state file
