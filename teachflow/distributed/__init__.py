@@ -22,7 +22,8 @@ from .devices import (ComputeTime, Constant, Exponential, ShiftedExponential, Lo
                       WithStragglers, Device, Cluster, harmonic)
 from .events import (Event, HistoryPoint, KINDS, summarize, time_to_target, loss_noise,
                      events_to_csv, read_events_csv, history_to_csv, read_history_csv,
-                     chrome_trace, write_chrome_trace, read_chrome_trace, write_atomic)
+                     chrome_trace, write_chrome_trace, read_chrome_trace, write_atomic,
+                     LogFileError)
 from .models import (GraphModel, ShardSampler, FunctionSampler, Quadratic, LinearRegression,
                      NumpyCurveFit, curve_fit, digits, curve_fit_data, digits_data)
 from .network import Network, FreeNetwork, ParameterServerNetwork, RingAllReduce
@@ -40,7 +41,7 @@ __all__ = [
     "ParameterServer", "RunResult", "EventQueue",
     "Event", "HistoryPoint", "KINDS", "summarize", "time_to_target", "loss_noise",
     "events_to_csv", "read_events_csv", "history_to_csv", "read_history_csv",
-    "chrome_trace", "write_chrome_trace", "read_chrome_trace", "write_atomic",
+    "chrome_trace", "write_chrome_trace", "read_chrome_trace", "write_atomic", "LogFileError",
     "GraphModel", "ShardSampler", "FunctionSampler", "Quadratic", "LinearRegression",
     "NumpyCurveFit", "curve_fit", "digits", "curve_fit_data", "digits_data",
     "Pipeline", "Stage",
