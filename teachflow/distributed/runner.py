@@ -12,6 +12,26 @@ from .events import (HistoryPoint, events_to_csv, history_to_csv, summarize,
 from .models import ShardSampler
 
 DEFAULT_PARAM_BYTES = 4_000_000  # timing-only runs: one million float32 parameters
+MAX_EVENTS = 2_000_000  # a run estimated to log more must be asked for with max_events=
+EVENTS_PER_COMPUTATION = 4  # pull, compute, push, wait: what one gradient adds to the log
+
+
+class SimulationTooLarge(ValueError):
+    """A run would log more events than ``max_events`` (it would take minutes or hours and
+    fill memory): the message gives the estimate and how to ask for it anyway."""
+
+
+def estimate_events(strategy, cluster, updates, until):
+    """About how many events a run logs: from ``updates`` (the strategy's events per update),
+    and from ``until`` (every worker computing back to back at its mean speed); the smaller."""
+    n = cluster.size
+    estimates = []
+    if updates is not None:
+        estimates.append(updates * strategy.events_per_update(n))
+    if until is not None and math.isfinite(until):
+        fastest = min(cluster.mean_times)
+        estimates.append(until / fastest * n * EVENTS_PER_COMPUTATION if fastest > 0 else math.inf)
+    return min(estimates) if estimates else math.inf
 
 
 class ParameterServer:
@@ -59,7 +79,7 @@ class Run:
 
     def __init__(self, strategy, cluster, model=None, *, updates=None, until=None, lr=0.1,
                  batch_size=16, seed=0, eval_every=None, target_loss=None,
-                 stop_at_target=False, sampler=None, param_bytes=None):
+                 stop_at_target=False, sampler=None, param_bytes=None, max_events=None):
         if not isinstance(cluster, Cluster):
             raise ValueError(f"cluster must be a Cluster, e.g. Cluster(8, Exponential(1.0)), got {cluster!r}")
         self.updates = _check_count("updates", updates, 1, "server updates to simulate")
@@ -77,6 +97,19 @@ class Run:
             self.eval_every = max(1, (self.updates or 2000) // 200)
         self.strategy, self.cluster, self.model = strategy, cluster, model
         self.n = cluster.size
+        self.network = cluster.network
+        # the cheap checks first: nothing per worker is built before a run is known to fit
+        strategy.check(self)
+        self.max_events = _check_count("max_events", max_events, 1, "events the run may log")
+        if self.max_events is None:
+            self.max_events = MAX_EVENTS
+        estimate = estimate_events(strategy, cluster, self.updates, until)
+        if estimate > self.max_events:
+            raise SimulationTooLarge(
+                f"This run would log about {estimate:.3g} events ({self._size_words(until)}), more "
+                f"than max_events={self.max_events:,}: it could take minutes or hours and fill "
+                "memory. Lower updates= or until=, or pass max_events=<a larger number> to run it "
+                "anyway.")
         self.lr, self.seed = float(lr), int(seed)
         self.target_loss, self.stop_at_target = target_loss, bool(stop_at_target)
         self.times = cluster.streams(seed)
@@ -94,7 +127,6 @@ class Run:
             self.batches = None
             nbytes = DEFAULT_PARAM_BYTES
         self.nbytes = nbytes if param_bytes is None else float(param_bytes)
-        self.network = cluster.network
         self.log = []
         self.history = []
         self.gradients_applied = 0
@@ -102,6 +134,15 @@ class Run:
         self.stopped = False
         self.end_time = 0.0
         self._evaluate(0.0)
+
+    def _size_words(self, until):
+        parts = [f"{self.n:,} workers"]
+        if self.updates is not None:
+            parts.append(f"updates={self.updates:,}")
+        if until is not None:
+            parts.append(f"until={until:g} s with the fastest mean compute time "
+                         f"{min(self.cluster.mean_times):.3g} s")
+        return ", ".join(parts)
 
     # ----- evaluation and stopping
     def _evaluate(self, t):
@@ -119,6 +160,11 @@ class Run:
         """Call after each server update at time ``t``. Returns True when the run must stop."""
         self.gradients_applied += n_gradients
         self._batch_losses.extend(batch_losses)
+        if len(self.log) > self.max_events:  # the estimate was wrong: stop, never hang
+            raise SimulationTooLarge(
+                f"The run logged {len(self.log):,} events by simulated time {t:.4g} s after "
+                f"{self.server.version:,} updates, more than max_events={self.max_events:,}. "
+                "Lower updates= or until=, or pass a larger max_events=.")
         v = self.server.version
         last = self.updates is not None and v >= self.updates
         if v % self.eval_every == 0 or last:
@@ -158,9 +204,16 @@ class Strategy:
       200 evaluations per run); ``target_loss`` (for ``time_to_target``) and
       ``stop_at_target`` (stop at the first evaluation at or below it);
     * ``sampler`` (default ``ShardSampler``) and ``param_bytes`` (message size in timing-only
-      runs; otherwise the parameters' bytes)."""
+      runs; otherwise the parameters' bytes);
+    * ``max_events`` (default ``MAX_EVENTS``): a run estimated to log more events is refused
+      before it starts (SimulationTooLarge), so a typo such as ``updates=10**9`` never hangs."""
 
     name = "strategy"
+
+    def events_per_update(self, workers):
+        """About how many events one server update logs (for the size check before a run):
+        every worker pulls, computes, pushes and waits, then one apply."""
+        return EVENTS_PER_COMPUTATION * workers + 1
 
     def run(self, cluster, model=None, **options):
         run = Run(self, cluster, model, **options)
