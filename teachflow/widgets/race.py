@@ -16,9 +16,10 @@ from dataclasses import dataclass, fields, replace
 from numbers import Integral, Real
 
 from .. import distributed as dist
-from .frames import EventIndex
+from .frames import EventIndex, cursor_time
 
 STRATEGIES = ("sync", "backup", "async", "ssp", "local")
+MAX_DURATION = 3600.0  # simulated seconds: a race of an hour of 1-second steps runs in seconds
 STRATEGY_HELP = {
     "sync": "synchronous: average all N gradients at a barrier",
     "backup": "synchronous with backup workers: the slowest gradients are dropped",
@@ -92,7 +93,7 @@ class RaceConfig:
         number("stragglers", 0.0, hi=1.0)
         number("straggler_slowdown", 1.0)
         number("lr", 0.0, strict=True)
-        number("duration", 0.0, strict=True)
+        number("duration", 0.0, strict=True, hi=MAX_DURATION)
         number("target_loss", 0.0, strict=True)
         number("latency", 0.0)
         number("jitter", 0.0)
@@ -218,7 +219,8 @@ class Race:
     def frame_at(self, t):
         """The ``RaceFrame`` at simulated time t (clamped to [0, duration])."""
         self._need_run()
-        t = min(max(float(t), 0.0), self.duration)
+        t = cursor_time(t)
+        t = min(max(t, 0.0), self.duration)
         frames = tuple(ix.frame_at(t) for ix in self.indexes)
         final = t >= self.duration
         line, rec = verdict(frames, self.config.target_loss, t, final, self.config.tolerance,

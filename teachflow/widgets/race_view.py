@@ -17,6 +17,7 @@ import textwrap
 
 import numpy as np
 
+from .. import distributed as dist
 from ..viz.timeline import KIND_COLORS, KIND_LABELS, draw_timeline
 from ..viz.training_plots import strategy_color, strategy_key
 from .canvas import FrameCanvas, new_figure
@@ -238,6 +239,18 @@ def _loss_limits(race, target):
     return lo, hi
 
 
+def _examples(race):
+    """How many training examples the race's model has (None: no data, no limit)."""
+    model = race.model
+    if model is None:
+        try:
+            model = dist.make_model(race.config.model, seed=race.config.model_seed)
+        except (ValueError, ImportError):
+            return None
+    n = getattr(model, "n_examples", None)
+    return int(n) if n else None
+
+
 class RaceWidget:
     """Controls + Run + Play/Pause + time scrubber + picture + verdict, around a ``Race``.
 
@@ -282,6 +295,12 @@ class RaceWidget:
             "seed": W.BoundedIntText(value=c.seed, min=0, max=10**6, description="seed",
                                      style=style, layout=lay),
         }
+        self._n_examples = _examples(race)
+        self._sizes = sorted({1, 2, 4, 8, 16, 24, c.batch_size})
+        self.controls["workers"].observe(self._fit_batch, names="value")
+        self.controls["batch_size"].observe(self._fit_workers, names="value")
+        self._fit_workers()
+        self._fit_batch()
         self.strategy_boxes = {s: W.Checkbox(value=s in c.strategies, description=s, indent=False,
                                              tooltip=STRATEGY_HELP[s], layout=W.Layout(width="90px"))
                                for s in STRATEGIES}
@@ -305,6 +324,24 @@ class RaceWidget:
                        (self.status, "tf-race-status")):
             w.add_class(css)
         self._show(race if race.ran else None)
+
+    # ----- consistent controls: workers x batch size never exceeds the examples
+    def _fit_workers(self, _change=None):
+        """The devices slider stops where each worker's shard still holds one batch."""
+        if self._n_examples:
+            w = self.controls["workers"]
+            w.max = max(1, min(32, self._n_examples // self.controls["batch_size"].value))
+
+    def _fit_batch(self, _change=None):
+        """The batch sizes offered fit in one worker's shard."""
+        if self._n_examples:
+            b = self.controls["batch_size"]
+            shard = self._n_examples // max(1, self.controls["workers"].value)
+            options = [x for x in self._sizes if x <= shard] or [1]
+            if list(b.options) != options:
+                value = b.value if b.value in options else max(options)
+                b.options = options
+                b.value = value
 
     # ----- state
     @property
