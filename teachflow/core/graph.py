@@ -261,7 +261,7 @@ class Graph:
         if not name:
             new = ""
         elif name.endswith("/"):
-            new = name
+            new = "" if name == "/" else name  # TF1: "/" is the root scope
         else:
             new = self.unique_name(old + name) + "/"
         self._name_stack = new

@@ -13,6 +13,7 @@ from .models import ShardSampler
 
 DEFAULT_PARAM_BYTES = 4_000_000  # timing-only runs: one million float32 parameters
 MAX_EVENTS = 2_000_000  # a run estimated to log more must be asked for with max_events=
+PROGRESS_EVENTS = 250_000  # a run estimated above this shows a progress bar (about a second)
 EVENTS_PER_COMPUTATION = 4  # pull, compute, push, wait: what one gradient adds to the log
 
 
@@ -79,7 +80,8 @@ class Run:
 
     def __init__(self, strategy, cluster, model=None, *, updates=None, until=None, lr=0.1,
                  batch_size=16, seed=0, eval_every=None, target_loss=None,
-                 stop_at_target=False, sampler=None, param_bytes=None, max_events=None):
+                 stop_at_target=False, sampler=None, param_bytes=None, max_events=None,
+                 progress=None):
         if not isinstance(cluster, Cluster):
             raise ValueError(f"cluster must be a Cluster, e.g. Cluster(8, Exponential(1.0)), got {cluster!r}")
         self.updates = _check_count("updates", updates, 1, "server updates to simulate")
@@ -133,7 +135,32 @@ class Run:
         self._batch_losses = []
         self.stopped = False
         self.end_time = 0.0
+        self._bar = self._tick = None
+        if progress or (progress is None and estimate > PROGRESS_EVENTS):
+            self._start_progress(estimate, until)
         self._evaluate(0.0)
+
+    def _start_progress(self, estimate, until):
+        """A tqdm bar over server updates (or simulated seconds when only ``until`` is set),
+        advanced every ~1% from ``updated``: a long run shows it is alive and interruptible."""
+        from tqdm.auto import tqdm
+        by_time = self.updates is None
+        total = float(until) if by_time else self.updates
+        self._bar = tqdm(total=total, desc=f"simulating {self.strategy}", leave=False,
+                         mininterval=0.5, unit="s simulated" if by_time else "updates",
+                         bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} {unit} [{elapsed}<{remaining}]")
+        self._by_time, self._done, self._tick = by_time, 0.0, total / 100
+
+    def _progress(self, t):
+        now = t if self._by_time else self.server.version
+        if now - self._done >= self._tick:
+            self._bar.update(now - self._done)
+            self._done = now
+
+    def close_progress(self):
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
     def _size_words(self, until):
         parts = [f"{self.n:,} workers"]
@@ -160,6 +187,8 @@ class Run:
         """Call after each server update at time ``t``. Returns True when the run must stop."""
         self.gradients_applied += n_gradients
         self._batch_losses.extend(batch_losses)
+        if self._bar is not None:
+            self._progress(t)
         if len(self.log) > self.max_events:  # the estimate was wrong: stop, never hang
             raise SimulationTooLarge(
                 f"The run logged {len(self.log):,} events by simulated time {t:.4g} s after "
@@ -206,7 +235,9 @@ class Strategy:
     * ``sampler`` (default ``ShardSampler``) and ``param_bytes`` (message size in timing-only
       runs; otherwise the parameters' bytes);
     * ``max_events`` (default ``MAX_EVENTS``): a run estimated to log more events is refused
-      before it starts (SimulationTooLarge), so a typo such as ``updates=10**9`` never hangs."""
+      before it starts (SimulationTooLarge), so a typo such as ``updates=10**9`` never hangs;
+    * ``progress``: show a tqdm bar (default: when the run is estimated above
+      ``PROGRESS_EVENTS`` events; False never, True always). Interrupting the kernel stops a run."""
 
     name = "strategy"
 
@@ -217,8 +248,11 @@ class Strategy:
 
     def run(self, cluster, model=None, **options):
         run = Run(self, cluster, model, **options)
-        self.check(run)
-        self.simulate(run)
+        try:
+            self.check(run)
+            self.simulate(run)
+        finally:
+            run.close_progress()
         return run.result()
 
     def check(self, run):

@@ -368,6 +368,9 @@ class RaceWidget:
         except ValueError as err:   # a setting that does not fit: say so, keep the old race
             self.status.value = f"<span style='color:#b00'>{html.escape(str(err))}</span>"
             return
+        except KeyboardInterrupt:   # the notebook's Stop (interrupt) button: keep the old race
+            self.status.value = "<span style='color:#b00'>Stopped: the previous race is shown.</span>"
+            return
         self._show(race)
 
     def _show(self, race):
