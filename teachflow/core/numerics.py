@@ -14,8 +14,17 @@ import numpy as np
 
 PLAN_MODULE = "teachflow.plan"   # the ``__name__`` a compiled plan runs under
 
-warnings.filterwarnings("ignore", message=r".*encountered in", category=RuntimeWarning,
-                        module=r"teachflow(\.|$)")
+_FILTER = dict(action="ignore", message=r".*encountered in", category=RuntimeWarning,
+               module=r"teachflow(\.|$)")
+
+
+def silence_numpy_warnings():
+    """Install the filter (again: test runners reset the filters between tests); a Session
+    calls it when it is created, never per run."""
+    warnings.filterwarnings(**_FILTER)
+
+
+silence_numpy_warnings()
 
 
 class NonFiniteWarning(RuntimeWarning):

@@ -43,6 +43,7 @@ class Session:
         self._closed = False
         self._default_ctx = None
         self._config = check_config(config)
+        numerics.silence_numpy_warnings()
 
     # ----- lifecycle
     def close(self):
