@@ -28,7 +28,8 @@ from .models import (GraphModel, ShardSampler, FunctionSampler, Quadratic, Linea
                      NumpyCurveFit, curve_fit, digits, curve_fit_data, digits_data)
 from .network import Network, FreeNetwork, ParameterServerNetwork, RingAllReduce
 from .pipeline import Pipeline, Stage
-from .runner import MAX_EVENTS, ParameterServer, RunResult, SimulationTooLarge, Strategy
+from .runner import (MAX_EVENTS, ParameterServer, estimate_events, RunResult, SimulationStopped, SimulationTooLarge,
+                     Strategy)
 from .simulation import simulate, make_strategy, make_model
 from .synchronous import Synchronous, LocalSGD
 
@@ -38,7 +39,7 @@ __all__ = [
     "ComputeTime", "Constant", "Exponential", "ShiftedExponential", "LogNormal",
     "WithStragglers", "Device", "Cluster", "harmonic",
     "Network", "FreeNetwork", "ParameterServerNetwork", "RingAllReduce",
-    "ParameterServer", "RunResult", "EventQueue", "SimulationTooLarge", "MAX_EVENTS",
+    "ParameterServer", "RunResult", "EventQueue", "SimulationTooLarge", "SimulationStopped", "MAX_EVENTS", "estimate_events",
     "Event", "HistoryPoint", "KINDS", "summarize", "time_to_target", "loss_noise",
     "events_to_csv", "read_events_csv", "history_to_csv", "read_history_csv",
     "chrome_trace", "write_chrome_trace", "read_chrome_trace", "write_atomic", "LogFileError",

@@ -17,6 +17,10 @@ PROGRESS_EVENTS = 250_000  # a run estimated above this shows a progress bar (ab
 EVENTS_PER_COMPUTATION = 4  # pull, compute, push, wait: what one gradient adds to the log
 
 
+class SimulationStopped(Exception):
+    """The run was stopped from outside (its ``stop`` event was set, e.g. a widget's Stop)."""
+
+
 class SimulationTooLarge(ValueError):
     """A run would log more events than ``max_events`` (it would take minutes or hours and
     fill memory): the message gives the estimate and how to ask for it anyway."""
@@ -81,7 +85,7 @@ class Run:
     def __init__(self, strategy, cluster, model=None, *, updates=None, until=None, lr=0.1,
                  batch_size=16, seed=0, eval_every=None, target_loss=None,
                  stop_at_target=False, sampler=None, param_bytes=None, max_events=None,
-                 progress=None):
+                 progress=None, stop=None):
         if not isinstance(cluster, Cluster):
             raise ValueError(f"cluster must be a Cluster, e.g. Cluster(8, Exponential(1.0)), got {cluster!r}")
         self.updates = _check_count("updates", updates, 1, "server updates to simulate")
@@ -136,19 +140,25 @@ class Run:
         self.stopped = False
         self.end_time = 0.0
         self._bar = self._tick = None
+        self._stop = stop
         if progress or (progress is None and estimate > PROGRESS_EVENTS):
-            self._start_progress(estimate, until)
+            self._start_progress(progress, until)
         self._evaluate(0.0)
 
-    def _start_progress(self, estimate, until):
-        """A tqdm bar over server updates (or simulated seconds when only ``until`` is set),
-        advanced every ~1% from ``updated``: a long run shows it is alive and interruptible."""
-        from tqdm.auto import tqdm
+    def _start_progress(self, progress, until):
+        """A progress bar over server updates (or simulated seconds when only ``until`` is set),
+        advanced every ~1% from ``updated``: a tqdm bar, or ``progress(fraction)`` when it is a
+        callable (a widget's own bar). A long run shows it is alive."""
         by_time = self.updates is None
         total = float(until) if by_time else self.updates
-        self._bar = tqdm(total=total, desc=f"simulating {self.strategy}", leave=False,
-                         mininterval=0.5, unit="s simulated" if by_time else "updates",
-                         bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} {unit} [{elapsed}<{remaining}]")
+        if callable(progress):
+            self._bar = _CallbackBar(progress, total)
+        else:
+            from tqdm.auto import tqdm
+            self._bar = tqdm(total=total, desc=f"simulating {self.strategy}", leave=False,
+                             mininterval=0.5, unit="s simulated" if by_time else "updates",
+                             bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} {unit} "
+                                        "[{elapsed}<{remaining}]")
         self._by_time, self._done, self._tick = by_time, 0.0, total / 100
 
     def _progress(self, t):
@@ -189,6 +199,9 @@ class Run:
         self._batch_losses.extend(batch_losses)
         if self._bar is not None:
             self._progress(t)
+        if self._stop is not None and self._stop.is_set():
+            raise SimulationStopped(f"{self.strategy} stopped at simulated time {t:.4g} s after "
+                                    f"{self.server.version:,} updates.")
         if len(self.log) > self.max_events:  # the estimate was wrong: stop, never hang
             raise SimulationTooLarge(
                 f"The run logged {len(self.log):,} events by simulated time {t:.4g} s after "
@@ -221,6 +234,20 @@ class Run:
                          {"lr": self.lr, "seed": self.seed, "param_bytes": self.nbytes})
 
 
+class _CallbackBar:
+    """The two methods of a tqdm bar the run uses, reporting ``done / total`` to a callable."""
+
+    def __init__(self, callback, total):
+        self.callback, self.total, self.n = callback, total, 0.0
+
+    def update(self, amount):
+        self.n += amount
+        self.callback(min(1.0, self.n / self.total) if self.total else 1.0)
+
+    def close(self):
+        pass
+
+
 class Strategy:
     """Base class of the training strategies: ``strategy.run(cluster, model, updates=..., lr=...)``
     simulates and returns a ``RunResult``. Options (all keyword):
@@ -237,7 +264,9 @@ class Strategy:
     * ``max_events`` (default ``MAX_EVENTS``): a run estimated to log more events is refused
       before it starts (SimulationTooLarge), so a typo such as ``updates=10**9`` never hangs;
     * ``progress``: show a tqdm bar (default: when the run is estimated above
-      ``PROGRESS_EVENTS`` events; False never, True always). Interrupting the kernel stops a run."""
+      ``PROGRESS_EVENTS`` events; False never, True always), or a callable given the fraction
+      done; ``stop``: an object with ``is_set()`` (a ``threading.Event``) checked after every
+      update: set, it ends the run with SimulationStopped. Interrupting the kernel stops a run too."""
 
     name = "strategy"
 

@@ -14,6 +14,7 @@ import gc
 import html
 import math
 import textwrap
+import threading
 
 import numpy as np
 
@@ -239,6 +240,9 @@ def _loss_limits(race, target):
     return lo, hi
 
 
+BACKGROUND_EVENTS = 50_000  # ~2 s of a race: longer ones run in the background with Stop
+
+
 def _examples(race):
     """How many training examples the race's model has (None: no data, no limit)."""
     model = race.model
@@ -305,6 +309,12 @@ class RaceWidget:
                                              tooltip=STRATEGY_HELP[s], layout=W.Layout(width="90px"))
                                for s in STRATEGIES}
         self.run_button = W.Button(description="Run", button_style="primary", icon="play")
+        self.stop_button = W.Button(description="Stop", icon="stop", disabled=True,
+                                    tooltip="stop a long race (the previous one stays)")
+        self.progress = W.FloatProgress(value=0.0, min=0.0, max=1.0, description="running",
+                                        layout=W.Layout(width="320px", visibility="hidden"))
+        self._stop, self._thread = threading.Event(), None
+        self.stop_button.on_click(lambda _b: self._stop.set())
         self.status = W.HTML()
         self.verdict = W.HTML()
         self.clock = W.HTML()
@@ -316,8 +326,9 @@ class RaceWidget:
         ctl = list(self.controls.values())
         self.box = W.VBox([
             W.HBox(ctl[:3]), W.HBox(ctl[3:]),
-            W.HBox([W.Label("strategies:")] + list(self.strategy_boxes.values()) + [self.run_button]),
-            self.status, self.player.controls, self.clock, self.image, self.verdict])
+            W.HBox([W.Label("strategies:")] + list(self.strategy_boxes.values())
+                   + [self.run_button, self.stop_button]),
+            self.progress, self.status, self.player.controls, self.clock, self.image, self.verdict])
         for w, css in ((self.box, "tf-race"), (self.run_button, "tf-race-run"), (self.play, "tf-race-play"),
                        (self.scrubber, "tf-race-scrubber"), (self.image, "tf-race-image"),
                        (self.clock, "tf-race-clock"), (self.verdict, "tf-race-verdict"),
@@ -361,17 +372,50 @@ class RaceWidget:
 
     # ----- actions
     def run(self, _button=None):
-        """Simulate with the controls' settings and show the result (the Run button)."""
+        """Simulate with the controls' settings and show the result (the Run button). A race
+        estimated above ``BACKGROUND_EVENTS`` events (more than a second or two) runs in a
+        background thread with a progress bar and the Stop button, so the kernel stays free."""
+        if self._thread is not None and self._thread.is_alive():
+            return
         try:
             race = Race(self.config(), self.race.model)
-            race.run()
+            background = race.estimated_events() > BACKGROUND_EVENTS
+            if not background:
+                race.run(progress=False)
         except ValueError as err:   # a setting that does not fit: say so, keep the old race
-            self.status.value = f"<span style='color:#b00'>{html.escape(str(err))}</span>"
+            self._say(str(err))
             return
-        except KeyboardInterrupt:   # the notebook's Stop (interrupt) button: keep the old race
-            self.status.value = "<span style='color:#b00'>Stopped: the previous race is shown.</span>"
+        except KeyboardInterrupt:   # the notebook's interrupt button: keep the old race
+            self._say("Stopped: the previous race is shown.")
             return
-        self._show(race)
+        if not background:
+            self._show(race)
+            return
+        self._stop.clear()
+        self.run_button.disabled, self.stop_button.disabled = True, False
+        self.progress.value, self.progress.layout.visibility = 0.0, "visible"
+        self._thread = threading.Thread(target=self._run_in_background, args=(race,), daemon=True)
+        self._thread.start()
+
+    def _run_in_background(self, race):
+        try:
+            race.run(progress=self._set_progress, stop=self._stop)
+        except dist.SimulationStopped:
+            self._say("Stopped: the previous race is shown.")
+        except ValueError as err:
+            self._say(str(err))
+        else:
+            self.progress.value = 1.0
+            self._show(race)
+        finally:
+            self.run_button.disabled, self.stop_button.disabled = False, True
+            self.progress.layout.visibility = "hidden"
+
+    def _set_progress(self, fraction):
+        self.progress.value = fraction
+
+    def _say(self, message):
+        self.status.value = f"<span style='color:#b00'>{html.escape(message)}</span>"
 
     def _show(self, race):
         if race is None:

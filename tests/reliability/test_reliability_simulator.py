@@ -126,3 +126,37 @@ def test_export_options_are_checked_before_rendering(small_race, options, culpri
 def test_html_title_is_text_not_markup(small_race):
     page = export.to_html(small_race.view(dpi=30), frames=2, title='<img src=x onerror="alert(1)">')
     assert "<img src=x" not in page and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+
+
+# --------------------------------------------------------------------------- long widget runs
+def test_a_long_race_runs_in_the_background_and_stop_keeps_the_old_one():
+    from dataclasses import replace
+    from teachflow.widgets import race_view
+    w = race_view.RaceWidget(duration=8.0)
+    old = w.race
+    w.race = Race(replace(old.config, duration=3600.0), old.model)   # a long race
+    w.race.results, w.race.indexes = old.results, old.indexes
+    t = time.perf_counter()
+    with time_limit(30):
+        w.run_button.click()
+        assert time.perf_counter() - t < 1.0            # the kernel is free at once
+        assert w._thread.is_alive() and not w.stop_button.disabled and w.run_button.disabled
+        while w.progress.value == 0.0:
+            time.sleep(0.05)
+        w.stop_button.click()
+        w._thread.join()
+    assert "Stopped" in w.status.value and w.race.indexes is old.indexes
+    assert w.run_button.disabled is False and w.stop_button.disabled is True
+
+
+def test_a_background_race_that_finishes_is_shown(monkeypatch):
+    from teachflow.widgets import race_view
+    w = race_view.RaceWidget(duration=8.0)
+    old = w.race
+    monkeypatch.setattr(race_view, "BACKGROUND_EVENTS", 10)
+    w.controls["seed"].value = 5
+    with time_limit(30):
+        w.run_button.click()
+        w._thread.join()
+    assert w.race is not old and w.race.config.seed == 5 and w.race.ran
+    assert w.status.value == "" and w.progress.value == 1.0
