@@ -8,9 +8,9 @@ shows that function: it is what ``sess.run`` really does.
 import re
 import sys
 import threading
+from math import isfinite as _isfinite
 
 import numpy as np
-from math import isfinite as _isfinite
 from numpy import isfinite as _np_isfinite
 
 from . import errors, numerics
@@ -94,7 +94,11 @@ class Session:
             raise _op_error(plan, e) from e
         for i in plan.finite:  # cheap; only a NaN/inf fetched starts the search for its op
             v = out[i]
-            if not (_isfinite(v) if not v.ndim else _np_isfinite(v).all()):
+            try:
+                ok = _isfinite(v) if not v.ndim else _np_isfinite(v).all()
+            except (AttributeError, TypeError):  # not a NumPy value: nothing to check
+                ok = True
+            if not ok:
                 checked, plan.finite = plan.finite, ()  # one warning per plan, not per step
                 numerics.report(self, plan, out, values, checked)
                 break

@@ -312,7 +312,7 @@ class RaceWidget:
         self.stop_button = W.Button(description="Stop", icon="stop", disabled=True,
                                     tooltip="stop a long race (the previous one stays)")
         self.progress = W.FloatProgress(value=0.0, min=0.0, max=1.0, description="running",
-                                        layout=W.Layout(width="320px", visibility="hidden"))
+                                        layout=W.Layout(width="320px", display="none"))
         self._stop, self._thread = threading.Event(), None
         self.stop_button.on_click(lambda _b: self._stop.set())
         self.status = W.HTML()
@@ -393,7 +393,7 @@ class RaceWidget:
             return
         self._stop.clear()
         self.run_button.disabled, self.stop_button.disabled = True, False
-        self.progress.value, self.progress.layout.visibility = 0.0, "visible"
+        self.progress.value, self.progress.layout.display = 0.0, ""
         self._thread = threading.Thread(target=self._run_in_background, args=(race,), daemon=True)
         self._thread.start()
 
@@ -409,7 +409,7 @@ class RaceWidget:
             self._show(race)
         finally:
             self.run_button.disabled, self.stop_button.disabled = False, True
-            self.progress.layout.visibility = "hidden"
+            self.progress.layout.display = "none"
 
     def _set_progress(self, fraction):
         self.progress.value = fraction
