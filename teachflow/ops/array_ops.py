@@ -547,14 +547,26 @@ def _static_shape(shape, what):
     return tuple(int(d) for d in dims)
 
 
+def _baked_shape(shape, what):
+    """A static shape for a value baked into the graph: at most _MAX_CONSTANT_ELEMENTS."""
+    dims = _static_shape(shape, what)
+    n = 1
+    for d in dims:
+        n *= d
+    if n > _MAX_CONSTANT_ELEMENTS:
+        raise ValueError(f"{what}({list(dims)}) would hold {n:,} numbers; teachflow bakes it into "
+                         f"the graph and allows at most {_MAX_CONSTANT_ELEMENTS:,}.")
+    return dims
+
+
 def zeros(shape, dtype=_dtypes.float32, name=None):
     dt = _dtypes.as_dtype(dtype)
-    return constant(np.zeros(_static_shape(shape, "tf.zeros"), dt.np), name=name or "zeros")
+    return constant(np.zeros(_baked_shape(shape, "tf.zeros"), dt.np), name=name or "zeros")
 
 
 def ones(shape, dtype=_dtypes.float32, name=None):
     dt = _dtypes.as_dtype(dtype)
-    return constant(np.ones(_static_shape(shape, "tf.ones"), dt.np), name=name or "ones")
+    return constant(np.ones(_baked_shape(shape, "tf.ones"), dt.np), name=name or "ones")
 
 
 @register
@@ -574,7 +586,7 @@ class Fill(OpDef):
 
 
 def fill(dims, value, name=None):
-    dims = _static_shape(dims, "tf.fill")
+    dims = _baked_shape(dims, "tf.fill")
     if isinstance(value, Tensor):
         return make("Fill", [value], name or "Fill", dims=dims)
     dt = _dtypes.infer_dtype(value)

@@ -90,6 +90,8 @@ CASES = [
     ("expand_dims axis=1.5", lambda: tf.expand_dims(tf.zeros([2]), 1.5), TypeError,
      ["tf.expand_dims", "axis"]),
     ("zeros([-1])", lambda: tf.zeros([-1]), ValueError, ["tf.zeros", "-1"]),
+    ("zeros of 10**12 numbers", lambda: tf.zeros([10 ** 6, 10 ** 6]), ValueError,
+     ["tf.zeros", "1,000,000,000,000", "at most"]),
     ("cast to None", lambda: tf.cast(tf.zeros([2]), None), TypeError, ["tf.cast", "dtype"]),
     ("ragged constant", lambda: tf.constant([[1], [1, 2]]), ValueError, ["tf.constant", "rectangular"]),
     ("softmax axis=5", lambda: tf.nn.softmax(tf.zeros([2, 3]), axis=5), ValueError,
