@@ -643,7 +643,13 @@ def truediv(x, y, name=None):
 
 
 divide = truediv
-div = truediv
+def div(x, y, name=None):
+    """TF1's ``tf.div``: Python 2 division, so integers divide with floor (and dividing an
+    integer by zero is an error), floats as ``x / y``."""
+    x, y = pair(x, y, "Div")
+    if x.dtype.is_integer:
+        return floordiv(x, y, name=name)
+    return realdiv(x, y, name=name)
 
 
 def cast(x, dtype, name=None):

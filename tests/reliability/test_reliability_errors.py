@@ -59,6 +59,8 @@ CASES = [
      ["AddN", "[2,4]", "[3]"]),
     ("integer floordiv by 0", lambda: run(tf.floordiv(tf.constant([3]), tf.constant([0]))),
      tf.errors.InvalidArgumentError, ["Integer division by zero", "FloorDiv"]),
+    ("tf.div of integers by 0", lambda: run(tf.div(tf.constant([3]), 0)),
+     tf.errors.InvalidArgumentError, ["Integer division by zero"]),
     ("integer mod by 0", lambda: run(tf.mod(tf.constant([3]), tf.constant([0]))),
      tf.errors.InvalidArgumentError, ["Integer division by zero", "FloorMod"]),
     # raw internal errors, now clear
@@ -235,3 +237,8 @@ def test_finite_runs_pay_no_diagnosis():
             sess.run(out, {a: v})
         (plan,) = sess._plans.values()
         assert plan.finite == (0,)
+
+
+def test_tf_div_is_python2_division_as_in_tf1():
+    np.testing.assert_array_equal(run(tf.div(tf.constant([7, -7]), 2)), [3, -4])
+    np.testing.assert_allclose(run(tf.div(tf.constant([7.0, -7.0]), 2.0)), [3.5, -3.5])
