@@ -528,6 +528,15 @@ def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, stair
     from ..ops.math_ops import floor, multiply, pow, truediv
     if global_step is None:
         raise ValueError("global_step is required for exponential_decay.")
+    for what, v, ok in (("decay_steps", decay_steps, lambda x: x > 0),
+                        ("decay_rate", decay_rate, lambda x: x >= 0)):
+        if isinstance(v, Tensor) or hasattr(v, "_as_graph_element"):
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(v) or not ok(v):
+            raise ValueError(f"exponential_decay: {what} must be a "
+                             f"{'positive' if what == 'decay_steps' else 'non-negative'} finite "
+                             f"number, got {v!r}.")
     with name_scope(name, "ExponentialDecay") as scope:
         lr = convert_to_tensor(learning_rate, name="learning_rate")
         if not lr.dtype.is_floating:
