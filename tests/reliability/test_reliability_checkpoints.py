@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import teachflow as tf
 from teachflow.train import checkpoint_files as ck
-from reliability_limits import run_limited
+from reliability_limits import run_limited, time_limit
 
 SETTINGS = settings(max_examples=120, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -71,7 +71,8 @@ def test_random_entry_field_is_refused_or_consistent(saved, field, which, value)
     index["variables"][which][field] = value
     write_index(saved["path"], {k: v for k, v in index.items() if k != "index_sha256"})
     try:
-        saved["saver"].restore(saved["sess"], saved["path"])
+        with time_limit(10):
+            saved["saver"].restore(saved["sess"], saved["path"])
     except tf.errors.DataLossError as e:
         assert "model.index" in str(e) or "model.npz" in str(e)
         untouched(saved)
