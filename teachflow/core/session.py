@@ -24,7 +24,7 @@ class _Plan:
     """A compiled run: ``fn(feed_values) -> fetch values`` plus what is needed to check feeds."""
 
     __slots__ = ("fn", "feeds", "feed_np", "feed_dims", "ops", "source", "line_ops", "code", "split",
-                 "finite", "targets", "int_feeds")
+                 "finite", "finite_scalars", "finite_arrays", "targets", "int_feeds")
 
 
 class Session:
@@ -92,21 +92,26 @@ class Session:
             raise
         except Exception as e:  # name the op that failed, from the generated line number
             raise _op_error(plan, e) from e
-        for i in plan.finite:  # cheap; only a NaN/inf fetched starts the search for its op
-            v = out[i]
-            try:
-                ok = _isfinite(v) if not v.ndim else _np_isfinite(v).all()
-            except (AttributeError, TypeError):  # not a NumPy value: nothing to check
-                ok = True
-            if not ok:
-                checked, plan.finite = plan.finite, ()  # one warning per plan, not per step
-                numerics.report(self, plan, out, values, checked)
+        # cheap float-fetch checks (math.isfinite on a scalar); only a NaN/inf starts a search
+        for i in plan.finite_scalars:
+            if not _isfinite(out[i]):
+                self._non_finite(plan, out, values)
+                break
+        for i in plan.finite_arrays:
+            if not _np_isfinite(out[i]).all():
+                self._non_finite(plan, out, values)
                 break
         if single:
             v = out[0]
             return v[()] if type(v) is np.ndarray and not v.shape else v  # 0-d -> NumPy scalar, as TF
         it = iter(v[()] if type(v) is np.ndarray and not v.shape else v for v in out)
         return _rebuild(fetches, it, self.graph)
+
+    def _non_finite(self, plan, out, values):
+        """A fetched float is NaN/inf: name the op that made it, once per plan."""
+        checked = plan.finite
+        plan.finite, plan.finite_scalars, plan.finite_arrays = (), (), ()
+        numerics.report(self, plan, out, values, checked)
 
     def _feed_values(self, plan, feed_dict):
         values = []
@@ -204,6 +209,8 @@ class Session:
         plan.split = split_runner(self, plan, targets)
         plan.targets = targets
         plan.finite = numerics.float_fetches(targets)
+        plan.finite_scalars = tuple(i for i in plan.finite if targets[i]._dims == ())
+        plan.finite_arrays = tuple(i for i in plan.finite if targets[i]._dims != ())
         return plan
 
     def plan_source(self, fetches, feed_dict=None):
