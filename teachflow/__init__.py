@@ -26,6 +26,7 @@ from .ops.array_ops import (broadcast_like, clip_by_value, concat, expand_dims, 
                             zeros_like)
 from .ops.compare_ops import (equal, greater, greater_equal, less, less_equal, logical_and,
                               logical_not, logical_or, logical_xor, not_equal)
+from .ops.debug_ops import add_check_numerics_ops, check_numerics, verify_tensor_all_finite
 from .ops.control_ops import group, no_op, tuple_ as tuple  # noqa: A004
 from .ops.init_ops import (constant_initializer, glorot_normal_initializer,
                            glorot_uniform_initializer, ones_initializer, random_normal_initializer,
@@ -38,7 +39,7 @@ from .ops.math_ops import (abs, add, add_n, cast, ceil, cos, div, divide, exp, f
 from .ops.random_ops import random_normal, random_shuffle, random_uniform, truncated_normal
 from .ops.reduce_ops import (argmax, argmin, count_nonzero, reduce_all, reduce_any, reduce_max,
                              reduce_mean, reduce_min, reduce_prod, reduce_sum)
-from . import config, datasets, distributed, keras, layers, losses, nn, trace, train, viz  # noqa: E402,F401,E501
+from . import config, datasets, debugging, distributed, keras, layers, losses, nn, trace, train, viz  # noqa: E402,F401,E501
 from . import linalg, summary  # noqa: E402,F401
 from .ops.clip_ops import clip_by_global_norm, clip_by_norm, global_norm  # noqa: E402
 from .ops.linalg_ops import matrix_determinant, matrix_inverse, matrix_transpose  # noqa: E402

@@ -5,14 +5,17 @@ the fetches need (stopping at fed tensors), orders them, binds each op's kernel 
 one straight-line Python function, a flat list of kernel calls. ``plan_source(fetches, feeds)``
 shows that function: it is what ``sess.run`` really does.
 """
+import re
 import sys
 import threading
+from math import isfinite as _isfinite
 
 import numpy as np
+from numpy import isfinite as _np_isfinite
 
-from . import errors, threads
+from . import errors, numerics, threads
 from .config import check_config, placement_log
-from .graph import Graph, Operation, Tensor, get_default_graph
+from .graph import VALID_OP_NAME, Graph, Operation, Tensor, get_default_graph
 from .shapes import fmt
 from .slicing import split_runner
 
@@ -20,7 +23,8 @@ from .slicing import split_runner
 class _Plan:
     """A compiled run: ``fn(feed_values) -> fetch values`` plus what is needed to check feeds."""
 
-    __slots__ = ("fn", "feeds", "feed_np", "feed_dims", "ops", "source", "line_ops", "code", "split")
+    __slots__ = ("fn", "feeds", "feed_np", "feed_dims", "ops", "source", "line_ops", "code", "split",
+                 "finite", "finite_scalars", "finite_arrays", "targets", "int_feeds")
 
 
 class Session:
@@ -40,6 +44,7 @@ class Session:
         self._default_ctx = None
         self._config = check_config(config)
         threads.apply_blas_policy()  # once per process: BLAS on one thread (see core/threads.py)
+        numerics.silence_numpy_warnings()
 
     # ----- lifecycle
     def close(self):
@@ -88,11 +93,26 @@ class Session:
             raise
         except Exception as e:  # name the op that failed, from the generated line number
             raise _op_error(plan, e) from e
+        # cheap float-fetch checks (math.isfinite on a scalar); only a NaN/inf starts a search
+        for i in plan.finite_scalars:
+            if not _isfinite(out[i]):
+                self._non_finite(plan, out, values)
+                break
+        for i in plan.finite_arrays:
+            if not _np_isfinite(out[i]).all():
+                self._non_finite(plan, out, values)
+                break
         if single:
             v = out[0]
             return v[()] if type(v) is np.ndarray and not v.shape else v  # 0-d -> NumPy scalar, as TF
         it = iter(v[()] if type(v) is np.ndarray and not v.shape else v for v in out)
         return _rebuild(fetches, it, self.graph)
+
+    def _non_finite(self, plan, out, values):
+        """A fetched float is NaN/inf: name the op that made it, once per plan."""
+        checked = plan.finite
+        plan.finite, plan.finite_scalars, plan.finite_arrays = (), (), ()
+        numerics.report(self, plan, out, values, checked)
 
     def _feed_values(self, plan, feed_dict):
         values = []
@@ -102,7 +122,7 @@ class Session:
                                 f"{t.name}: feed NumPy arrays, lists or numbers (run the tensor first).")
             try:
                 a = np.asarray(v, dtype=np_dtype)
-            except (TypeError, ValueError) as e:
+            except (TypeError, ValueError, OverflowError) as e:
                 raise errors.InvalidArgumentError(
                     f"Cannot feed {t.name}: the value could not be converted to {t.dtype.name} ({e}).",
                     t.op) from None
@@ -113,6 +133,12 @@ class Session:
                         f"Cannot feed value of shape {fmt(s)} for tensor '{t.name}', which has shape "
                         f"{fmt(dims)}." + _feed_hint(s, dims), t.op)
             values.append(a)
+        try:
+            int_feeds = plan.int_feeds
+        except AttributeError:  # the stepper's plan-like object
+            int_feeds = [i for i, t in enumerate(plan.feeds) if t.dtype.is_integer]
+        for i in int_feeds:  # NumPy wraps -1 to 255 when casting an array: refuse, as TF1
+            _check_int_range(plan.feeds[i], list(feed_dict.values())[i])
         return values
 
     # ----- planning
@@ -129,14 +155,15 @@ class Session:
         plan.feeds = feeds
         plan.feed_np = [f.dtype.np for f in feeds]
         plan.feed_dims = [f._dims for f in feeds]
+        plan.int_feeds = tuple(i for i, f in enumerate(feeds) if f.dtype.is_integer)
         plan.ops = ops
-        ns = {}
+        ns = {"__name__": numerics.PLAN_MODULE}
         names = {t: f"f{i}" for t, i in fed.items()}
         lines = ["def plan(feeds):"]
         line_ops = {}
         if feeds:
             lines.append(f"{'    ' + ', '.join(f'f{i}' for i in range(len(feeds))) + ', = feeds':<40}  # "
-                         + ", ".join(f.name for f in feeds))
+                         + ", ".join(_comment(f.name) for f in feeds))
         for j, op in enumerate(ops):
             d = op.opdef
             if not op.outputs and not d.stateful:
@@ -171,7 +198,7 @@ class Session:
                 line = f"    {', '.join(outs)}, = {call}"
             else:
                 line = f"    {call}"
-            lines.append(f"{line:<40}  # {op.name} ({op.type})")
+            lines.append(f"{line:<40}  # {_comment(op.name)} ({_comment(op.type)})")
             line_ops[len(lines)] = op
         fetched = [names[t] if isinstance(t, Tensor) else "None" for t in targets]
         lines.append(f"    return ({', '.join(fetched)},)")
@@ -181,6 +208,10 @@ class Session:
         plan.fn = ns["plan"]
         plan.line_ops = line_ops
         plan.split = split_runner(self, plan, targets)
+        plan.targets = targets
+        plan.finite = numerics.float_fetches(targets)
+        plan.finite_scalars = tuple(i for i in plan.finite if targets[i]._dims == ())
+        plan.finite_arrays = tuple(i for i in plan.finite if targets[i]._dims != ())
         return plan
 
     def plan_source(self, fetches, feed_dict=None):
@@ -201,6 +232,16 @@ class Session:
             seed = None if s1 is None and s2 is None else [int(s1 or 0), int(s2 or 0)]
             rng = self._rngs[op] = np.random.default_rng(seed)
         return rng
+
+
+def _comment(name):
+    """A name as it may appear in a comment of generated source: as is when it is a valid TF1
+    name (no newline, quote or space can pass), else through ``repr``. Code never reads names:
+    the plan refers to kernels, constants and feeds through its namespace."""
+    return name if _SAFE_NAME.fullmatch(name) else repr(name)
+
+
+_SAFE_NAME = re.compile(VALID_OP_NAME.pattern + r"(:[0-9]+)?")  # an op or a tensor name
 
 
 def _needed_ops(targets, fed):
@@ -235,6 +276,19 @@ def _op_error(plan, e):
     return errors.InvalidArgumentError(
         f"{op.type} op '{op.name}' failed while running: {type(e).__name__}: {e} "
         f"(static input shapes: {shapes or 'none'}).", op)
+
+
+def _check_int_range(t, v):
+    """A fed array whose values do not fit the integer dtype of ``t`` is an error."""
+    src = np.asarray(v)
+    if src.dtype.kind not in "iuf" or src.dtype == t.dtype.np or not src.size:
+        return
+    info = np.iinfo(t.dtype.np)
+    lo, hi = src.min(), src.max()
+    if lo < info.min or hi > info.max or (src.dtype.kind == "f" and not np.isfinite([lo, hi]).all()):
+        raise errors.InvalidArgumentError(
+            f"Cannot feed {t.name}: the value holds numbers in [{lo}, {hi}], outside the range of "
+            f"{t.dtype.name} [{info.min}, {info.max}] (NumPy would wrap them silently).", t.op)
 
 
 def _feed_hint(s, dims):

@@ -68,6 +68,9 @@ class Asynchronous(Strategy):
     def from_options(cls, staleness_aware=False, **_):
         return cls(staleness_aware=staleness_aware)
 
+    def events_per_update(self, workers):
+        return 4  # one gradient per update: its pull, compute, push and apply
+
     def check(self, run):
         run.network.require_server("asynchronous strategies")
 
@@ -168,6 +171,9 @@ class KAsync(Strategy):
 
     def pushes_per_update(self, workers):
         return self.k
+
+    def events_per_update(self, workers):
+        return 4 * self.k + 1  # K gradients (pull, compute, push, wait), then one apply
 
     def theory(self, cluster):
         """Free network, i.i.d. times: exponential ``m·(H_P − H_{P−K})`` (= K-sync); shifted

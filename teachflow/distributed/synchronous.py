@@ -190,6 +190,9 @@ class LocalSGD(Strategy):
         out["gradients_per_second"] = Theory(n * H / step, f"N·H/(H·max m_i{comm})")
         return out
 
+    def events_per_update(self, workers):
+        return workers * (self.period + 3) + 1  # H computes, then pull, push, wait; one apply
+
     def simulate(self, run):
         n, server, lr, H = run.n, run.server, run.lr, self.period
         links = run.network.links()
