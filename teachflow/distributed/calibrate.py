@@ -26,10 +26,14 @@ FIGURES = ("updates_per_second", "idle_fraction", "mean_staleness")
 
 
 def compute_times(events, n):
-    """Measured durations of the finished computations of each of the ``n`` workers."""
+    """Measured durations of the finished computations of each of the ``n`` workers. Work a
+    strategy dropped and work cut off by the end of the run (a computation ending exactly when
+    the log ends: a finished one is always followed by its push) are not measurements."""
     out = [[] for _ in range(n)]
+    t_end = max((e.end for e in events), default=0.0)
     for e in events:
-        if e.kind == "compute" and not e.dropped and isinstance(e.worker, int):
+        if (e.kind == "compute" and not e.dropped and isinstance(e.worker, int)
+                and e.end < t_end):
             out[e.worker].append(e.end - e.start)
     return out
 
