@@ -286,7 +286,7 @@ class DotWriter:
             f'  graph [id="graph", rankdir={self.rankdir}, bgcolor="white", fontname="{S.FONT}", '
             f'fontsize=10, nodesep=0.25, ranksep=0.3, pad=0.15, outputorder=edgesfirst{big}];',
             f'  node [fontname="{S.FONT}", fontsize=10, margin="0.10,0.04", height=0.3, width=0.3];',
-            f'  edge [fontname="{S.FONT}", fontsize=8, arrowsize=0.6];',
+            f'  edge [fontname="{S.FONT}", fontsize=9, arrowsize=0.6];',
         ]
         if self.legend or self.title:
             head.append(f"  graph [label={self.legend_label()}, labelloc=b, labeljust=l];")
