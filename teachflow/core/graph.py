@@ -176,7 +176,6 @@ class Graph:
         self._collections = {}
         self._gradient_context = None   # (forward op, incoming grad) while tf.gradients builds
         self._finalized = False
-        self._version = 0               # bumped by every new op; sessions use it to expire plans
         self.seed = None                # graph-level seed (tf.set_random_seed)
         self._var_store = {}            # get_variable: full name -> Variable
         self._var_scope_stack = []      # VariableScope objects
@@ -318,7 +317,6 @@ class Graph:
             t._consumers.append(op)
         self._ops.append(op)
         self._ops_by_name[full] = op
-        self._version += 1
         return op
 
     # ----- lookup
@@ -391,8 +389,12 @@ class Graph:
         return f"<teachflow.Graph with {len(self._ops)} ops>"
 
 
-def ancestors(ops):
-    """``ops`` and every op they depend on, through data and control inputs."""
+def ancestors(ops, fed=(), follow_refs=True):
+    """``ops`` and every op they depend on, through data and control inputs.
+
+    The one pruning routine: a run plan walks it with ``fed`` (tensors given a value, so the
+    walk stops there) and ``follow_refs=False`` (a variable an op only writes is not a
+    dependency); pictures and the pipeline simulator walk every edge."""
     seen = set()
     stack = list(ops)
     while stack:
@@ -400,8 +402,11 @@ def ancestors(ops):
         if op in seen:
             continue
         seen.add(op)
-        stack.extend(t.op for t in op.inputs)
-        stack.extend(op.control_inputs)
+        refs = () if follow_refs else op.opdef.ref_inputs
+        for i, t in enumerate(op.inputs):
+            if i not in refs and t not in fed and t.op not in seen:
+                stack.append(t.op)
+        stack.extend(c for c in op.control_inputs if c not in seen)
     return seen
 
 

@@ -8,7 +8,7 @@ random numbers) computes that part of the graph a slice of rows at a time, keeps
 tensors the rest of the graph needs (here ``in_top_k``'s booleans), joins them, and finishes
 as usual (the mean over all rows). The values are those of one big run.
 
-``split_runner(session, plan, targets)`` returns a callable used instead of ``plan.fn``, or
+``split_runner(plan)`` returns a callable used instead of ``plan.fn``, or
 None when there is nothing to gain.
 """
 import numpy as np
@@ -27,9 +27,10 @@ def _rowwise(op, batched):
     return op.opdef.rowwise(op, ins)
 
 
-def split_runner(session, plan, targets):
-    """A ``feeds -> fetches`` callable that slices big batches, or None."""
-    ops = plan.ops
+def split_runner(plan):
+    """A ``feeds -> fetches`` callable that slices big batches, or None. It calls the plan's
+    own bound kernels."""
+    ops, targets = plan.ops, plan.targets
     if any(op.opdef.stateful or op.opdef.kind == "random" or op.opdef.ref_inputs for op in ops):
         return None
     fed = {t: i for i, t in enumerate(plan.feeds)}
@@ -62,7 +63,7 @@ def split_runner(session, plan, targets):
     rows = max(1, SLICE_BYTES // max(row_bytes, 1))
     in_region = {t for op in region for t in op.outputs}
     keep = [t for t in in_region if t in targets or any(c in rest for c in t._consumers)]
-    kernels = {op: op.opdef.bind(op, session) for op in free + region + rest}
+    kernels = {op: (k if how != "const" else (lambda v=k: v)) for op, how, k in plan.calls}
     last_use = {}  # inside a slice, forget each tensor after its last consumer ran
     for op in region:
         for t in op.inputs:

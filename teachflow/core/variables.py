@@ -2,7 +2,7 @@
 
 A Variable *is* the output tensor of its ``VariableV2`` op, so it can be used wherever a
 tensor can (and fed, which the cluster simulator uses to compute gradients at old
-parameters). Its value lives in ``Session._values``; ops that write it (Assign, optimizer
+parameters). Its value lives in the session's ``SessionState`` (``sess.state``); ops that write it (Assign, optimizer
 updates) take it as a *ref input*: the plan hands them the Variable itself, not its value.
 """
 import contextlib
@@ -28,16 +28,13 @@ class VariableV2(OpDef):
         return op.attrs["shape"], op.attrs["dtype"]
 
     def bind(self, op, session):
-        values, var = session._values, op.outputs[0]
+        values, var, state = session.state.values, op.outputs[0], session.state
 
         def read():
             try:
                 return values[var]
             except KeyError:
-                raise errors.FailedPreconditionError(
-                    f"Attempting to use uninitialized value {op.name}: run "
-                    "sess.run(tf.global_variables_initializer()) (or restore a checkpoint) first.",
-                    op) from None
+                return state.read(var)  # raises the error that says what to run first
         return read
 
 
@@ -67,7 +64,7 @@ class Assign(_StateOp):
     formula = "w ← value"
 
     def bind(self, op, session):
-        values, dims = session._values, op.inputs[0]._dims
+        values, dims = session.state.values, op.inputs[0]._dims
 
         def assign(var, value):
             value = np.array(value, dtype=var.dtype.np)  # a copy: later edits of a fed array don't leak in
@@ -94,7 +91,7 @@ class AssignAdd(_StateOp):
     formula = "w ← w + delta"
 
     def bind(self, op, session):
-        values = session._values
+        values = session.state.values
 
         def assign_add(var, delta):
             new = values[var] = _current(values, var, op) + delta
@@ -107,7 +104,7 @@ class AssignSub(_StateOp):
     formula = "w ← w − delta"
 
     def bind(self, op, session):
-        values = session._values
+        values = session.state.values
 
         def assign_sub(var, delta):
             new = values[var] = _current(values, var, op) - delta
@@ -125,7 +122,8 @@ class IsVariableInitialized(OpDef):
         return (), _dtypes.bool_
 
     def bind(self, op, session):
-        return lambda var: np.bool_(var in session._values)
+        state = session.state
+        return lambda var: np.bool_(var in state)
 
 
 class Variable(Tensor):
@@ -197,7 +195,7 @@ class Variable(Tensor):
         if not TensorShape(self._dims).is_compatible_with(value.shape):
             raise ValueError(f"Cannot load a value of shape {fmt(value.shape)} into {self.op.name} "
                              f"of shape {fmt(self._dims)}.")
-        sess._values[self] = value
+        sess.state.write(self, value)
 
     def _as_graph_element(self):
         return self

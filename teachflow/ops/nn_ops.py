@@ -382,7 +382,7 @@ class DropoutMask(OpDef):
                      for i, d in enumerate(ns)), x.dtype
 
     def bind(self, op, session):
-        rng, ns = session._rng_for(op), op.attrs["noise_shape"]
+        rng, ns = session.state.rng(op), op.attrs["noise_shape"]
 
         def mask(x, keep_prob):
             keep = float(keep_prob)

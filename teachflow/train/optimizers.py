@@ -45,7 +45,7 @@ class _Apply(OpDef):
         return self.update
 
     def bind(self, op, session):
-        values = session._values
+        values = session.state.values
         update = self.make_update(op)
         refs = op.inputs[:1 + self.slots]
 

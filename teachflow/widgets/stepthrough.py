@@ -44,7 +44,7 @@ import bisect
 import html
 
 from ..core.graph import Operation, Tensor
-from ..core.session import _flatten
+from ..core.plan import flatten_fetches
 from ..trace import PHASES
 from .gradcheck import GradCheckPanel, gradient_targets, gradients_by_tensor
 from .tables import CSS, Heatmap, is_numeric, is_small, shape_text, value_html
@@ -67,10 +67,7 @@ STATE_STYLES = {
 
 def fetch_ops(trace):
     """The ops a trace's fetches name (what its picture is drawn from)."""
-    f = trace.fetches
-    leaves = [f] if isinstance(f, (Tensor, Operation, str)) else []
-    if not leaves:
-        _flatten(f, leaves)
+    leaves = flatten_fetches(trace.fetches)
     g = trace.session.graph
     out = []
     for x in leaves:
