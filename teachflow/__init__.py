@@ -9,17 +9,16 @@ from .core.config import ConfigProto, GPUOptions
 from .core.constant import constant, convert_to_tensor, placeholder, placeholder_with_default
 from .core.dtypes import (DType, as_dtype, bool_ as bool, float16, float32, float64, int8,  # noqa: A004
                           int16, int32, int64, uint8, string)
-from .core.gradients import gradients
+from .ops.gradients import gradients
 from .core.graph import (Graph, GraphKeys, Operation, Tensor, add_to_collection, add_to_collections,
                          control_dependencies, device, get_collection, get_collection_ref,
                          get_default_graph, name_scope, reset_default_graph, set_random_seed)
 from .core.session import InteractiveSession, Session, get_default_session
 from .core.shapes import TensorShape
-from .core.variables import (AUTO_REUSE, Variable, VariableScope, assign, assign_add, assign_sub,
-                             get_variable, get_variable_scope, global_variables,
+from .core.variables import (Variable, assign, assign_add, assign_sub, global_variables,
                              global_variables_initializer, initialize_all_variables,
                              is_variable_initialized, local_variables, local_variables_initializer,
-                             trainable_variables, variable_scope, variables_initializer)
+                             trainable_variables, variables_initializer)
 from .ops.array_ops import (broadcast_like, clip_by_value, concat, expand_dims, fill, gather, identity,
                             one_hot, ones, ones_like, range_ as range, rank, reshape, shape, size, split, squeeze,
                             stack, stop_gradient, strided_slice, tile, transpose, unstack, where, zeros,
@@ -36,6 +35,8 @@ from .ops.math_ops import (abs, add, add_n, cast, ceil, cos, div, divide, exp, f
                            reciprocal, round, rsqrt, sigmoid, sign, sin, sqrt, square,
                            squared_difference, subtract, tanh, to_float, to_int32, to_int64, truediv)
 from .ops.random_ops import random_normal, random_shuffle, random_uniform, truncated_normal
+from .ops.variable_scope import (AUTO_REUSE, VariableScope, get_variable, get_variable_scope,
+                                  variable_scope)
 from .ops.reduce_ops import (argmax, argmin, count_nonzero, reduce_all, reduce_any, reduce_max,
                              reduce_mean, reduce_min, reduce_prod, reduce_sum)
 from . import datasets, distributed, keras, layers, losses, nn, trace, train, viz  # noqa: E402,F401

@@ -2,7 +2,7 @@
 from ..core.constant import convert_to_tensor
 from ..core.graph import name_scope
 from ..core.shapes import ShapeError, fmt
-from ..core.variables import variable_scope
+from ..ops.variable_scope import variable_scope
 from ..ops import init_ops
 from ..ops.array_ops import identity, reshape, where
 from ..ops.math_ops import cast, matmul

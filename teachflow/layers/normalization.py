@@ -2,7 +2,8 @@
 moving averages of them otherwise; the moving averages update through ``UPDATE_OPS``."""
 from ..core.graph import GraphKeys, add_to_collection, name_scope
 from ..core.shapes import ShapeError, fmt
-from ..core.variables import assign_sub, variable_scope
+from ..core.variables import assign_sub
+from ..ops.variable_scope import variable_scope
 from ..ops import init_ops
 from ..ops.array_ops import reshape, where
 from ..ops.math_ops import cast, multiply, subtract

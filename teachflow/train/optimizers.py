@@ -10,7 +10,7 @@ import numpy as np
 
 from ..core import dtypes as _dtypes
 from ..core.constant import convert_to_tensor
-from ..core.gradients import gradients
+from ..ops.gradients import gradients
 from ..core.graph import GraphKeys, Tensor, control_dependencies, get_default_graph, name_scope
 from ..core.opdef import OpDef, register
 from ..core.shapes import ShapeError, fmt

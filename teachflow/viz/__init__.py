@@ -4,6 +4,7 @@
 GraphView that shows itself in Jupyter, and has ``.source`` (DOT), ``.svg()``, ``.save(path)``,
 ``.highlight({...})`` (re-colour without a new layout) and ``.annotate(values=, grads=)``.
 """
+from ..core.graph import register_display
 from .render import INSTALL_HINT, GraphvizError, GraphvizNotFound, dot_available
 from .restyle import SVG
 from .select import ROLES, VIEWS, roles
@@ -12,6 +13,8 @@ from .timeline import KIND_COLORS, draw_timeline, plot_timeline
 from .training_plots import (STRATEGY_COLORS, plot_loss, plot_losses, plot_scaling, plot_staleness,
                              plot_throughput, staleness_pmf, theory)
 from .view import GraphView, draw
+
+register_display(lambda graph, include, exclude: draw(graph)._repr_mimebundle_(include, exclude))
 
 __all__ = ["draw", "GraphView", "SVG", "GraphvizNotFound", "GraphvizError", "INSTALL_HINT",
            "dot_available", "roles", "ROLES", "VIEWS", "NODE_STYLES", "EDGE_STYLES", "HIGHLIGHTS",
