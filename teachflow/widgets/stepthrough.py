@@ -47,7 +47,8 @@ from ..core.graph import Operation, Tensor
 from ..core.plan import flatten_fetches
 from ..trace import PHASES
 from .gradcheck import GradCheckPanel, gradient_targets, gradients_by_tensor
-from .tables import CSS, Heatmap, is_numeric, is_small, shape_text, value_html
+from ..core.formatting import value_shape as shape_text
+from .tables import CSS, Heatmap, is_numeric, is_small, value_html
 
 # the picture shrinks to the panel's width (never grows); tall graphs scroll
 _SVG_CSS = "<style>.tf-step-svg svg{max-width:100%;height:auto}</style>"
