@@ -8,7 +8,6 @@ import contextlib
 import re
 import threading
 
-from . import dtypes as _dtypes
 from .shapes import TensorShape
 
 

@@ -43,7 +43,7 @@ tf-gradcheck        the gradient-check panel (``tf-gradcheck-variable`` Dropdown
 import bisect
 import html
 
-from ..core.graph import Operation, Tensor
+from ..core.graph import Tensor
 from ..core.plan import flatten_fetches
 from ..trace import PHASES
 from .gradcheck import GradCheckPanel, gradient_targets, gradients_by_tensor
