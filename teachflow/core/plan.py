@@ -137,9 +137,11 @@ class Plan:
         needed = ancestors([t.op if isinstance(t, Tensor) else t for t in self.targets
                             if t not in fed], fed=fed, follow_refs=False)
         self.ops = sorted(needed, key=lambda o: o._id)
-        # placeholders the run is given a value for: the stepped driver shows them as steps
-        self.fed_ops = [t.op for t in self.feeds if t.op.opdef.kind == "placeholder" and t.op not in needed
-                        and (t in self.targets or any(c in needed for c in t._consumers))]
+        # the ops whose value is fed (placeholders, or a variable fed to compute at other
+        # parameters): the stepped driver shows them as steps giving the fed value
+        self.fed_ops = list(dict.fromkeys(
+            t.op for t in self.feeds if len(t.op.outputs) == 1 and t.op not in needed
+            and (t in self.targets or any(c in needed for c in t._consumers))))
         self._bind(session)
         self._generate()
         self.split = split_runner(self)

@@ -92,3 +92,13 @@ def test_a_failing_kernel_names_its_op_in_both_drivers():
             s.run(y, {x: [1.0, 2.0, 3.0]})
         with pytest.raises(tf.errors.InvalidArgumentError, match="square_it"):
             list(s.plan(y, {x: None}).steps({x: [1.0, 2.0, 3.0]}))
+
+
+def test_a_fed_variable_is_a_step_with_the_fed_value(model):
+    from teachflow.trace import step_through
+    sess, x, w, loss = model["sess"], model["x"], model["w"], model["loss"]
+    feed = {**model["feed"], w: np.array([[0.5], [0.25]], np.float32)}
+    tr = step_through(sess, loss, feed)
+    np.testing.assert_array_equal(tr.value(w), feed[w])
+    np.testing.assert_allclose(tr.result, sess.run(loss, feed))
+    assert [s.op.name for s in tr][:2] == ["x", "w"]
