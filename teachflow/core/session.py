@@ -42,6 +42,11 @@ class Session:
     def closed(self):
         return self._closed
 
+    @property
+    def config(self):
+        """The ``ConfigProto`` given to the session (None when none was)."""
+        return self._config
+
     def as_default(self):
         return _DefaultSession(self)
 

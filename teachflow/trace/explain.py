@@ -1,8 +1,6 @@
-"""Words and formulas for a step: plain text turned into LaTeX. Values are written by
-``core/formatting.py`` (``summary``), as in the graph labels and the widget tables."""
+"""Formulas for a step: plain text turned into LaTeX. (Values are written by
+``core/formatting.py``, as in the graph labels and the widget tables.)"""
 import re
-
-from ..core.formatting import SMALL, summary, value_shape  # noqa: F401  (re-exported)
 
 _LATEX = [
     ("∂L/∂", r"\partial L/\partial "), ("∂", r"\partial "), ("·", r" \cdot "), ("⊙", r" \odot "),
@@ -34,8 +32,3 @@ def to_latex(text):
     for a, b in _LATEX:
         out = out.replace(a, b)
     return out.replace("_{", "_{").replace("  ", " ").strip()
-
-
-def shape_str(value):
-    """``20×10`` or ``scalar`` (``core/formatting.value_shape``)."""
-    return value_shape(value)

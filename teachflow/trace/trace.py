@@ -8,7 +8,9 @@ nothing; moving past an update step writes what that op writes into the real ses
 moving back before it restores the earlier value.
 """
 from ..core.graph import Tensor
-from .explain import shape_str, summary, to_latex
+from ..core.formatting import summary
+from ..core.formatting import value_shape as shape_str
+from .explain import to_latex
 
 PHASES = ("forward", "backward", "update")
 

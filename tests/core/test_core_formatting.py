@@ -2,7 +2,7 @@
 import numpy as np
 
 from teachflow.core.formatting import number, shape_text, stats_text, summary
-from teachflow.trace.explain import summary as step_summary
+from teachflow.trace import summary as step_summary
 from teachflow.viz.labels import summary as label_summary
 from teachflow.widgets.tables import value_html
 
