@@ -25,7 +25,10 @@ from ..core.constant import placeholder
 from ..core.graph import Graph, name_scope
 from ..core.session import Session
 from ..core.variables import Variable, trainable_variables, variables_initializer
-from ..ops import array_ops, compare_ops, math_ops, reduce_ops
+from ..ops.array_ops import one_hot, stop_gradient
+from ..ops.compare_ops import equal
+from ..ops.math_ops import cast, exp, log, matmul, relu, sqrt, square, tanh
+from ..ops.reduce_ops import argmax, reduce_max, reduce_mean, reduce_sum
 from ..ops.gradients import gradients as _gradients
 
 
@@ -257,13 +260,13 @@ def curve_fit(hidden=10, seed=0, data_seed=0, dtype="float64"):
         with name_scope("hidden"):
             W1 = Variable(init[0].astype(dtype), name="W")
             b1 = Variable(init[1].astype(dtype), name="b")
-            h = math_ops.tanh(math_ops.matmul(x, W1) + b1)
+            h = tanh(matmul(x, W1) + b1)
         with name_scope("output"):
             W2 = Variable(init[2].astype(dtype), name="W")
             b2 = Variable(init[3].astype(dtype), name="b")
-            y_hat = math_ops.matmul(h, W2) + b2
-        loss = reduce_ops.reduce_mean(math_ops.square(y_hat - y), name="loss")
-        rmse = math_ops.sqrt(loss, name="rmse")
+            y_hat = matmul(h, W2) + b2
+        loss = reduce_mean(square(y_hat - y), name="loss")
+        rmse = sqrt(loss, name="rmse")
     return GraphModel(loss, {x: x_np, y: y_np}, params=[W1, b1, W2, b2], metric=rmse,
                       metric_name="rmse")
 
@@ -294,20 +297,20 @@ def digits(hidden=None, activation="tanh", seed=0, data_seed=0, dtype="float64")
             with name_scope("hidden"):
                 W = Variable(rng.normal(0, 1 / np.sqrt(64), (64, hidden)).astype(dtype), name="W")
                 b = Variable(np.zeros(hidden, dtype), name="b")
-                act = {"tanh": math_ops.tanh, "relu": math_ops.relu}[activation]
-                inputs, width, params = act(math_ops.matmul(x, W) + b), hidden, [W, b]
+                act = {"tanh": tanh, "relu": relu}[activation]
+                inputs, width, params = act(matmul(x, W) + b), hidden, [W, b]
         with name_scope("softmax"):
             W = Variable(rng.normal(0, 0.01, (width, 10)).astype(dtype), name="W")
             b = Variable(np.zeros(10, dtype), name="b")
-            logits = math_ops.matmul(inputs, W) + b
+            logits = matmul(inputs, W) + b
             params += [W, b]
         with name_scope("loss"):
-            shifted = logits - array_ops.stop_gradient(reduce_ops.reduce_max(logits, axis=1, keepdims=True))
-            log_p = shifted - math_ops.log(reduce_ops.reduce_sum(math_ops.exp(shifted), axis=1, keepdims=True))
-            onehot = array_ops.one_hot(labels, 10, dtype=dtype)
-            loss = -reduce_ops.reduce_mean(reduce_ops.reduce_sum(onehot * log_p, axis=1), name="cross_entropy")
+            shifted = logits - stop_gradient(reduce_max(logits, axis=1, keepdims=True))
+            log_p = shifted - log(reduce_sum(exp(shifted), axis=1, keepdims=True))
+            onehot = one_hot(labels, 10, dtype=dtype)
+            loss = -reduce_mean(reduce_sum(onehot * log_p, axis=1), name="cross_entropy")
         with name_scope("accuracy"):
-            correct = compare_ops.equal(reduce_ops.argmax(logits, axis=1), labels)
-            accuracy = reduce_ops.reduce_mean(math_ops.cast(correct, dtype), name="accuracy")
+            correct = equal(argmax(logits, axis=1), labels)
+            accuracy = reduce_mean(cast(correct, dtype), name="accuracy")
     return GraphModel(loss, {x: xtr, labels: ytr}, params=params, metric=accuracy,
                       eval_data={x: xte, labels: yte}, metric_name="accuracy")
