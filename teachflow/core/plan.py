@@ -162,6 +162,7 @@ class Plan:
                 self.calls.append((op, "const", op.attrs["value"]))  # bound once, not called
             else:
                 self.calls.append((op, "call", d.bind(op, session)))
+        self._bound = {op: (how, k) for op, how, k in self.calls}
 
     def _generate(self):
         """Write ``calls`` as one Python function; every name in it is made from an index
@@ -210,6 +211,13 @@ class Plan:
         exec(self.code, ns)
         self.fn = ns["plan"]
 
+    def kernel(self, op):
+        """The kernel bound for ``op`` in this plan, as a function of its input values (a
+        constant's gives its value, a variable's reads it); an op that writes a variable takes
+        the Variable itself where it writes."""
+        how, k = self._bound[op]
+        return (lambda v=k: v) if how == "const" else k
+
     # ----- feeds
     def feed_values(self, feed_dict):
         """The fed values as arrays of the placeholders' dtypes, in ``feeds`` order, checked
@@ -251,7 +259,7 @@ class Plan:
         values = self.feed_values(feed_dict) if self.feeds else []
         env = dict(zip(self.feeds, values))
         state = self.state.values
-        calls = {op: (how, k) for op, how, k in self.calls}
+        calls = self._bound
         fed_ops = set(self.fed_ops)
         for op in sorted(self.fed_ops + [c[0] for c in self.calls], key=lambda o: o._id):
             if op in fed_ops:

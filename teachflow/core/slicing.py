@@ -63,7 +63,7 @@ def split_runner(plan):
     rows = max(1, SLICE_BYTES // max(row_bytes, 1))
     in_region = {t for op in region for t in op.outputs}
     keep = [t for t in in_region if t in targets or any(c in rest for c in t._consumers)]
-    kernels = {op: (k if how != "const" else (lambda v=k: v)) for op, how, k in plan.calls}
+    kernels = {op: plan.kernel(op) for op, _, _ in plan.calls}
     last_use = {}  # inside a slice, forget each tensor after its last consumer ran
     for op in region:
         for t in op.inputs:
