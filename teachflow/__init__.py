@@ -25,6 +25,7 @@ from .ops.array_ops import (broadcast_like, clip_by_value, concat, expand_dims, 
                             zeros_like)
 from .ops.compare_ops import (equal, greater, greater_equal, less, less_equal, logical_and,
                               logical_not, logical_or, logical_xor, not_equal)
+from .ops.debug_ops import add_check_numerics_ops, check_numerics, verify_tensor_all_finite
 from .ops.control_ops import group, no_op, tuple_ as tuple  # noqa: A004
 from .ops.init_ops import (constant_initializer, glorot_normal_initializer,
                            glorot_uniform_initializer, ones_initializer, random_normal_initializer,
@@ -39,7 +40,7 @@ from .ops.variable_scope import (AUTO_REUSE, VariableScope, get_variable, get_va
                                   variable_scope)
 from .ops.reduce_ops import (argmax, argmin, count_nonzero, reduce_all, reduce_any, reduce_max,
                              reduce_mean, reduce_min, reduce_prod, reduce_sum)
-from . import datasets, distributed, keras, layers, losses, nn, trace, train, viz  # noqa: E402,F401
+from . import datasets, debugging, distributed, keras, layers, losses, nn, trace, train, viz  # noqa: E402,F401
 
 initializers = _ops.init_ops
 random = None  # TF1's tf.random namespace is not part of the classic API we speak

@@ -7,6 +7,7 @@ of non-zero weights, i.e. the mean when ``weights=1``) and adds the result to
 """
 from .core.constant import convert_to_tensor
 from .core.graph import GraphKeys, add_to_collection, get_collection, name_scope
+from .core.shapes import fmt
 from .ops.array_ops import ones_like, stop_gradient
 from .ops.compare_ops import not_equal
 from .ops.math_ops import (abs as _abs, add, add_n, cast, log, maximum, multiply, negative,
@@ -28,6 +29,20 @@ class Reduction:
     @classmethod
     def all(cls):
         return (cls.NONE, cls.SUM, cls.MEAN, cls.SUM_OVER_BATCH_SIZE, cls.SUM_BY_NONZERO_WEIGHTS)
+
+
+def _same_shape(labels, predictions, fn, what="labels"):
+    """TF1 asserts that predictions and labels have compatible shapes: [5] vs [5, 1] would
+    otherwise broadcast to [5, 5] and give a silently wrong loss."""
+    if not predictions.shape.is_compatible_with(labels._dims):
+        hint = ""
+        p, l = predictions._dims, labels._dims
+        if p is not None and l is not None and abs(len(p) - len(l)) == 1:
+            hint = (" Hint: one of them has an extra axis of size 1; reshape it, e.g. "
+                    "tf.reshape(labels, [-1, 1]) or tf.squeeze(predictions, axis=1).")
+        raise ValueError(f"{fn}: shapes {fmt(p)} (predictions {predictions.name}) and {fmt(l)} "
+                         f"({what} {labels.name}) are incompatible: they must be the same shape."
+                         + hint)
 
 
 def _is_one(w):
@@ -107,6 +122,7 @@ def mean_squared_error(labels, predictions, weights=1.0, scope=None, loss_collec
     with name_scope(scope, "mean_squared_error"):
         predictions = convert_to_tensor(predictions)
         labels = cast(convert_to_tensor(labels), predictions.dtype)
+        _same_shape(labels, predictions, "mean_squared_error")
         losses = squared_difference(predictions, labels)
         return compute_weighted_loss(losses, weights, None, loss_collection, reduction)
 
@@ -117,6 +133,7 @@ def absolute_difference(labels, predictions, weights=1.0, scope=None, loss_colle
     with name_scope(scope, "absolute_difference"):
         predictions = convert_to_tensor(predictions)
         labels = cast(convert_to_tensor(labels), predictions.dtype)
+        _same_shape(labels, predictions, "absolute_difference")
         losses = _abs(subtract(predictions, labels))
         return compute_weighted_loss(losses, weights, None, loss_collection, reduction)
 
@@ -127,6 +144,7 @@ def log_loss(labels, predictions, weights=1.0, epsilon=1e-7, scope=None,
     with name_scope(scope, "log_loss"):
         p = convert_to_tensor(predictions)
         y = cast(convert_to_tensor(labels), p.dtype)
+        _same_shape(y, p, "log_loss")
         losses = subtract(negative(multiply(y, log(add(p, epsilon)))),
                           multiply(subtract(1.0, y), log(add(subtract(1.0, p), epsilon))))
         return compute_weighted_loss(losses, weights, None, loss_collection, reduction)

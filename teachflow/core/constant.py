@@ -60,13 +60,27 @@ class PlaceholderWithDefault(OpDef):
 
 def constant(value, dtype=None, shape=None, name="Const"):
     """A tensor whose value is fixed in the graph: ``tf.constant([[1., 2.]])``."""
-    dt = _dtypes.as_dtype(dtype) if dtype is not None else _dtypes.infer_dtype(value)
-    arr = np.asarray(value)
+    if value is None:
+        raise ValueError("None values not supported (tf.constant got None): pass a number, a list "
+                         "or an array.")
+    try:
+        dt = _dtypes.as_dtype(dtype) if dtype is not None else _dtypes.infer_dtype(value)
+        arr = np.asarray(value)
+        if arr.dtype.kind == "O" and arr.size:
+            raise ValueError("it holds objects of mixed types or ragged nested lists")
+    except ValueError as e:
+        raise ValueError(f"tf.constant cannot make a tensor from {str(value)[:60]!r}: {e}. "
+                         "Nested lists must be rectangular ([[1, 2], [3, 4]]).") from None
     if arr.dtype.kind == "f" and dt.is_integer:
         raise TypeError(f"Expected {dt.name} for tf.constant, got float value {value!r}.")
-    arr = np.array(arr, dtype=dt.np)
+    try:
+        arr = np.array(arr, dtype=dt.np)
+    except (ValueError, TypeError, OverflowError) as e:
+        raise ValueError(f"tf.constant cannot convert {str(value)[:60]!r} to {dt.name}: {e}") from None
     if shape is not None:
-        shape = tuple(shape)
+        shape = static_dims(shape, "tf.constant")
+        if None in shape:
+            raise ValueError(f"tf.constant: shape must be fully defined, got {shape!r}")
         if arr.size == 1:
             arr = np.full(shape, arr.reshape(()), dtype=dt.np)
         elif arr.size == int(np.prod(shape)):
@@ -79,9 +93,30 @@ def constant(value, dtype=None, shape=None, name="Const"):
 
 
 
+def static_dims(shape, fn):
+    """A user's shape (``None``, an int, a list of ints/None, a TensorShape) as a tuple with
+    ``None`` for unknown dimensions; anything else is an error naming ``fn``."""
+    if shape is None:
+        return None
+    dims = getattr(shape, "dims", shape)
+    if dims is None:
+        return None
+    if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
+        dims = (dims,)
+    if isinstance(dims, (str, bytes, Tensor)) or not hasattr(dims, "__iter__"):
+        raise TypeError(f"{fn}: shape must be a list of ints (None for an unknown dimension), "
+                        f"got {shape!r}.")
+    dims = tuple(dims)
+    for d in dims:
+        if d is not None and (isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0):
+            raise ValueError(f"{fn}: each dimension must be a non-negative int or None, got {d!r} "
+                             f"in {shape!r}.")
+    return tuple(None if d is None else int(d) for d in dims)
+
+
 def placeholder(dtype, shape=None, name=None):
     """A tensor you must feed: ``x = tf.placeholder(tf.float32, [None, 784])``."""
-    dims = None if shape is None else tuple(shape)
+    dims = static_dims(shape, "tf.placeholder")
     return get_default_graph().create_op(
         OPS["Placeholder"], [], {"dtype": _dtypes.as_dtype(dtype), "shape": dims},
         name or "Placeholder").outputs[0]
@@ -90,7 +125,7 @@ def placeholder(dtype, shape=None, name=None):
 def placeholder_with_default(input, shape, name=None):
     x = convert_to_tensor(input)
     return get_default_graph().create_op(
-        OPS["PlaceholderWithDefault"], [x], {"shape": tuple(shape)},
+        OPS["PlaceholderWithDefault"], [x], {"shape": static_dims(shape, "tf.placeholder_with_default")},
         name or "PlaceholderWithDefault").outputs[0]
 
 

@@ -22,6 +22,10 @@ class NotFoundError(OpError, FileNotFoundError):
     """A file or a checkpoint entry that was asked for does not exist."""
 
 
+class PermissionDeniedError(OpError, PermissionError):
+    """An operation was refused, e.g. a checkpoint state file pointing outside its folder."""
+
+
 class DataLossError(OpError):
     """A file is truncated or corrupt."""
 

@@ -10,6 +10,36 @@ import threading
 
 from .shapes import TensorShape
 
+# TF1's rules (tensorflow/python/framework/ops.py). An op name starts with a letter, digit or
+# '.'; a scope opened inside another scope may also start with '_', '-', '/' or '>'. Names are
+# checked with fullmatch: ``re.match(...$)`` would let a trailing newline through.
+VALID_OP_NAME = re.compile(r"[A-Za-z0-9.][A-Za-z0-9_.\-/>]*")
+VALID_SCOPE_NAME = re.compile(r"[A-Za-z0-9_.\-/>]*")
+_NAME_RULE = "letters, digits and '.', then also '_', '-', '/', '>'"
+
+
+def check_op_name(name, what="node name"):
+    """``name`` if it is a valid TF1 op name, else TF1's ValueError ("... is not a valid node
+    name"). Every name that reaches a graph passes here: ops, variables, checkpoint entries."""
+    if not isinstance(name, str):
+        raise TypeError(f"A {what} must be a string, got {name!r} ({type(name).__name__}).")
+    if not VALID_OP_NAME.fullmatch(name):
+        raise ValueError(f"{name!r} is not a valid {what}: a name must match "
+                         f"[A-Za-z0-9.][A-Za-z0-9_.\\-/>]* ({_NAME_RULE}).")
+    return name
+
+
+def check_scope_name(name, nested):
+    """TF1's rule for ``name_scope(name)``: at the root a scope is an op-name prefix; nested,
+    it may also start with '_', '-', '/' or '>'. A trailing '/' (re-enter a scope) is allowed."""
+    if not isinstance(name, str):
+        raise TypeError(f"A scope name must be a string, got {name!r} ({type(name).__name__}).")
+    rx = VALID_SCOPE_NAME if nested else VALID_OP_NAME
+    if not rx.fullmatch(name):
+        raise ValueError(f"{name!r} is not a valid scope name: use {_NAME_RULE}"
+                         + ("." if nested else " (a root scope must not start with '_', '-', '/' or '>')."))
+    return name
+
 
 class GraphKeys:
     """Standard collection names, as in TF1."""
@@ -224,10 +254,12 @@ class Graph:
         A name ending in ``/`` re-enters that exact scope; ``None`` or ``""`` goes to the root.
         """
         old = self._name_stack
+        if name:
+            check_scope_name(name, nested=bool(old))
         if not name:
             new = ""
         elif name.endswith("/"):
-            new = name
+            new = "" if name == "/" else name  # TF1: "/" is the root scope
         else:
             new = self.unique_name(old + name) + "/"
         self._name_stack = new
@@ -301,11 +333,17 @@ class Graph:
                     f"Tensor {t.name} must be from the same graph as the new {opdef.type} op. "
                     "Build every part of a model inside one graph (or call tf.reset_default_graph() "
                     "before rebuilding it).")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"The name of a new {opdef.type} op must be a string, got {name!r} "
+                            f"({type(name).__name__}).")
         base = name or opdef.type
         if exact_name or base.endswith("/"):  # TF1: a name ending in "/" is a scope used as is
             full = base.rstrip("/")
         else:
             full = self.unique_name(self._name_stack + base)
+        if full != name and not VALID_OP_NAME.fullmatch(full) and name:
+            check_op_name(name)  # name the culprit as the user wrote it
+        check_op_name(full)
         control = [op for group in self._control_deps for op in group]
         op = Operation(self, opdef, full, inputs, dict(attrs or {}), self._device, control)
         specs = opdef.infer_checked(op)
@@ -460,8 +498,6 @@ def name_scope(name, default_name=None, values=None):
     n = name if name is not None else default_name
     if n is not None and not isinstance(n, str):
         raise TypeError(f"name_scope expects a string name, got {n!r}")
-    if n and not n.endswith("/") and not re.fullmatch(r"[A-Za-z0-9.][A-Za-z0-9_.\-/]*", n):
-        raise ValueError(f"{n!r} is not a valid scope name: use letters, digits, '_', '.', '-', '/'.")
     with g.name_scope(n) as scope:
         yield scope
 

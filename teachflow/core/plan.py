@@ -18,8 +18,8 @@ import re
 
 import numpy as np
 
-from . import errors
-from .graph import Operation, Tensor, ancestors
+from . import errors, numerics
+from .graph import VALID_OP_NAME, Operation, Tensor, ancestors
 from .shapes import fmt
 from .slicing import split_runner
 
@@ -133,6 +133,8 @@ class Plan:
                 raise TypeError(f"feed_dict keys must be tensors, got operation {f.name}.")
         self.feed_np = [f.dtype.np for f in self.feeds]
         self.feed_dims = [f._dims for f in self.feeds]
+        self.int_feeds = tuple(i for i, f in enumerate(self.feeds) if f.dtype.is_integer)
+        self.finite = numerics.float_fetches(self.targets)  # the fetches run checks for NaN/inf
         fed = set(self.feeds)
         needed = ancestors([t.op if isinstance(t, Tensor) else t for t in self.targets
                             if t not in fed], fed=fed, follow_refs=False)
@@ -167,7 +169,7 @@ class Plan:
     def _generate(self):
         """Write ``calls`` as one Python function; every name in it is made from an index
         (``fN``, ``kN`` ...); op names appear only in comments, checked or quoted."""
-        ns = {}
+        ns = {"__name__": numerics.PLAN_MODULE}
         names = {t: f"f{i}" for i, t in enumerate(self.feeds)}
         lines = ["def plan(feeds):"]
         self.line_ops = {}
@@ -202,7 +204,7 @@ class Plan:
                 line = f"    {', '.join(outs)}, = {call}"
             else:
                 line = f"    {call}"
-            lines.append(f"{line:<40}  # {_comment(op.name)} ({op.type})")
+            lines.append(f"{line:<40}  # {_comment(op.name)} ({_comment(op.type)})")
             self.line_ops[len(lines)] = op
         fetched = [names[t] if isinstance(t, Tensor) else "None" for t in self.targets]
         lines.append(f"    return ({', '.join(fetched)},)")
@@ -229,7 +231,7 @@ class Plan:
                                 f"{t.name}: feed NumPy arrays, lists or numbers (run the tensor first).")
             try:
                 a = np.asarray(v, dtype=np_dtype)
-            except (TypeError, ValueError) as e:
+            except (TypeError, ValueError, OverflowError) as e:
                 raise errors.InvalidArgumentError(
                     f"Cannot feed {t.name}: the value could not be converted to {t.dtype.name} ({e}).",
                     t.op) from None
@@ -240,6 +242,8 @@ class Plan:
                         f"Cannot feed value of shape {fmt(s)} for tensor '{t.name}', which has shape "
                         f"{fmt(dims)}." + _feed_hint(s, dims), t.op)
             values.append(a)
+        for i in self.int_feeds:  # NumPy wraps -1 to 255 when casting an array: refuse, as TF1
+            _check_int_range(self.feeds[i], list(feed_dict.values())[i])
         return values
 
     # ----- the two drivers
@@ -314,13 +318,27 @@ def _op_failed(op, e):
         f"(static input shapes: {shapes or 'none'}).", op)
 
 
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.\-/:]+")
-
-
 def _comment(name):
-    """A name for a comment of generated source: as is when it is made of name characters
-    only, else quoted with ``repr`` (no user string reaches the code unchecked)."""
-    return name if _PLAIN_NAME.fullmatch(name) else repr(name)
+    """A name as it may appear in a comment of generated source: as is when it is a valid TF1
+    name (no newline, quote or space can pass), else through ``repr``. Code never reads names:
+    the plan refers to kernels, constants and feeds through its namespace."""
+    return name if _SAFE_NAME.fullmatch(name) else repr(name)
+
+
+_SAFE_NAME = re.compile(VALID_OP_NAME.pattern + r"(:[0-9]+)?")  # an op or a tensor name
+
+
+def _check_int_range(t, v):
+    """A fed array whose values do not fit the integer dtype of ``t`` is an error."""
+    src = np.asarray(v)
+    if src.dtype.kind not in "iuf" or src.dtype == t.dtype.np or not src.size:
+        return
+    info = np.iinfo(t.dtype.np)
+    lo, hi = src.min(), src.max()
+    if lo < info.min or hi > info.max or (src.dtype.kind == "f" and not np.isfinite([lo, hi]).all()):
+        raise errors.InvalidArgumentError(
+            f"Cannot feed {t.name}: the value holds numbers in [{lo}, {hi}], outside the range of "
+            f"{t.dtype.name} [{info.min}, {info.max}] (NumPy would wrap them silently).", t.op)
 
 
 def _feed_hint(s, dims):

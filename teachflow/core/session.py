@@ -8,9 +8,12 @@ step-through walks the same plan one op at a time (``sess.plan(...).steps(feed_d
 import sys
 import threading
 
-import numpy as np
+from math import isfinite as _isfinite
 
-from . import errors
+import numpy as np
+from numpy import isfinite as _np_isfinite
+
+from . import errors, numerics
 from .config import check_config, placement_log
 from .graph import Graph, Operation, Tensor, get_default_graph
 from .plan import Plan, SessionState, fetch_key
@@ -32,6 +35,7 @@ class Session:
         self._closed = False
         self._default_ctx = None
         self._config = check_config(config)
+        numerics.silence_numpy_warnings()
 
     # ----- lifecycle
     def close(self):
@@ -77,6 +81,12 @@ class Session:
             raise
         except Exception as e:  # name the op that failed, from the generated line number
             raise plan.op_error(e) from e
+        for i in plan.finite:  # cheap; only a NaN/inf fetched starts the search for its op
+            v = out[i]
+            if not (_isfinite(v) if not v.ndim else _np_isfinite(v).all()):
+                checked, plan.finite = plan.finite, ()  # one warning per plan, not per step
+                numerics.report(self, plan, out, values, checked)
+                break
         if plan.single:
             v = out[0]
             return v[()] if type(v) is np.ndarray and not v.shape else v  # 0-d -> NumPy scalar, as TF

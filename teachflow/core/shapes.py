@@ -138,7 +138,13 @@ def normalize_axis(axis, rank, what="axis"):
     """A tuple of non-negative axes (``None`` -> all axes)."""
     if axis is None:
         return tuple(range(rank)) if rank is not None else None
-    axes = (axis,) if isinstance(axis, (int,)) or hasattr(axis, "__index__") else tuple(axis)
+    if isinstance(axis, (str, bytes, float)) or not (hasattr(axis, "__index__") or hasattr(axis, "__iter__")):
+        raise TypeError(f"{what} must be an int or a list of ints, got {axis!r} ({type(axis).__name__}).")
+    axes = (axis,) if hasattr(axis, "__index__") else tuple(axis)
+    for a in axes:
+        if isinstance(a, bool) or not hasattr(a, "__index__"):
+            raise TypeError(f"{what} must be an int or a list of ints, got {a!r} ({type(a).__name__}) "
+                            f"in {axis!r}.")
     if rank is None:
         return tuple(int(a) for a in axes)
     out = []

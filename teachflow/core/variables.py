@@ -204,13 +204,24 @@ class Variable(Tensor):
         return f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}_ref>"
 
 
+def _check_ref(kind, ref):
+    if not isinstance(ref, Variable):
+        what = f"the tensor {ref.name}" if isinstance(ref, Tensor) else repr(ref)
+        raise TypeError(f"'{kind}' requires that input 'ref' be a mutable tensor (a tf.Variable), "
+                        f"got {what}. Only variables can be assigned; to compute a new value, "
+                        "use the op's result directly.")
+    return ref
+
+
 def _state_op(kind, var, value, name):
+    var = _check_ref(kind, var)
     value = convert_to_tensor(value, dtype=var.dtype)
     return var.graph.create_op(OPS[kind], [var, value], {}, name or kind).outputs[0]
 
 
 def assign(ref, value, validate_shape=True, use_locking=None, name=None):
     """``tf.assign(w, value)``: an op that sets ``w`` when run; its output is the new value."""
+    ref = _check_ref("Assign", ref)
     value = convert_to_tensor(value, dtype=ref.dtype)
     return ref.graph.create_op(OPS["Assign"], [ref, value], {"validate_shape": validate_shape},
                                name or "Assign").outputs[0]

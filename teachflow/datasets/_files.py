@@ -33,6 +33,7 @@ IDX_DTYPES = {
 }
 IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions: (count, rows, columns)
 LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension: (count,)
+MAX_BYTES = 2 ** 30  # the largest array read from a dataset file (MNIST's images: 47 MB)
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -58,51 +59,77 @@ def data_home(name=None):
     return root / name if name else root
 
 
-def read_idx(path, expected_magic=None):
+def read_idx(path, expected_magic=None, max_bytes=None):
     """Read an IDX file (raw, or gzip-compressed when the name ends in ``.gz``) as an array.
 
     The IDX header is a big-endian magic number ``0x0000TTDD`` (TT the element type, DD the
     number of dimensions) followed by one 4-byte size per dimension; the data follow. The file
     must hold exactly the bytes the header promises. ``expected_magic`` (e.g. ``IMAGES_MAGIC``)
-    also pins the type and rank. Returns a writable array in native byte order.
+    also pins the type and rank. The header is read and checked first, and then at most the
+    promised bytes (never more than ``max_bytes``, default ``MAX_BYTES``) are decompressed, so
+    a small ``.gz`` that unpacks to gigabytes cannot exhaust memory. Returns a writable array
+    in native byte order.
     """
     path = Path(path)
-    data = _read_bytes(path)
-    if len(data) < 4:
-        raise DatasetCorruptError(f"{path}: {len(data)} bytes, too short for an IDX header")
-    (magic,) = struct.unpack(">I", data[:4])
-    if expected_magic is not None and magic != expected_magic:
+    limit = MAX_BYTES if max_bytes is None else max_bytes
+    gz = path.suffix == ".gz"
+    packed = " uncompressed" if gz else ""
+    with _open(path) as f:
+        head = _read(f, path, 4)
+        if len(head) < 4:
+            raise DatasetCorruptError(f"{path}: {len(head)} bytes, too short for an IDX header")
+        (magic,) = struct.unpack(">I", head)
+        if expected_magic is not None and magic != expected_magic:
+            raise DatasetCorruptError(
+                f"{path}: magic number 0x{magic:08X}, expected 0x{expected_magic:08X} "
+                f"({_describe_magic(expected_magic)}); is this the right file?")
+        type_code, ndim = (magic >> 8) & 0xFF, magic & 0xFF
+        if magic >> 16 != 0 or type_code not in IDX_DTYPES or ndim == 0:
+            raise DatasetCorruptError(f"{path}: magic number 0x{magic:08X} is not an IDX header")
+        dims = _read(f, path, 4 * ndim)
+        if len(dims) < 4 * ndim:
+            raise DatasetCorruptError(
+                f"{path}: {4 + len(dims)} bytes, too short for an IDX header of {ndim} dimensions")
+        shape = struct.unpack(f">{ndim}I", dims)
+        dtype = IDX_DTYPES[type_code]
+        nbytes = dtype.itemsize
+        for d in shape:
+            nbytes *= d
+        header_size = 4 + 4 * ndim
+        if nbytes > limit:
+            raise DatasetCorruptError(
+                f"{path}: the header promises shape {shape} ({nbytes:,} bytes{packed}), more "
+                f"than the {limit:,} bytes teachflow reads from an IDX file")
+        if not gz:
+            size = os.fstat(f.fileno()).st_size
+            if size != header_size + nbytes:
+                what = "truncated" if size < header_size + nbytes else "has trailing bytes"
+                raise DatasetCorruptError(
+                    f"{path}: {what}: the header promises shape {shape} "
+                    f"({header_size + nbytes:,} bytes) but the file holds {size:,}; delete it "
+                    "and fetch it again")
+        data = _read(f, path, nbytes)
+        trailing = _read(f, path, 1)
+    if len(data) != nbytes or trailing:
+        what = "truncated" if len(data) < nbytes else "has trailing bytes"
+        got = f"{header_size + len(data):,}" + ("" if not trailing else "+")
         raise DatasetCorruptError(
-            f"{path}: magic number 0x{magic:08X}, expected 0x{expected_magic:08X} "
-            f"({_describe_magic(expected_magic)}); is this the right file?")
-    type_code, ndim = (magic >> 8) & 0xFF, magic & 0xFF
-    if magic >> 16 != 0 or type_code not in IDX_DTYPES or ndim == 0:
-        raise DatasetCorruptError(f"{path}: magic number 0x{magic:08X} is not an IDX header")
-    header_size = 4 + 4 * ndim
-    if len(data) < header_size:
-        raise DatasetCorruptError(
-            f"{path}: {len(data)} bytes, too short for an IDX header of {ndim} dimensions")
-    shape = struct.unpack(f">{ndim}I", data[4:header_size])
-    dtype = IDX_DTYPES[type_code]
-    expected = header_size + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if len(data) != expected:
-        what = "truncated" if len(data) < expected else "has trailing bytes"
-        raise DatasetCorruptError(
-            f"{path}: {what}: the header promises shape {shape} ({expected:,} bytes"
-            f"{' uncompressed' if path.suffix == '.gz' else ''}) but the file holds "
-            f"{len(data):,}; delete it and fetch it again")
-    array = np.frombuffer(data, dtype=dtype, offset=header_size).reshape(shape)
+            f"{path}: {what}: the header promises shape {shape} ({header_size + nbytes:,} bytes"
+            f"{packed}) but the file holds {got}; delete it and fetch it again")
+    array = np.frombuffer(data, dtype=dtype).reshape(shape)
     return array.astype(dtype.newbyteorder("="))  # a writable copy in native byte order
 
 
-def _read_bytes(path):
+def _open(path):
     if not path.is_file():
         raise DatasetNotFoundError(f"{path}: no such file")
-    if path.suffix != ".gz":
-        return path.read_bytes()
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+def _read(f, path, n):
+    """At most ``n`` bytes from ``f``; a damaged gzip stream is a DatasetCorruptError."""
     try:
-        with gzip.open(path, "rb") as f:
-            return f.read()
+        return f.read(n)
     except (OSError, EOFError, zlib.error) as e:
         raise DatasetCorruptError(
             f"{path}: not a complete gzip file ({e}); delete it and fetch it again") from e

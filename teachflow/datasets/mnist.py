@@ -29,8 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import (ENV_VAR, IMAGES_MAGIC, LABELS_MAGIC, DatasetCorruptError,
+from ._files import (ENV_VAR, IMAGES_MAGIC, LABELS_MAGIC, MAX_BYTES, DatasetCorruptError,
                      DatasetNotFoundError, data_home, download, read_idx)
+from .npz import NpzError, members, open_archive, read_member
 from .batches import DataSet, Datasets
 
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -227,24 +228,38 @@ def _check_labels(labels, where):
 
 
 def _read_npz(npz):
-    """Keras' ``mnist.npz`` layout, read without pickle and checked like the IDX files."""
+    """Keras' ``mnist.npz`` layout, read without pickle and checked like the IDX files: each
+    array's header is checked (uint8 images N x 28 x 28, at most MAX_BYTES, stored size equal to
+    what the header promises) before it is allocated."""
+    def expect(key):
+        def check(shape, dtype):
+            if key.startswith("x") and (dtype != np.uint8 or len(shape) != 3
+                                        or shape[1:] != IMAGE_SHAPE):
+                raise NpzError(f"is {dtype} {shape}, expected uint8 (N, 28, 28)")
+            if key.startswith("y") and (len(shape) != 1 or dtype.kind not in "ui"):
+                raise NpzError(f"is {dtype} {shape}, expected integer labels (N,)")
+        return check
     try:
-        with np.load(npz, allow_pickle=False) as f:
-            missing = [k for k in NPZ_KEYS if k not in f.files]
+        with open_archive(npz) as archive:
+            found = members(archive)
+            missing = [k for k in NPZ_KEYS if k not in found]
             if missing:
                 raise DatasetCorruptError(
                     f"{npz}: arrays {missing} missing; expected {list(NPZ_KEYS)} "
-                    f"(found {f.files})")
-            x_train, y_train, x_test, y_test = (f[k] for k in NPZ_KEYS)
-    except DatasetCorruptError:
-        raise
-    except (OSError, ValueError, EOFError) as e:
-        raise DatasetCorruptError(f"{npz}: not a readable .npz of plain arrays ({e})") from e
+                    f"(found {sorted(found)})")
+            arrays = {}
+            for k in NPZ_KEYS:
+                try:
+                    arrays[k] = read_member(archive, found[k], MAX_BYTES, expect(k))
+                except NpzError as e:
+                    raise DatasetCorruptError(f"{npz}: {k} {e}; delete it and fetch it again") from None
+    except NpzError as e:
+        raise DatasetCorruptError(f"{npz}: not a readable .npz of plain arrays ({e})") from None
+    except OSError as e:
+        raise DatasetCorruptError(f"{npz}: could not be read ({e})") from e
+    x_train, y_train, x_test, y_test = (arrays[k] for k in NPZ_KEYS)
     for x, y, part in ((x_train, y_train, "train"), (x_test, y_test, "test")):
-        if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != IMAGE_SHAPE:
-            raise DatasetCorruptError(
-                f"{npz}: x_{part} is {x.dtype} {x.shape}, expected uint8 (N, 28, 28)")
-        if y.ndim != 1 or len(y) != len(x) or y.dtype.kind not in "ui":
+        if len(y) != len(x):
             raise DatasetCorruptError(
                 f"{npz}: y_{part} is {y.dtype} {y.shape}, expected {len(x):,} integer labels")
         _check_labels(y, f"{npz}: y_{part}")

@@ -22,12 +22,14 @@ from .devices import (ComputeTime, Constant, Exponential, ShiftedExponential, Lo
                       WithStragglers, Device, Cluster, harmonic)
 from .events import (Event, HistoryPoint, KINDS, summarize, time_to_target, loss_noise,
                      events_to_csv, read_events_csv, history_to_csv, read_history_csv,
-                     chrome_trace, write_chrome_trace, read_chrome_trace, write_atomic)
+                     chrome_trace, write_chrome_trace, read_chrome_trace, write_atomic,
+                     LogFileError)
 from .models import (GraphModel, ShardSampler, FunctionSampler, Quadratic, LinearRegression,
                      NumpyCurveFit, curve_fit, digits, curve_fit_data, digits_data)
 from .network import Network, FreeNetwork, ParameterServerNetwork, RingAllReduce
 from .pipeline import Pipeline, Stage
-from .runner import ParameterServer, RunResult, Strategy
+from .runner import (MAX_EVENTS, ParameterServer, estimate_events, RunResult, SimulationStopped, SimulationTooLarge,
+                     Strategy)
 from .simulation import simulate, make_strategy, make_model
 from .synchronous import Synchronous, LocalSGD
 
@@ -37,10 +39,10 @@ __all__ = [
     "ComputeTime", "Constant", "Exponential", "ShiftedExponential", "LogNormal",
     "WithStragglers", "Device", "Cluster", "harmonic",
     "Network", "FreeNetwork", "ParameterServerNetwork", "RingAllReduce",
-    "ParameterServer", "RunResult", "EventQueue",
+    "ParameterServer", "RunResult", "EventQueue", "SimulationTooLarge", "SimulationStopped", "MAX_EVENTS", "estimate_events",
     "Event", "HistoryPoint", "KINDS", "summarize", "time_to_target", "loss_noise",
     "events_to_csv", "read_events_csv", "history_to_csv", "read_history_csv",
-    "chrome_trace", "write_chrome_trace", "read_chrome_trace", "write_atomic",
+    "chrome_trace", "write_chrome_trace", "read_chrome_trace", "write_atomic", "LogFileError",
     "GraphModel", "ShardSampler", "FunctionSampler", "Quadratic", "LinearRegression",
     "NumpyCurveFit", "curve_fit", "digits", "curve_fit_data", "digits_data",
     "Pipeline", "Stage",

@@ -38,6 +38,9 @@ class Asynchronous(Strategy):
         self.staleness_aware = bool(staleness_aware)
         self.name = "async" + (" (staleness-aware lr)" if staleness_aware else "")
 
+    def events_per_update(self, workers):
+        return 4  # one gradient per update: its pull, compute, push and apply
+
     def check(self, run):
         if run.network.kind == "ring":
             raise ValueError("network: ring all-reduce is a collective every worker joins at "

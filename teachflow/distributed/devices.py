@@ -10,6 +10,7 @@ from numbers import Integral, Real
 import numpy as np
 
 BLOCK = 256  # draws are made in blocks of this size; the stream does not depend on the strategy
+MAX_WORKERS = 10_000
 
 
 def _positive(owner, name, value, allow_zero=False):
@@ -191,6 +192,10 @@ class Cluster:
             raise ValueError(f"workers must be a positive integer (the number of simulated "
                              f"devices), got {workers!r}")
         workers = int(workers)
+        if workers > MAX_WORKERS:
+            raise ValueError(f"workers={workers:,} is more than the {MAX_WORKERS:,} simulated devices "
+                             "teachflow builds (each has its own random stream); the lessons' "
+                             "effects show with 2 to a few hundred workers.")
         if isinstance(compute, (list, tuple)):
             if len(compute) != workers:
                 raise ValueError(f"compute: a list needs one model per worker ({workers}), "

@@ -140,21 +140,106 @@ def events_to_csv(events, path=None):
     return text
 
 
+class LogFileError(ValueError):
+    """An event log, history or trace file that cannot be read; the message names the file,
+    the line (or event) and the field."""
+
+
+MAX_LOG_BYTES = 512 * 2 ** 20
+
+
+def _read_text(path, what):
+    """The text of ``path`` (UTF-8, no NUL byte, at most MAX_LOG_BYTES), else LogFileError."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_LOG_BYTES + 1)
+    except IsADirectoryError:
+        raise LogFileError(f"{path} is a folder, not {what}.") from None
+    if len(raw) > MAX_LOG_BYTES:
+        raise LogFileError(f"{path} is larger than {MAX_LOG_BYTES // 2 ** 20} MiB; not {what}.")
+    if b"\0" in raw:
+        raise LogFileError(f"{path} holds binary data, not {what} (a text file).")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise LogFileError(f"{path} is not UTF-8 text ({e}); not {what}.") from None
+
+
+def _csv_rows(path, fields, what):
+    """``[(line number, {field: text})]`` of a CSV file whose header is exactly ``fields``."""
+    text = _read_text(path, what)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as e:
+        raise LogFileError(f"{path} is not valid CSV ({e}); not {what}.") from None
+    if not rows:
+        raise LogFileError(f"{path} is empty; {what} starts with the header {','.join(fields)}.")
+    if tuple(rows[0]) != tuple(fields):
+        raise LogFileError(f"{path}, line 1: the header is {','.join(rows[0])[:120]!r}, expected "
+                           f"{','.join(fields)!r}; not {what}.")
+    out = []
+    for n, row in enumerate(rows[1:], start=2):
+        if not row:
+            continue
+        if len(row) != len(fields):
+            raise LogFileError(f"{path}, line {n}: {len(row)} columns, expected {len(fields)} "
+                               f"({','.join(fields)}); the file is truncated or damaged.")
+        out.append((n, dict(zip(fields, row))))
+    return out
+
+
+def _field(path, n, name, text, parse, expected):
+    try:
+        return parse(text)
+    except (ValueError, TypeError, OverflowError):
+        raise LogFileError(f"{path}, line {n}: column {name!r} is {text[:40]!r}, expected "
+                           f"{expected}.") from None
+
+
+def _finite(text):
+    v = float(text)
+    if not math.isfinite(v):
+        raise ValueError(text)
+    return v
+
+
 def _opt_int(s):
     return None if s == "" else int(s)
 
 
+def _bool(s):
+    if s not in ("True", "False"):
+        raise ValueError(s)
+    return s == "True"
+
+
+def _worker(s):
+    if s.lstrip("-").isdigit():
+        return int(s)
+    if not s:
+        raise ValueError(s)
+    return s
+
+
 def read_events_csv(path):
-    """Read a log written by ``events_to_csv`` back into ``Event`` records."""
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    """Read a log written by ``events_to_csv`` back into ``Event`` records; a malformed,
+    binary or truncated file is a LogFileError naming the line and column."""
     out = []
-    for r in rows:
-        worker = r["worker"]
-        worker = int(worker) if worker.lstrip("-").isdigit() else worker
-        out.append(Event(worker, r["kind"], float(r["start"]), float(r["end"]),
-                         _opt_int(r["version_read"]), _opt_int(r["version_written"]),
-                         _opt_int(r["staleness"]), r["dropped"] == "True", r["label"]))
+    for n, r in _csv_rows(path, FIELDS, "an event log written by events_to_csv"):
+        def f(name, parse, expected):
+            return _field(path, n, name, r[name], parse, expected)
+        start = f("start", _finite, "a finite number of seconds")
+        end = f("end", _finite, "a finite number of seconds")
+        if end < start:
+            raise LogFileError(f"{path}, line {n}: the event ends ({end}) before it starts ({start}).")
+        if not r["kind"]:
+            raise LogFileError(f"{path}, line {n}: column 'kind' is empty, expected e.g. "
+                               f"{', '.join(KINDS)}.")
+        out.append(Event(f("worker", _worker, "a worker index or a row name such as 'ps'"),
+                         r["kind"], start, end,
+                         *(f(k, _opt_int, "an integer or nothing")
+                           for k in ("version_read", "version_written", "staleness")),
+                         f("dropped", _bool, "True or False"), r["label"]))
     return out
 
 
@@ -171,11 +256,16 @@ def history_to_csv(history, path=None):
 
 
 def read_history_csv(path):
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    return [HistoryPoint(float(r["time"]), int(r["updates"]), int(r["gradients"]),
-                         float(r["loss"]), float(r["metric"]), float(r["batch_loss"]))
-            for r in rows]
+    """Read a history written by ``history_to_csv``; a bad file is a LogFileError naming the
+    line and column."""
+    out = []
+    kinds = {"time": (_finite, "a finite number of seconds"),
+             "updates": (int, "an integer"), "gradients": (int, "an integer"),
+             "loss": (float, "a number"), "metric": (float, "a number"),
+             "batch_loss": (float, "a number")}
+    for n, r in _csv_rows(path, HistoryPoint._fields, "a history written by history_to_csv"):
+        out.append(HistoryPoint(*(_field(path, n, k, r[k], *kinds[k]) for k in HistoryPoint._fields)))
+    return out
 
 
 def _row_name(worker):
@@ -215,15 +305,46 @@ def write_chrome_trace(events, path, names=None):
 
 def read_chrome_trace(path):
     """Events back from a trace written by ``write_chrome_trace`` (times from µs, so equal to
-    the originals up to float rounding)."""
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
+    the originals up to float rounding); a bad file is a LogFileError naming the event."""
+    text = _read_text(path, "a Chrome trace written by write_chrome_trace")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as e:
+        raise LogFileError(f"{path} is not valid JSON ({e}); not a Chrome trace.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("traceEvents"), list):
+        raise LogFileError(f"{path}: a Chrome trace is a JSON object with a 'traceEvents' list.")
     out = []
-    for t in data["traceEvents"]:
+    for i, t in enumerate(data["traceEvents"]):
+        if not isinstance(t, dict):
+            raise LogFileError(f"{path}: traceEvents[{i}] is not an object.")
         if t.get("ph") != "X":
             continue
-        a = t["args"]
-        start = t["ts"] / 1e6
-        out.append(Event(a["worker"], t["cat"], start, start + t["dur"] / 1e6, a["version_read"],
+        a = t.get("args")
+        try:
+            if not isinstance(a, dict):
+                raise ValueError("its 'args' is not an object")
+            ts, dur = t.get("ts"), t.get("dur")
+            for k, v in (("ts", ts), ("dur", dur)):
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                    raise ValueError(f"{k!r} is {v!r}, expected a finite number of µs")
+            if dur < 0:
+                raise ValueError(f"'dur' is {dur}, expected >= 0")
+            worker = a.get("worker")
+            if isinstance(worker, bool) or not isinstance(worker, (int, str)) or worker == "":
+                raise ValueError(f"args.worker is {worker!r}, expected an int or a row name")
+            if not isinstance(t.get("cat"), str) or not t["cat"]:
+                raise ValueError(f"'cat' (the event kind) is {t.get('cat')!r}")
+            for k in ("version_read", "version_written", "staleness"):
+                v = a.get(k)
+                if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+                    raise ValueError(f"args.{k} is {v!r}, expected an int or null")
+            if not isinstance(a.get("dropped"), bool):
+                raise ValueError(f"args.dropped is {a.get('dropped')!r}, expected true or false")
+            if not isinstance(a.get("label"), str):
+                raise ValueError(f"args.label is {a.get('label')!r}, expected a string")
+        except ValueError as e:
+            raise LogFileError(f"{path}: traceEvents[{i}]: {e}.") from None
+        start = ts / 1e6
+        out.append(Event(worker, t["cat"], start, start + dur / 1e6, a["version_read"],
                          a["version_written"], a["staleness"], a["dropped"], a["label"]))
     return out

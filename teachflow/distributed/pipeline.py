@@ -35,6 +35,7 @@ import numpy as np
 from .clock import EventQueue
 from .events import Event, events_to_csv, write_chrome_trace
 from .graph_tasks import graph_tasks
+from .runner import MAX_EVENTS, SimulationTooLarge
 from .tasks import Task, after
 
 
@@ -52,6 +53,17 @@ def _check_positive_int(name, value):
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def _check_size(tasks, microbatches, what, max_events):
+    """Refuse a pipeline of more than ``max_events`` tasks before building it (10**9
+    microbatches would otherwise never return)."""
+    limit = MAX_EVENTS if max_events is None else _check_positive_int("max_events", max_events)
+    if tasks > limit:
+        raise SimulationTooLarge(
+            f"microbatches={microbatches:,} over {what} makes about {tasks:.3g} tasks, more than "
+            f"max_events={limit:,}: it could take minutes or hours and fill memory. Use fewer "
+            "microbatches (4 to 32 show the bubble), or pass max_events= to build it anyway.")
 
 
 def _check_time(name, value, positive=False):
@@ -72,11 +84,12 @@ class Pipeline:
 
     # ----- building
     @classmethod
-    def from_stages(cls, stages, microbatches=4, latency=0.0, bandwidth=math.inf):
+    def from_stages(cls, stages, microbatches=4, latency=0.0, bandwidth=math.inf, max_events=None):
         stages = [s if isinstance(s, Stage) else Stage(*s) for s in stages]
         if not stages:
             raise ValueError("stages must list at least one Stage(device, forward, backward, send_bytes)")
         M = _check_positive_int("microbatches", microbatches)
+        _check_size(4 * M * len(stages), M, f"{len(stages)} stages", max_events)
         latency = _check_time("latency", latency)
         bandwidth = _check_time("bandwidth", bandwidth, positive=True)
         for s in stages:
@@ -118,10 +131,15 @@ class Pipeline:
 
     @classmethod
     def from_graph(cls, fetches, batch_size, microbatches=4, speed=1e9, overhead=1e-6,
-                   cost=None, latency=1e-5, bandwidth=1e9, default_device="/cpu:0"):
+                   cost=None, latency=1e-5, bandwidth=1e9, default_device="/cpu:0",
+                   max_events=None):
         """``fetches``: a tensor/op or a list (e.g. ``loss`` or ``tf.gradients(loss, params)``);
         ``speed``: flops per second, one number or ``{device: flops}``."""
         M = _check_positive_int("microbatches", microbatches)
+        first = fetches[0] if isinstance(fetches, (list, tuple)) and fetches else fetches
+        graph = getattr(first, "graph", None)
+        n_ops = len(graph.get_operations()) if graph is not None else 1
+        _check_size(4 * M * n_ops, M, f"a graph of {n_ops} ops", max_events)
         batch_size = _check_positive_int("batch_size", batch_size)
         if batch_size % M:
             raise ValueError(f"microbatches={M} must divide batch_size={batch_size}")

@@ -12,6 +12,31 @@ from .events import (HistoryPoint, events_to_csv, history_to_csv, summarize,
 from .models import ShardSampler
 
 DEFAULT_PARAM_BYTES = 4_000_000  # timing-only runs: one million float32 parameters
+MAX_EVENTS = 2_000_000  # a run estimated to log more must be asked for with max_events=
+PROGRESS_EVENTS = 250_000  # a run estimated above this shows a progress bar (about a second)
+EVENTS_PER_COMPUTATION = 4  # pull, compute, push, wait: what one gradient adds to the log
+
+
+class SimulationStopped(Exception):
+    """The run was stopped from outside (its ``stop`` event was set, e.g. a widget's Stop)."""
+
+
+class SimulationTooLarge(ValueError):
+    """A run would log more events than ``max_events`` (it would take minutes or hours and
+    fill memory): the message gives the estimate and how to ask for it anyway."""
+
+
+def estimate_events(strategy, cluster, updates, until):
+    """About how many events a run logs: from ``updates`` (the strategy's events per update),
+    and from ``until`` (every worker computing back to back at its mean speed); the smaller."""
+    n = cluster.size
+    estimates = []
+    if updates is not None:
+        estimates.append(updates * strategy.events_per_update(n))
+    if until is not None and math.isfinite(until):
+        fastest = min(cluster.mean_times)
+        estimates.append(until / fastest * n * EVENTS_PER_COMPUTATION if fastest > 0 else math.inf)
+    return min(estimates) if estimates else math.inf
 
 
 class ParameterServer:
@@ -59,7 +84,8 @@ class Run:
 
     def __init__(self, strategy, cluster, model=None, *, updates=None, until=None, lr=0.1,
                  batch_size=16, seed=0, eval_every=None, target_loss=None,
-                 stop_at_target=False, sampler=None, param_bytes=None):
+                 stop_at_target=False, sampler=None, param_bytes=None, max_events=None,
+                 progress=None, stop=None):
         if not isinstance(cluster, Cluster):
             raise ValueError(f"cluster must be a Cluster, e.g. Cluster(8, Exponential(1.0)), got {cluster!r}")
         self.updates = _check_count("updates", updates, 1, "server updates to simulate")
@@ -77,6 +103,19 @@ class Run:
             self.eval_every = max(1, (self.updates or 2000) // 200)
         self.strategy, self.cluster, self.model = strategy, cluster, model
         self.n = cluster.size
+        self.network = cluster.network
+        # the cheap checks first: nothing per worker is built before a run is known to fit
+        strategy.check(self)
+        self.max_events = _check_count("max_events", max_events, 1, "events the run may log")
+        if self.max_events is None:
+            self.max_events = MAX_EVENTS
+        estimate = estimate_events(strategy, cluster, self.updates, until)
+        if estimate > self.max_events:
+            raise SimulationTooLarge(
+                f"This run would log about {estimate:.3g} events ({self._size_words(until)}), more "
+                f"than max_events={self.max_events:,}: it could take minutes or hours and fill "
+                "memory. Lower updates= or until=, or pass max_events=<a larger number> to run it "
+                "anyway.")
         self.lr, self.seed = float(lr), int(seed)
         self.target_loss, self.stop_at_target = target_loss, bool(stop_at_target)
         self.times = cluster.streams(seed)
@@ -94,14 +133,53 @@ class Run:
             self.batches = None
             nbytes = DEFAULT_PARAM_BYTES
         self.nbytes = nbytes if param_bytes is None else float(param_bytes)
-        self.network = cluster.network
         self.log = []
         self.history = []
         self.gradients_applied = 0
         self._batch_losses = []
         self.stopped = False
         self.end_time = 0.0
+        self._bar = self._tick = None
+        self._stop = stop
+        if progress or (progress is None and estimate > PROGRESS_EVENTS):
+            self._start_progress(progress, until)
         self._evaluate(0.0)
+
+    def _start_progress(self, progress, until):
+        """A progress bar over server updates (or simulated seconds when only ``until`` is set),
+        advanced every ~1% from ``updated``: a tqdm bar, or ``progress(fraction)`` when it is a
+        callable (a widget's own bar). A long run shows it is alive."""
+        by_time = self.updates is None
+        total = float(until) if by_time else self.updates
+        if callable(progress):
+            self._bar = _CallbackBar(progress, total)
+        else:
+            from tqdm.auto import tqdm
+            self._bar = tqdm(total=total, desc=f"simulating {self.strategy}", leave=False,
+                             mininterval=0.5, unit="s simulated" if by_time else "updates",
+                             bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} {unit} "
+                                        "[{elapsed}<{remaining}]")
+        self._by_time, self._done, self._tick = by_time, 0.0, total / 100
+
+    def _progress(self, t):
+        now = t if self._by_time else self.server.version
+        if now - self._done >= self._tick:
+            self._bar.update(now - self._done)
+            self._done = now
+
+    def close_progress(self):
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def _size_words(self, until):
+        parts = [f"{self.n:,} workers"]
+        if self.updates is not None:
+            parts.append(f"updates={self.updates:,}")
+        if until is not None:
+            parts.append(f"until={until:g} s with the fastest mean compute time "
+                         f"{min(self.cluster.mean_times):.3g} s")
+        return ", ".join(parts)
 
     # ----- evaluation and stopping
     def _evaluate(self, t):
@@ -119,6 +197,16 @@ class Run:
         """Call after each server update at time ``t``. Returns True when the run must stop."""
         self.gradients_applied += n_gradients
         self._batch_losses.extend(batch_losses)
+        if self._bar is not None:
+            self._progress(t)
+        if self._stop is not None and self._stop.is_set():
+            raise SimulationStopped(f"{self.strategy} stopped at simulated time {t:.4g} s after "
+                                    f"{self.server.version:,} updates.")
+        if len(self.log) > self.max_events:  # the estimate was wrong: stop, never hang
+            raise SimulationTooLarge(
+                f"The run logged {len(self.log):,} events by simulated time {t:.4g} s after "
+                f"{self.server.version:,} updates, more than max_events={self.max_events:,}. "
+                "Lower updates= or until=, or pass a larger max_events=.")
         v = self.server.version
         last = self.updates is not None and v >= self.updates
         if v % self.eval_every == 0 or last:
@@ -146,6 +234,20 @@ class Run:
                          {"lr": self.lr, "seed": self.seed, "param_bytes": self.nbytes})
 
 
+class _CallbackBar:
+    """The two methods of a tqdm bar the run uses, reporting ``done / total`` to a callable."""
+
+    def __init__(self, callback, total):
+        self.callback, self.total, self.n = callback, total, 0.0
+
+    def update(self, amount):
+        self.n += amount
+        self.callback(min(1.0, self.n / self.total) if self.total else 1.0)
+
+    def close(self):
+        pass
+
+
 class Strategy:
     """Base class of the training strategies: ``strategy.run(cluster, model, updates=..., lr=...)``
     simulates and returns a ``RunResult``. Options (all keyword):
@@ -158,14 +260,28 @@ class Strategy:
       200 evaluations per run); ``target_loss`` (for ``time_to_target``) and
       ``stop_at_target`` (stop at the first evaluation at or below it);
     * ``sampler`` (default ``ShardSampler``) and ``param_bytes`` (message size in timing-only
-      runs; otherwise the parameters' bytes)."""
+      runs; otherwise the parameters' bytes);
+    * ``max_events`` (default ``MAX_EVENTS``): a run estimated to log more events is refused
+      before it starts (SimulationTooLarge), so a typo such as ``updates=10**9`` never hangs;
+    * ``progress``: show a tqdm bar (default: when the run is estimated above
+      ``PROGRESS_EVENTS`` events; False never, True always), or a callable given the fraction
+      done; ``stop``: an object with ``is_set()`` (a ``threading.Event``) checked after every
+      update: set, it ends the run with SimulationStopped. Interrupting the kernel stops a run too."""
 
     name = "strategy"
 
+    def events_per_update(self, workers):
+        """About how many events one server update logs (for the size check before a run):
+        every worker pulls, computes, pushes and waits, then one apply."""
+        return EVENTS_PER_COMPUTATION * workers + 1
+
     def run(self, cluster, model=None, **options):
         run = Run(self, cluster, model, **options)
-        self.check(run)
-        self.simulate(run)
+        try:
+            self.check(run)
+            self.simulate(run)
+        finally:
+            run.close_progress()
         return run.result()
 
     def check(self, run):

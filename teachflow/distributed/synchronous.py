@@ -79,6 +79,9 @@ class LocalSGD(Strategy):
         self.period = int(period)
         self.name = f"local SGD (H={self.period})"
 
+    def events_per_update(self, workers):
+        return workers * (self.period + 3) + 1  # H computes, then pull, push, wait; one apply
+
     def simulate(self, run):
         n, server, lr, H = run.n, run.server, run.lr, self.period
         links = run.network.links()

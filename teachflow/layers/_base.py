@@ -1,4 +1,6 @@
 """What every layer shares: its scope, its parameters and the ``training`` switch."""
+import numpy as np
+
 from ..core import dtypes as _dtypes
 from ..core.constant import convert_to_tensor
 from ..core.graph import GraphKeys, Tensor, add_to_collection
@@ -12,6 +14,26 @@ def param(name, shape, dtype, initializer, regularizer=None, trainable=True, def
         initializer = default() if default is not None else init_ops.glorot_uniform_initializer()
     return get_variable(name, shape=list(shape), dtype=dtype, initializer=initializer,
                         regularizer=regularizer, trainable=trainable)
+
+
+def positive_int(v, layer, what):
+    """``v`` as an int >= 1, else an error naming the layer's argument (``dense(units='10')``)."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{layer}: {what} must be a positive int, got {v!r} ({type(v).__name__}).")
+    if v < 1:
+        raise ValueError(f"{layer}: {what} must be a positive int, got {v!r}.")
+    return int(v)
+
+
+def pair_of_positive_ints(v, layer, what):
+    """An int or a (height, width) pair of ints >= 1 (``kernel_size``, ``strides``)."""
+    parts = (v, v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else v
+    if isinstance(parts, (str, bytes)) or not hasattr(parts, "__iter__") or len(tuple(parts)) not in (1, 2):
+        raise TypeError(f"{layer}: {what} must be an int or a pair of ints, got {v!r}.")
+    parts = tuple(parts)
+    for p in parts:
+        positive_int(p, layer, what)
+    return v
 
 
 def activity_loss(regularizer, outputs):

@@ -5,7 +5,8 @@ from ..ops import init_ops
 from ..ops.conv_ops import _nhwc_arg, _padding
 from ..ops.conv_ops import conv2d as _nn_conv2d
 from ..ops.nn_ops import bias_add
-from ._base import activity_loss, channels_last, floating, param
+from ._base import (activity_loss, channels_last, floating, pair_of_positive_ints, param,
+                    positive_int)
 
 
 def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
@@ -29,7 +30,10 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
     if x._dims[3] is None:
         raise ShapeError(f"conv2d: the channel dimension of the inputs must be known, got "
                          f"{fmt(x._dims)}")
-    kh, kw = _nhwc_arg(kernel_size, "kernel_size")
+    filters = positive_int(filters, "conv2d", "filters")
+    kh, kw = _nhwc_arg(pair_of_positive_ints(kernel_size, "conv2d", "kernel_size"), "kernel_size")
+    pair_of_positive_ints(strides, "conv2d", "strides")
+    pair_of_positive_ints(dilation_rate, "conv2d", "dilation_rate")
     with variable_scope(name, default_name="conv2d", reuse=reuse):
         kernel = param("kernel", (kh, kw, x._dims[3], int(filters)), x.dtype, kernel_initializer,
                        kernel_regularizer, trainable)

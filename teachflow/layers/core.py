@@ -8,7 +8,7 @@ from ..ops.array_ops import identity, reshape, where
 from ..ops.math_ops import cast, matmul
 from ..ops.nn_ops import bias_add
 from ..ops.nn_ops import dropout as _nn_dropout
-from ._base import activity_loss, floating, param, training_flag
+from ._base import activity_loss, floating, param, positive_int, training_flag
 
 
 def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None,
@@ -24,8 +24,7 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
         raise ShapeError(f"dense: the last dimension of the inputs must be known and the rank at "
                          f"least 2, got shape {fmt(x._dims)}. Hint: give the placeholder a shape "
                          "such as [None, 784].")
-    if int(units) < 1:
-        raise ValueError(f"dense: units must be a positive integer, got {units}")
+    units = positive_int(units, "dense", "units")
     n_in = x._dims[-1]
     with variable_scope(name, default_name="dense", reuse=reuse):
         kernel = param("kernel", (n_in, units), x.dtype, kernel_initializer, kernel_regularizer,

@@ -1,12 +1,14 @@
 """``max_pooling2d`` and ``average_pooling2d``: shrink NHWC images window by window."""
 from ..core.graph import name_scope
 from ..ops.conv_ops import _nhwc_arg, _padding, avg_pool, max_pool
-from ._base import channels_last, floating
+from ._base import channels_last, floating, pair_of_positive_ints
 
 
 def _pooling(fn, default_name, inputs, pool_size, strides, padding, data_format, name):
     channels_last(data_format, default_name)
     x = floating(inputs, default_name)
+    pair_of_positive_ints(pool_size, default_name, "pool_size")
+    pair_of_positive_ints(strides, default_name, "strides")
     with name_scope(name, default_name):
         return fn(x, ksize=_nhwc_arg(pool_size, "pool_size"), strides=_nhwc_arg(strides, "strides"),
                   padding=_padding(padding))

@@ -16,6 +16,10 @@ def make(op_type, inputs, name=None, **attrs):
 def pair(x, y, op_type):
     """Two operands as tensors of one dtype: a Python/NumPy value takes the tensor's dtype;
     two tensors of different dtypes are an error (TF1 never casts silently)."""
+    for what, v in (("x", x), ("y", y)):
+        if v is None:
+            raise ValueError(f"{op_type}: input {what} is None (None values not supported); pass a "
+                             "tensor or a number.")
     if isinstance(x, Tensor) or hasattr(x, "_as_graph_element"):
         x = convert_to_tensor(x)
         y = convert_to_tensor(y, dtype=x.dtype) if not isinstance(y, Tensor) else y

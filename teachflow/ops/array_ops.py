@@ -10,6 +10,22 @@ from ..core.shapes import ShapeError, broadcast, fmt, normalize_axis
 from ._util import make
 
 
+_MAX_CONSTANT_ELEMENTS = 10 ** 8  # a range baked into the graph: ~400 MB of int32 at most
+
+
+def _int_arg(v, fn, what):
+    """``v`` as an int; a float, string or tensor is a TypeError naming ``fn``'s argument ``what``."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{fn}: {what} must hold Python ints, got {v!r} ({type(v).__name__}).")
+    return int(v)
+
+
+def _seq(v, fn, what):
+    if isinstance(v, (str, bytes, Tensor)) or not hasattr(v, "__iter__"):
+        raise TypeError(f"{fn}: {what} must be a list of ints, got {v!r}.")
+    return tuple(v)
+
+
 def _num(dims):
     if dims is None or None in dims:
         return None
@@ -77,7 +93,7 @@ def reshape(tensor, shape, name=None):
     if isinstance(shape, Tensor):
         raise TypeError("tf.reshape in teachflow takes a static shape (a list of ints, one may be -1), "
                         f"not the tensor {shape.name}.")
-    shape = tuple(int(d) if d is not None else -1 for d in shape)
+    shape = tuple(-1 if d is None else _int_arg(d, "tf.reshape", "shape") for d in _seq(shape, "tf.reshape", "shape"))
     return make("Reshape", [x], name or "Reshape", shape=shape)
 
 
@@ -113,7 +129,8 @@ def transpose(a, perm=None, name="transpose"):
         if x.ndim is None:
             raise ShapeError("transpose without perm needs a known rank")
         perm = tuple(reversed(range(x.ndim)))
-    return make("Transpose", [x], name, perm=tuple(int(p) for p in perm))
+    perm = tuple(_int_arg(p, "tf.transpose", "perm") for p in _seq(perm, "tf.transpose", "perm"))
+    return make("Transpose", [x], name, perm=perm)
 
 
 @register
@@ -140,6 +157,7 @@ def expand_dims(input, axis=None, name=None, dim=None):
     axis = dim if axis is None else axis
     if axis is None:
         raise ValueError("expand_dims needs an axis.")
+    axis = _int_arg(axis, "tf.expand_dims", "axis")
     r = x.ndim
     if r is not None:
         if not -r - 1 <= axis <= r:
@@ -235,7 +253,13 @@ class ConcatGrad(OpDef):
 
 
 def concat(values, axis, name="concat"):
+    if isinstance(values, Tensor) or not hasattr(values, "__iter__"):
+        raise TypeError(f"tf.concat expects a list of tensors, got {values!r}.")
     xs = [convert_to_tensor(v) for v in values]
+    if not xs:
+        raise ValueError("tf.concat needs at least one tensor in values, got an empty list.")
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"tf.concat: axis must be an int, got {axis!r} ({type(axis).__name__}).")
     if len(xs) == 1:
         return identity(xs[0], name=name)
     rank = next((x.ndim for x in xs if x.ndim is not None), None)
@@ -278,6 +302,7 @@ def stack(values, axis=0, name="stack"):
     xs = [convert_to_tensor(v) for v in values]
     if not xs:
         raise ValueError("stack needs at least one tensor.")
+    axis = _int_arg(axis, "tf.stack", "axis")
     r = xs[0].ndim
     if r is not None:
         if not -r - 1 <= axis <= r:
@@ -289,6 +314,9 @@ def stack(values, axis=0, name="stack"):
 # --------------------------------------------------------------------------- indexing
 def _norm_key(key):
     key = key if isinstance(key, tuple) else (key,)
+    if sum(1 for k in key if k is Ellipsis) > 1:
+        raise ValueError(f"Multiple ellipses in slice spec not allowed: {key!r} has "
+                         f"{sum(1 for k in key if k is Ellipsis)} '...'; use at most one.")
     out = []
     for k in key:
         if isinstance(k, Tensor):
@@ -451,6 +479,16 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     """``[2, 0] -> [[0, 0, 1], [1, 0, 0]]`` (float32 by default)."""
     i = convert_to_tensor(indices)
     dt = _dtypes.as_dtype(dtype) if dtype is not None else _dtypes.float32
+    if isinstance(depth, Tensor):
+        raise TypeError(f"tf.one_hot in teachflow takes depth as a Python int, not the tensor {depth.name}.")
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 0:
+        raise ValueError(f"tf.one_hot: depth must be a non-negative int (the number of classes), "
+                         f"got {depth!r}.")
+    rank = i.ndim
+    if axis is not None and (not isinstance(axis, (int, np.integer)) or
+                             (rank is not None and not -1 <= axis <= rank)):
+        raise ValueError(f"tf.one_hot: axis must be -1 or an int in [0, {rank if rank is not None else 'rank'}] "
+                         f"for indices of shape {fmt(i._dims)}, got {axis!r}.")
     return make("OneHot", [i], name or "one_hot", depth=int(depth), axis=-1 if axis is None else int(axis),
                 on=1 if on_value is None else on_value, off=0 if off_value is None else off_value, dtype=dt)
 
@@ -497,19 +535,38 @@ def _cast(x, dtype):
 def _static_shape(shape, what):
     if isinstance(shape, Tensor):
         raise TypeError(f"{what} in teachflow takes a static shape (a list of ints), not {shape.name}.")
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    return tuple(int(d) for d in shape)
+    dims = (shape,) if isinstance(shape, (int, np.integer)) else shape
+    try:
+        dims = tuple(dims)
+    except TypeError:
+        raise TypeError(f"{what} expects a shape (a list of ints), got {shape!r}.") from None
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0:
+            raise ValueError(f"{what}: every dimension of the shape must be a non-negative int, "
+                             f"got {d!r} in {shape!r}.")
+    return tuple(int(d) for d in dims)
+
+
+def _baked_shape(shape, what):
+    """A static shape for a value baked into the graph: at most _MAX_CONSTANT_ELEMENTS."""
+    dims = _static_shape(shape, what)
+    n = 1
+    for d in dims:
+        n *= d
+    if n > _MAX_CONSTANT_ELEMENTS:
+        raise ValueError(f"{what}({list(dims)}) would hold {n:,} numbers; teachflow bakes it into "
+                         f"the graph and allows at most {_MAX_CONSTANT_ELEMENTS:,}.")
+    return dims
 
 
 def zeros(shape, dtype=_dtypes.float32, name=None):
     dt = _dtypes.as_dtype(dtype)
-    return constant(np.zeros(_static_shape(shape, "tf.zeros"), dt.np), name=name or "zeros")
+    return constant(np.zeros(_baked_shape(shape, "tf.zeros"), dt.np), name=name or "zeros")
 
 
 def ones(shape, dtype=_dtypes.float32, name=None):
     dt = _dtypes.as_dtype(dtype)
-    return constant(np.ones(_static_shape(shape, "tf.ones"), dt.np), name=name or "ones")
+    return constant(np.ones(_baked_shape(shape, "tf.ones"), dt.np), name=name or "ones")
 
 
 @register
@@ -529,7 +586,7 @@ class Fill(OpDef):
 
 
 def fill(dims, value, name=None):
-    dims = _static_shape(dims, "tf.fill")
+    dims = _baked_shape(dims, "tf.fill")
     if isinstance(value, Tensor):
         return make("Fill", [value], name or "Fill", dims=dims)
     dt = _dtypes.infer_dtype(value)
@@ -539,6 +596,20 @@ def fill(dims, value, name=None):
 def range_(start, limit=None, delta=1, dtype=None, name="range"):
     if limit is None:
         start, limit = 0, start
+    for what, v in (("start", start), ("limit", limit), ("delta", delta)):
+        if isinstance(v, Tensor):
+            raise TypeError(f"tf.range in teachflow takes Python numbers, but {what} is the tensor {v.name}.")
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(v):
+            raise ValueError(f"tf.range: {what} must be a finite number, got {v!r}.")
+    if delta == 0:
+        raise ValueError(f"tf.range: requires delta != 0, got delta={delta!r} "
+                         f"(start={start!r}, limit={limit!r}).")
+    count = int(max(0, np.ceil((limit - start) / delta)))
+    if count > _MAX_CONSTANT_ELEMENTS:
+        raise ValueError(f"tf.range({start!r}, {limit!r}, {delta!r}) would hold {count:,} numbers; "
+                         f"teachflow bakes ranges into the graph and allows at most "
+                         f"{_MAX_CONSTANT_ELEMENTS:,}.")
     vals = np.arange(start, limit, delta)
     dt = _dtypes.as_dtype(dtype) if dtype is not None else _dtypes.infer_dtype(
         [start, limit, delta])

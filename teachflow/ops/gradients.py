@@ -43,6 +43,11 @@ def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None):
         if not isinstance(x, Tensor):
             raise TypeError(f"tf.gradients: xs must be tensors or variables, got {x!r}")
     g = _graph_of(ys)
+    for t in ys + xs:
+        if t.graph is not g:
+            raise ValueError(f"tf.gradients: {t.name} is from another graph than {ys[0].name}. Build "
+                             "the loss and the tensors you differentiate by in one graph (a "
+                             "tf.reset_default_graph() between them starts a new one).")
     if grad_ys is None:
         grad_ys = [None] * len(ys)
     elif not isinstance(grad_ys, (list, tuple)):

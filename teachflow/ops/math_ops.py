@@ -122,17 +122,34 @@ class RealDiv(_Binary):
         return [unbroadcast(realdiv(g, y), x, y), unbroadcast(gy, y, x)]
 
 
-@register
-class FloorDiv(_Binary):
-    formula = "z = ⌊x / y⌋"
+class _IntegerDivision(_Binary):
+    """Integer division by zero is an error in TF1 (NumPy only warns and returns 0)."""
     differentiable = False
+
+    def bind(self, op, session):
+        if not op.inputs[1].dtype.is_integer:
+            return self.ufunc
+        ufunc = self.ufunc
+
+        def divide(x, y):
+            if not np.all(y):
+                from ..core.errors import InvalidArgumentError
+                raise InvalidArgumentError(
+                    f"Integer division by zero in {self.type} op '{op.name}': the divisor "
+                    f"{op.inputs[1].name} contains 0.", op)
+            return ufunc(x, y)
+        return divide
+
+
+@register
+class FloorDiv(_IntegerDivision):
+    formula = "z = ⌊x / y⌋"
     ufunc = staticmethod(np.floor_divide)
 
 
 @register
-class FloorMod(_Binary):
+class FloorMod(_IntegerDivision):
     formula = "z = x mod y"
-    differentiable = False
     ufunc = staticmethod(np.mod)
 
 
@@ -454,13 +471,17 @@ class AddN(OpDef):
             if t.dtype != op.inputs[0].dtype:
                 raise ShapeError(f"AddN inputs must share a dtype ({op.inputs[0].dtype.name} vs "
                                  f"{t.dtype.name})")
-            if dims is None or t._dims is None or len(dims) != len(t._dims):
-                dims = dims if t._dims is None else t._dims if dims is None else dims
+            if dims is not None and t._dims is not None and len(dims) != len(t._dims):
+                raise ShapeError(f"AddN inputs must all have the same shape, got "
+                                 + ", ".join(fmt(u._dims) for u in op.inputs))
+            if dims is None or t._dims is None:
+                dims = dims if t._dims is None else t._dims
                 continue
             merged = []
             for a, b in zip(dims, t._dims):
                 if a is not None and b is not None and a != b:
-                    raise ShapeError("AddN inputs must all have the same shape")
+                    raise ShapeError("AddN inputs must all have the same shape, got "
+                                     + ", ".join(fmt(u._dims) for u in op.inputs))
                 merged.append(a if a is not None else b)
             dims = tuple(merged)
         return dims, op.inputs[0].dtype
@@ -622,12 +643,20 @@ def truediv(x, y, name=None):
 
 
 divide = truediv
-div = truediv
+def div(x, y, name=None):
+    """TF1's ``tf.div``: Python 2 division, so integers divide with floor (and dividing an
+    integer by zero is an error), floats as ``x / y``."""
+    x, y = pair(x, y, "Div")
+    if x.dtype.is_integer:
+        return floordiv(x, y, name=name)
+    return realdiv(x, y, name=name)
 
 
 def cast(x, dtype, name=None):
     """``x`` converted to ``dtype`` (a no-op when it already has it)."""
     x = convert_to_tensor(x)
+    if dtype is None:
+        raise TypeError(f"tf.cast of {x.name}: dtype is None; pass a dtype such as tf.float32.")
     dtype = _dtypes.as_dtype(dtype)
     if x.dtype == dtype:
         return x

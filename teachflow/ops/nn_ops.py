@@ -4,7 +4,7 @@ import numpy as np
 
 from ..core import dtypes as _dtypes
 from ..core.constant import convert_to_tensor
-from ..core.graph import name_scope
+from ..core.graph import Tensor, name_scope
 from ..core.opdef import OpDef, register
 from ..core.shapes import ShapeError, fmt
 from ._util import float_check, make
@@ -177,7 +177,15 @@ softsign = _activation("Softsign", "Softsign")
 def leaky_relu(features, alpha=0.2, name=None):
     """``x if x > 0 else alpha·x`` (TF1's default alpha is 0.2)."""
     x = _floating(features, "LeakyRelu")
+    _number(alpha, "leaky_relu", "alpha")
     return make("LeakyRelu", [x], name or "LeakyRelu", alpha=float(alpha))
+
+
+def _number(v, fn, what):
+    """``v`` must be a real Python/NumPy number: name ``fn``'s argument ``what`` otherwise."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{fn}: {what} must be a number, got {v!r} ({type(v).__name__}).")
+    return v
 
 
 # --------------------------------------------------------------------------- softmax
@@ -234,6 +242,13 @@ class LogSoftmax(_SameShape):
 def _on_last_axis(op_type, default_name, logits, axis, name):
     x = _floating(logits, op_type)
     r = x.ndim
+    if axis is not None and (isinstance(axis, bool) or not isinstance(axis, (int, np.integer))):
+        raise TypeError(f"{default_name}: axis must be an int, got {axis!r} ({type(axis).__name__}).")
+    if axis is not None and r is not None and not -r <= axis < r:
+        raise ShapeError(f"{default_name}: axis {axis} is out of range for logits of shape "
+                         f"{fmt(x._dims)} (expected -{r} <= axis < {r})")
+    if axis is not None and r is not None:
+        axis %= r
     if axis in (-1, None) or (r is not None and axis == r - 1):
         return make(op_type, [x], name or default_name)
     if r is None:
@@ -359,6 +374,8 @@ def in_top_k(predictions, targets, k, name=None):
     """Bool per row: is ``targets[i]`` among the ``k`` largest ``predictions[i]``?"""
     p = convert_to_tensor(predictions)
     t = convert_to_tensor(targets)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+        raise ValueError(f"in_top_k: k must be a non-negative int, got {k!r}.")
     return make("InTopK", [p, t], name or "in_top_k", k=int(k))
 
 
@@ -401,10 +418,14 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
     if rate is not None:
         if keep_prob is not None:
             raise ValueError("dropout: pass keep_prob or rate, not both")
+        if not isinstance(rate, Tensor) and not hasattr(rate, "_as_graph_element"):
+            _number(rate, "dropout", "rate")
         keep_prob = 1 - rate if isinstance(rate, (int, float)) else subtract(1.0, rate)
     if keep_prob is None:
         raise ValueError("dropout needs keep_prob (or rate)")
-    if isinstance(keep_prob, (int, float)):
+    if not isinstance(keep_prob, Tensor) and not hasattr(keep_prob, "_as_graph_element"):
+        _number(keep_prob, "dropout", "keep_prob")
+    if isinstance(keep_prob, (int, float, np.number)):
         if not 0 < keep_prob <= 1:
             raise ValueError(f"dropout: keep_prob must be a scalar in (0, 1], got {keep_prob}")
         if keep_prob == 1:

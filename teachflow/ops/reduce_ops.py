@@ -8,7 +8,7 @@ import numpy as np
 from ..core import dtypes as _dtypes
 from ..core.constant import convert_to_tensor
 from ..core.opdef import OpDef, register
-from ..core.shapes import normalize_axis
+from ..core.shapes import ShapeError, normalize_axis
 from ._util import make
 
 
@@ -193,7 +193,10 @@ def _reduce(op_type, default_name):
         if axis is None:
             axis = reduction_indices
         keep = bool(keepdims if keepdims is not None else keep_dims)
-        axes = normalize_axis(axis, x.ndim) if axis is not None else None
+        try:
+            axes = normalize_axis(axis, x.ndim) if axis is not None else None
+        except TypeError as e:
+            raise TypeError(f"reduce_{default_name.lower()}: {e}") from None
         if axes is not None and x.ndim is not None and len(axes) == x.ndim and not keep:
             axes = None if x.ndim else ()
         return make(op_type, [x], name or default_name, axis=axes, keepdims=keep)
@@ -243,6 +246,11 @@ def _arg(op_type):
         x = convert_to_tensor(input)
         if axis is None:
             axis = dimension if dimension is not None else 0
+        if x.ndim == 0:
+            raise ShapeError(f"{op_type.lower()} needs a tensor of rank >= 1, but {x.name} is a scalar "
+                             f"(axis {axis!r} does not exist)")
+        if isinstance(axis, bool) or not hasattr(axis, "__index__"):
+            raise TypeError(f"{op_type.lower()}: axis must be an int, got {axis!r} ({type(axis).__name__}).")
         (a,) = normalize_axis(int(axis), x.ndim)
         return make(op_type, [x], name or op_type, axis=a, output_type=_dtypes.as_dtype(output_type))
     f.__doc__ = f"{op_type} along ``axis`` (int64 indices by default, as in TF1)."

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..core import dtypes as _dtypes
 from ..core.constant import convert_to_tensor
-from ..core.graph import GraphKeys, Tensor, get_default_graph
+from ..core.graph import GraphKeys, Tensor, check_op_name, get_default_graph
 from ..core.shapes import fmt
 from ..core.variables import Variable
 from . import init_ops
@@ -90,12 +90,42 @@ def _unique_var_scope(g, parent, base):
     return f"{base}_{i}"
 
 
+def _variable_shape(full, shape, new=True):
+    """A variable's shape as ints (``None`` allowed only when sharing an existing variable:
+    a new one must be fully defined, TF1's rule), else a clear error."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    dims = getattr(shape, "dims", shape)  # a TensorShape
+    if isinstance(dims, (str, bytes)):
+        raise TypeError(f"get_variable({full!r}): shape must be a list of ints, got {shape!r}.")
+    try:
+        dims = tuple(dims)
+    except TypeError:
+        raise TypeError(f"get_variable({full!r}): shape must be a list of ints, got {shape!r}.") from None
+    for d in dims:
+        if d is None and not new:
+            continue
+        if d is None:
+            raise ValueError(f"Shape of a new variable ({full}) must be fully defined, but instead "
+                             f"was {fmt(dims)}.")
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0:
+            raise ValueError(f"get_variable({full!r}): every dimension of the shape must be a "
+                             f"non-negative int, got {d!r} in {shape!r}.")
+    return tuple(None if d is None else int(d) for d in dims)
+
+
 def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=None, trainable=True,
                  collections=None):
     """Create the variable ``<scope>/name``, or with ``reuse`` return the existing one."""
     g = get_default_graph()
     scope = get_variable_scope()
+    if not isinstance(name, str):
+        raise TypeError(f"get_variable: name must be a string (the first argument), got {name!r} "
+                        f"({type(name).__name__}); call it as tf.get_variable('w', shape=[...]).")
     full = f"{scope.name}/{name}" if scope.name else name
+    check_op_name(full, "variable name")
+    if shape is not None:
+        shape = _variable_shape(full, shape, new=full not in g._var_store)
     dtype = _dtypes.as_dtype(dtype or scope.dtype or _dtypes.float32)
     if full in g._var_store:
         if not scope.reuse:

@@ -164,6 +164,23 @@ class Optimizer:
     def get_name(self):
         return self._name
 
+    def _check_hypers(self, **values):
+        """Refuse a hyper-parameter that is not a number, a float tensor or a callable, at
+        construction (TF1 fails later, inside ``minimize``, with a less direct message)."""
+        for what, v in values.items():
+            if callable(v) and not isinstance(v, Tensor) or hasattr(v, "_as_graph_element"):
+                continue
+            if isinstance(v, Tensor):
+                if not v.dtype.is_floating:
+                    raise TypeError(f"{type(self).__name__}: {what} must be a float tensor, got "
+                                    f"{v.name} of dtype {v.dtype.name}.")
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+                raise TypeError(f"{type(self).__name__}: {what} must be a number (e.g. 0.01), a float "
+                                f"tensor or a callable, got {v!r} ({type(v).__name__}).")
+            if not np.isfinite(v):
+                raise ValueError(f"{type(self).__name__}: {what} must be a finite number, got {v!r}.")
+
     # ----- slots
     def _get_or_make_slot(self, var, init_value, slot_name, op_name):
         """The slot ``slot_name`` of ``var``: a variable ``<var>/<op_name>`` filled with
@@ -236,6 +253,12 @@ class Optimizer:
         if callable(loss) and not isinstance(loss, Tensor):
             loss = loss()
         loss = convert_to_tensor(loss)
+        if not loss.dtype.is_floating:
+            raise TypeError(
+                f"The loss must be a float tensor, but {loss.name} is {loss.dtype.name} (expected "
+                f"float16, float32 or float64): gradients of integers do not exist. Compute the loss "
+                f"in floats, e.g. tf.cast({loss.op.name}, tf.float32) before the ops that depend on "
+                "the variables.")
         if var_list is None:
             var_list = trainable_variables()
         var_list = list(var_list)
@@ -324,6 +347,7 @@ class GradientDescentOptimizer(Optimizer):
 
     def __init__(self, learning_rate, use_locking=False, name="GradientDescent"):
         super().__init__(use_locking, name)
+        self._check_hypers(learning_rate=learning_rate)
         self._lr = learning_rate
 
     def _apply_dense(self, grad, var):
@@ -337,6 +361,7 @@ class MomentumOptimizer(Optimizer):
 
     def __init__(self, learning_rate, momentum, use_locking=False, name="Momentum", use_nesterov=False):
         super().__init__(use_locking, name)
+        self._check_hypers(learning_rate=learning_rate, momentum=momentum)
         self._lr, self._momentum, self._nesterov = learning_rate, momentum, use_nesterov
 
     def _create_slots(self, var_list):
@@ -358,6 +383,7 @@ class AdamOptimizer(Optimizer):
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, use_locking=False,
                  name="Adam"):
         super().__init__(use_locking, name)
+        self._check_hypers(learning_rate=learning_rate, beta1=beta1, beta2=beta2, epsilon=epsilon)
         self._lr, self._b1, self._b2, self._eps = learning_rate, beta1, beta2, epsilon
 
     def _create_slots(self, var_list):
@@ -413,6 +439,7 @@ class RMSPropOptimizer(Optimizer):
     def __init__(self, learning_rate, decay=0.9, momentum=0.0, epsilon=1e-10, use_locking=False,
                  centered=False, name="RMSProp"):
         super().__init__(use_locking, name)
+        self._check_hypers(learning_rate=learning_rate, decay=decay, momentum=momentum, epsilon=epsilon)
         self._lr, self._rho, self._mu, self._eps = learning_rate, decay, momentum, epsilon
         self._centered = centered
 
@@ -442,6 +469,8 @@ class AdagradOptimizer(Optimizer):
         if initial_accumulator_value <= 0:
             raise ValueError(f"initial_accumulator_value must be positive: {initial_accumulator_value}")
         super().__init__(use_locking, name)
+        self._check_hypers(learning_rate=learning_rate,
+                           initial_accumulator_value=initial_accumulator_value)
         self._lr, self._init = learning_rate, initial_accumulator_value
 
     def _create_slots(self, var_list):
@@ -499,6 +528,15 @@ def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, stair
     from ..ops.math_ops import floor, multiply, pow, truediv
     if global_step is None:
         raise ValueError("global_step is required for exponential_decay.")
+    for what, v, ok in (("decay_steps", decay_steps, lambda x: x > 0),
+                        ("decay_rate", decay_rate, lambda x: x >= 0)):
+        if isinstance(v, Tensor) or hasattr(v, "_as_graph_element"):
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(v) or not ok(v):
+            raise ValueError(f"exponential_decay: {what} must be a "
+                             f"{'positive' if what == 'decay_steps' else 'non-negative'} finite "
+                             f"number, got {v!r}.")
     with name_scope(name, "ExponentialDecay") as scope:
         lr = convert_to_tensor(learning_rate, name="learning_rate")
         if not lr.dtype.is_floating:

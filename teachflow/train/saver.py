@@ -1,30 +1,27 @@
 """Checkpoints: variable values saved as NumPy ``.npz`` plus a small JSON index, never pickles.
 
 A checkpoint ``prefix`` (``ckpt/model-1000``) is two files: ``prefix.npz`` (the arrays) and
-``prefix.index`` (names, shapes, dtypes and the SHA-256 of the data file). Both are written in
+``prefix.index`` (names, shapes, dtypes, the SHA-256 of the data file and of the index). Both are written in
 full to temporary files before either is renamed into place (a failed rename is undone), so an
 error while saving never leaves a half checkpoint or a damaged earlier one; if the machine dies
 between the two renames, the checksum makes the pair fail loudly instead of loading mixed data.
 Restore checks everything before it assigns anything, so a bad file restores nothing.
-``np.load(..., allow_pickle=False)`` means a checkpoint can hold only plain arrays: loading a
-classmate's checkpoint never runs code.
+Reading (``checkpoint_files.py``) treats every byte as data: fields and names validated, sizes
+checked before anything is allocated, arrays parsed from their ``.npy`` headers without pickle,
+so loading a classmate's checkpoint never runs code nor exhausts memory.
 """
-import hashlib
 import io
-import json
 import os
-import zipfile
 
 import numpy as np
 
 from ..core import errors
 from ..core.files import atomic_write, remove_quietly, write_files
-from ..core.graph import GraphKeys, Tensor, get_default_graph
+from ..core.graph import GraphKeys, Tensor, check_op_name, get_default_graph
 from ..core.shapes import fmt
 from ..core.variables import Variable
-
-FORMAT = "teachflow-checkpoint-1"
-STATE_FILE = "checkpoint"
+from .checkpoint_files import (FORMAT, STATE_FILE, index_bytes, quote, read_checkpoint,  # noqa: F401
+                               read_index, read_state, seal_index)
 
 
 class Saver:
@@ -53,6 +50,7 @@ class Saver:
                     raise ValueError(f"At least two variables have the same name: {v.op.name}")
                 items[v.op.name] = v
         for k, v in items.items():
+            check_op_name(k, "checkpoint variable name")
             if not isinstance(v, Variable):
                 raise TypeError(f"Saver var_list[{k!r}] must be a tf.Variable, got {v!r}")
         if not items and not allow_empty:
@@ -69,6 +67,11 @@ class Saver:
     def save(self, sess, save_path, global_step=None, latest_filename=None, meta_graph_suffix="meta",
              write_meta_graph=True, write_state=True, strip_default_attrs=False):
         """Write the variables' values; returns the checkpoint prefix (``save_path-step``)."""
+        if not isinstance(save_path, (str, os.PathLike)) or not os.path.basename(os.fspath(save_path)):
+            raise ValueError(
+                f"Saver.save needs a checkpoint prefix such as 'ckpt/model', got {save_path!r}: "
+                "an empty name would write hidden files ('.npz', '.index') into the folder.")
+        save_path = os.fspath(save_path)
         if global_step is not None:
             if isinstance(global_step, Tensor):
                 global_step = sess.run(global_step)
@@ -90,10 +93,11 @@ class Saver:
         buf = io.BytesIO()
         np.savez(buf, **arrays)
         data = buf.getvalue()
-        index = {"format": FORMAT, "data_sha256": hashlib.sha256(data).hexdigest(),
-                 "variables": meta}
-        write_files({save_path + ".npz": data,
-                     save_path + ".index": json.dumps(index, indent=1).encode()})
+        try:
+            write_files({save_path + ".npz": data, save_path + ".index": index_bytes(meta, data)})
+        except OSError as e:  # a full disk, a read-only folder: the earlier files are untouched
+            raise type(e)(e.errno, f"Could not save checkpoint {save_path}: {e.strerror or e}. "
+                          "Any earlier checkpoint with that name is unchanged.", save_path) from e
         if save_path in self._last:
             self._last.remove(save_path)
         self._last.append(save_path)
@@ -101,8 +105,14 @@ class Saver:
         while self._max_to_keep and len(self._last) > self._max_to_keep:
             old.append(self._last.pop(0))
         if write_state:  # as TF: the state file first, then the old files go
-            _write_state(os.path.dirname(os.path.abspath(save_path)), save_path, self._last,
-                         latest_filename or STATE_FILE)
+            folder = os.path.dirname(os.path.abspath(save_path))
+            try:
+                _write_state(folder, save_path, self._last, latest_filename or STATE_FILE)
+            except OSError as e:
+                raise type(e)(e.errno, f"Saved checkpoint {save_path}, but could not update the "
+                              f"state file in {folder}: {e.strerror or e}. The state file still "
+                              "names the previous checkpoint.",
+                              os.path.join(folder, latest_filename or STATE_FILE)) from e
         for path in old:
             for ext in (".index", ".npz"):
                 remove_quietly(path + ext)
@@ -138,115 +148,19 @@ class Saver:
         sess.state.update(new)
 
 
-def read_checkpoint(save_path):
-    """``{name: array}`` from a checkpoint prefix, after checking its index and checksum.
-
-    Only plain arrays are accepted (``allow_pickle=False``): an object array or a pickle is
-    refused with DataLossError, never unpickled."""
-    index_path, data_path = save_path + ".index", save_path + ".npz"
-    if not os.path.exists(index_path) or not os.path.exists(data_path):
-        raise errors.NotFoundError(
-            f"Failed to find a checkpoint at {save_path}: expected {os.path.basename(index_path)} and "
-            f"{os.path.basename(data_path)} in {os.path.dirname(os.path.abspath(save_path))}.")
-    try:
-        with open(index_path, "rb") as f:
-            index = json.loads(f.read().decode())
-        if not isinstance(index, dict) or index.get("format") != FORMAT:
-            raise ValueError(f"unknown format {index.get('format') if isinstance(index, dict) else index!r}")
-        entries = index["variables"]
-        for e in entries:
-            if not (isinstance(e["name"], str) and isinstance(e["key"], str)):
-                raise ValueError(f"bad entry {e!r}")
-            tuple(int(d) for d in e["shape"]), str(e["dtype"])
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
-        raise errors.DataLossError(f"Checkpoint index {index_path} is corrupt or not a teachflow "
-                                   f"checkpoint ({e}). Nothing was restored.") from None
-    with open(data_path, "rb") as f:
-        data = f.read()
-    if hashlib.sha256(data).hexdigest() != index.get("data_sha256"):
-        raise errors.DataLossError(f"Checkpoint data {data_path} is truncated or corrupt: its SHA-256 "
-                                   f"does not match {os.path.basename(index_path)}. Nothing was restored.")
-    out = {}
-    try:
-        npz = np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
-        raise errors.DataLossError(f"Checkpoint data {data_path} could not be read as .npz ({e}). "
-                                   "Nothing was restored.") from None
-    if not isinstance(npz, np.lib.npyio.NpzFile):
-        raise errors.DataLossError(f"Checkpoint data {data_path} is a single .npy array, not an .npz "
-                                   "archive. Nothing was restored.")
-    with npz:
-        for e in entries:
-            name = e["name"]
-            try:
-                value = npz[e["key"]]
-            except ValueError as err:
-                if "pickle" in str(err):
-                    raise errors.DataLossError(
-                        f"Checkpoint data {data_path} holds a Python object (pickle) for {name}, not "
-                        "a plain array. teachflow refuses to unpickle checkpoints: loading a pickle "
-                        "can run arbitrary code. Nothing was restored.") from None
-                raise errors.DataLossError(f"Checkpoint data {data_path}: {name} could not be read "
-                                           f"({err}). Nothing was restored.") from None
-            except (KeyError, OSError, EOFError, zipfile.BadZipFile) as err:
-                raise errors.DataLossError(f"Checkpoint data {data_path}: {name} could not be read "
-                                           f"({err}). Nothing was restored.") from None
-            if not isinstance(value, np.ndarray) or value.dtype.hasobject:
-                raise errors.DataLossError(
-                    f"Checkpoint data {data_path}: {name} is not a plain numeric array. Nothing was "
-                    "restored.")
-            if list(value.shape) != [int(d) for d in e["shape"]] or value.dtype.name != e["dtype"]:
-                raise errors.DataLossError(
-                    f"Checkpoint data {data_path}: {name} holds {value.dtype.name} of shape "
-                    f"{fmt(value.shape)} but the index says {e['dtype']} of shape {fmt(tuple(e['shape']))}. "
-                    "Nothing was restored.")
-            out[name] = value
-    return out
-
-
-def _quote(path):
-    return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _unquote(text):
-    text = text.strip()
-    if len(text) < 2 or text[0] != '"' or text[-1] != '"':
-        return None
-    out, i, body = [], 0, text[1:-1]
-    while i < len(body):
-        c = body[i]
-        if c == "\\" and i + 1 < len(body):
-            i += 1
-            c = body[i]
-        out.append(c)
-        i += 1
-    return "".join(out)
-
-
 def _write_state(folder, latest, all_paths, filename):
     """The ``checkpoint`` file in TF's text format (paths relative to ``folder``)."""
     def rel(p):
         return os.path.relpath(os.path.abspath(p), folder)
-    lines = [f"model_checkpoint_path: {_quote(rel(latest))}"]
-    lines += [f"all_model_checkpoint_paths: {_quote(rel(p))}" for p in all_paths]
+    lines = [f"model_checkpoint_path: {quote(rel(latest))}"]
+    lines += [f"all_model_checkpoint_paths: {quote(rel(p))}" for p in all_paths]
     atomic_write(os.path.join(folder, filename), ("\n".join(lines) + "\n").encode())
 
 
 def latest_checkpoint(checkpoint_dir, latest_filename=None):
     """The prefix of the newest checkpoint recorded in ``checkpoint_dir``, or None."""
-    state = os.path.join(checkpoint_dir, latest_filename or STATE_FILE)
-    if not os.path.isfile(state):
-        return None
-    with open(state, encoding="utf-8") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            if key.strip() == "model_checkpoint_path":
-                p = _unquote(value)
-                if not p:
-                    return None
-                p = p if os.path.isabs(p) else os.path.join(checkpoint_dir, p)
-                return p if checkpoint_exists(p) else None
-    return None
+    p = read_state(checkpoint_dir, latest_filename or STATE_FILE)
+    return p if p is not None and checkpoint_exists(p) else None
 
 
 def checkpoint_exists(checkpoint_prefix):
@@ -254,6 +168,17 @@ def checkpoint_exists(checkpoint_prefix):
 
 
 def list_variables(ckpt_dir_or_file):
-    """``[(name, shape), ...]`` stored in a checkpoint (a prefix, or a folder's latest)."""
-    path = latest_checkpoint(ckpt_dir_or_file) if os.path.isdir(ckpt_dir_or_file) else ckpt_dir_or_file
-    return sorted((k, list(v.shape)) for k, v in read_checkpoint(path).items())
+    """``[(name, shape), ...]`` stored in a checkpoint (a prefix, or a folder's latest), read
+    from its validated index only: no array is loaded."""
+    if not isinstance(ckpt_dir_or_file, (str, os.PathLike)) or not os.fspath(ckpt_dir_or_file):
+        raise ValueError(f"list_variables needs a checkpoint folder or prefix, got {ckpt_dir_or_file!r}.")
+    path = os.fspath(ckpt_dir_or_file)
+    if os.path.isdir(path):
+        folder, path = path, latest_checkpoint(path)
+        if path is None:
+            raise errors.NotFoundError(
+                f"No checkpoint found in folder {folder}: it has no '{STATE_FILE}' state file "
+                "naming an existing checkpoint. Save one with tf.train.Saver().save(sess, "
+                f"'{os.path.join(folder, 'model')}'), or pass a checkpoint prefix.")
+    entries, _ = read_index(path)
+    return sorted((name, list(shape)) for name, _, shape, _ in entries)

@@ -6,6 +6,7 @@ re-colours that SVG by stable node id without running Graphviz again; ``annotate
 """
 import os
 
+from ..core.files import atomic_write
 from . import render
 from .dot import to_dot
 from .fold import fold
@@ -75,9 +76,8 @@ class GraphView:
         else:
             raise ValueError(f"Cannot save {path!r}: use a .svg, .png, .pdf or .dot file name "
                              "(or pass format=).")
-        with open(path, "wb") as fh:
-            fh.write(data)
-        return path
+        # atomically: a failed save (a full disk, a killed kernel) keeps the previous picture
+        return atomic_write(path, data)
 
     def to_graphviz(self):
         """The same picture as a ``graphviz.Source`` (for graphviz-package users)."""

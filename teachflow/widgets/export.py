@@ -8,8 +8,11 @@ is deterministic: same race, same seed, same bytes. ``to_animation(view)`` gives
 """
 import base64
 import hashlib
+import html
 import io
 import json
+import math
+from numbers import Integral, Real
 
 import numpy as np
 from PIL import Image
@@ -17,12 +20,40 @@ from PIL import Image
 from ..core.files import atomic_write
 
 
+MAX_FRAMES = 2000   # ~3 minutes at 10 fps: more would take minutes to render and megabytes
+MAX_FPS = 60
+MAX_WIDTH = 4096
+
+
+def _real(name, v, lo=None, hi=None, strict=False):
+    """``v`` as a finite float within bounds, else a ValueError naming ``name``."""
+    if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v) or (
+            lo is not None and (v <= lo if strict else v < lo)) or (hi is not None and v > hi):
+        rng = "" if lo is None else f" {'>' if strict else '>='} {lo}"
+        rng += "" if hi is None else f" and <= {hi}"
+        raise ValueError(f"{name} must be a finite number{rng}, got {v!r}")
+    return float(v)
+
+
+def _int(name, v, lo, hi):
+    if isinstance(v, bool) or not isinstance(v, Integral) or not lo <= v <= hi:
+        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {v!r}")
+    return int(v)
+
+
 def frame_times(duration, frames=60, start=0.0, end=None):
     """``frames`` evenly spaced times from ``start`` to ``end`` (default: the duration)."""
-    end = duration if end is None else end
-    if frames < 1:
-        raise ValueError(f"frames must be a positive integer, got {frames!r}")
-    return [float(t) for t in np.linspace(start, end, int(frames))]
+    duration = _real("duration", duration, 0.0)
+    frames = _int("frames", frames, 1, MAX_FRAMES)
+    start = _real("start", start, 0.0, duration)
+    end = duration if end is None else _real("end", end, start, duration)
+    return [float(t) for t in np.linspace(start, end, frames)]
+
+
+def _check_output(fps, width):
+    _real("fps", fps, 0.0, MAX_FPS, strict=True)
+    if width is not None:
+        _int("width", width, 16, MAX_WIDTH)
 
 
 def render_frames(view, times):
@@ -40,6 +71,9 @@ def _scaled(png, width):
 def gif_bytes(view, frames=60, fps=10, start=0.0, end=None, width=None, colors=96, hold=2.0):
     """The animation as GIF bytes: ``frames`` frames at ``fps``, the last one held ``hold``
     seconds; ``width`` in pixels (default: the view's), ``colors`` in the shared palette."""
+    _check_output(fps, width)
+    colors = _int("colors", colors, 2, 256)
+    hold = _real("hold", hold, 0.0, 60.0)
     times = frame_times(view.duration, frames, start, end)
     images = [_scaled(p, width) for p in render_frames(view, times)]
     # one palette for all frames (no flicker), from the first, middle and last frame
@@ -94,7 +128,11 @@ _PLAYER_JS = """
 
 def to_html(view, frames=60, fps=10, start=0.0, end=None, width=None, title=None):
     """One self-contained HTML fragment (no external files, no network): the frames as base64
-    PNGs, a Play/Pause button and a time slider. Paste into slides or save with ``save_html``."""
+    PNGs, a Play/Pause button and a time slider. Paste into slides or save with ``save_html``.
+    ``title`` is text (HTML-escaped), never markup."""
+    _check_output(fps, width)
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string, got {title!r}")
     times = frame_times(view.duration, frames, start, end)
     pngs = render_frames(view, times)
     if width is not None:
@@ -106,7 +144,7 @@ def to_html(view, frames=60, fps=10, start=0.0, end=None, width=None, title=None
         pngs = out
     data = [base64.b64encode(p).decode("ascii") for p in pngs]
     ident = "tf-anim-" + hashlib.sha1("".join(data[:2]).encode()).hexdigest()[:12]
-    head = f"<h3>{title}</h3>" if title else ""
+    head = f"<h3>{html.escape(title)}</h3>" if title else ""
     js = _PLAYER_JS % {"id": json.dumps(ident), "frames": json.dumps(data),
                        "times": json.dumps([round(t, 4) for t in times]),
                        "delay": int(round(1000 / fps))}
@@ -129,6 +167,7 @@ def to_animation(view, frames=60, fps=10, start=0.0, end=None):
     """A matplotlib ``FuncAnimation`` of the view's figure (its writers: ``.save(path)``,
     ``.to_jshtml()``); each frame redraws the whole figure, so it is slower than ``to_gif``."""
     from matplotlib.animation import FuncAnimation
+    _check_output(fps, None)
     times = frame_times(view.duration, frames, start, end)
 
     def step(i):

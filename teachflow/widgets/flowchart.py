@@ -17,7 +17,7 @@ import numpy as np
 from ..viz.timeline import KIND_COLORS
 from ..viz.training_plots import strategy_color, strategy_key
 from .canvas import FrameCanvas, new_figure
-from .frames import EventIndex
+from .frames import EventIndex, cursor_time
 
 TINTS = {"compute": "#D6E4F2", "pull": "#DDEFD9", "push": "#FDE3C8", "wait": "#E6E6E6",
          "idle": "#FFFFFF"}
@@ -199,7 +199,7 @@ class Flowchart:
 
     def frame_at(self, t):
         """The ``StrategyFrame`` of each run at simulated time t (clamped to the runs)."""
-        t = min(max(float(t), 0.0), self.duration)
+        t = min(max(cursor_time(t), 0.0), self.duration)
         return tuple(ix.frame_at(t) for ix in self.indexes)
 
     def update(self, t):

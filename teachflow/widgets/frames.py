@@ -10,10 +10,18 @@ microseconds even for long runs.
 import math
 from bisect import bisect_right
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
 
 IDLE = "idle"
+
+
+def cursor_time(t):
+    """A cursor time as a float; a NaN (a broken slider) is an error, not a blank frame."""
+    if isinstance(t, bool) or not isinstance(t, Real) or math.isnan(t):
+        raise ValueError(f"t must be a simulated time in seconds (a number), got {t!r}")
+    return float(t)
 
 
 @dataclass(frozen=True)

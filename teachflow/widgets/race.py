@@ -16,9 +16,10 @@ from dataclasses import dataclass, fields, replace
 from numbers import Integral, Real
 
 from .. import distributed as dist
-from .frames import EventIndex
+from .frames import EventIndex, cursor_time
 
 STRATEGIES = ("sync", "backup", "async", "ssp", "local")
+MAX_DURATION = 3600.0  # simulated seconds: a race of an hour of 1-second steps runs in seconds
 STRATEGY_HELP = {
     "sync": "synchronous: average all N gradients at a barrier",
     "backup": "synchronous with backup workers: the slowest gradients are dropped",
@@ -92,7 +93,7 @@ class RaceConfig:
         number("stragglers", 0.0, hi=1.0)
         number("straggler_slowdown", 1.0)
         number("lr", 0.0, strict=True)
-        number("duration", 0.0, strict=True)
+        number("duration", 0.0, strict=True, hi=MAX_DURATION)
         number("target_loss", 0.0, strict=True)
         number("latency", 0.0)
         number("jitter", 0.0)
@@ -189,15 +190,25 @@ class Race:
         state = "ran" if self.indexes else "not run"
         return f"<Race {', '.join(self.config.strategies)}: {self.config.describe()}; {state}>"
 
-    def run(self):
-        """Simulate every strategy (same cluster, seed and starting point); returns self."""
+    def run(self, progress=None, stop=None):
+        """Simulate every strategy (same cluster, seed and starting point); returns self.
+
+        ``progress``: None (a tqdm bar for long runs), False, or a callable given the fraction of
+        the whole race done; ``stop``: a ``threading.Event`` that ends the race when set
+        (``teachflow.distributed.SimulationStopped``)."""
         c = self.config
         model = self.model if self.model is not None else dist.make_model(c.model, seed=c.model_seed)
         self.results, self.indexes = {}, []
-        for name in c.strategies:
+        k = len(c.strategies)
+        for i, name in enumerate(c.strategies):
+            part = progress
+            if callable(progress):
+                def part(f, i=i):
+                    progress((i + f) / k)
             r = dist.simulate(c.strategy(name), model=model, cluster=c.cluster(),
                               until=c.duration, lr=c.lr_for(name), batch_size=c.batch_size,
-                              seed=c.seed, eval_every=1, target_loss=c.target_loss)
+                              seed=c.seed, eval_every=1, target_loss=c.target_loss,
+                              progress=part, stop=stop)
             label = str(r.strategy)
             self.results[label] = r
             self.indexes.append(EventIndex(r, label, c.target_loss))
@@ -218,7 +229,8 @@ class Race:
     def frame_at(self, t):
         """The ``RaceFrame`` at simulated time t (clamped to [0, duration])."""
         self._need_run()
-        t = min(max(float(t), 0.0), self.duration)
+        t = cursor_time(t)
+        t = min(max(t, 0.0), self.duration)
         frames = tuple(ix.frame_at(t) for ix in self.indexes)
         final = t >= self.duration
         line, rec = verdict(frames, self.config.target_loss, t, final, self.config.tolerance,
@@ -256,6 +268,13 @@ class Race:
         if not self.indexes:
             self.run()
         return RaceView(self, **options)
+
+    def estimated_events(self):
+        """About how many events the race logs (all strategies): what decides whether a
+        widget runs it in the background with a progress bar and a Stop button."""
+        c = self.config
+        return sum(dist.estimate_events(c.strategy(n), c.cluster(), None, c.duration)
+                   for n in c.strategies)
 
     def flowchart(self, **options):
         """The animated flowcharts (``Flowchart``) of this race's runs."""

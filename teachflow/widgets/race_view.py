@@ -14,9 +14,11 @@ import gc
 import html
 import math
 import textwrap
+import threading
 
 import numpy as np
 
+from .. import distributed as dist
 from ..viz.timeline import KIND_COLORS, KIND_LABELS, draw_timeline
 from ..viz.training_plots import strategy_color, strategy_key
 from .canvas import FrameCanvas, new_figure
@@ -238,6 +240,21 @@ def _loss_limits(race, target):
     return lo, hi
 
 
+BACKGROUND_EVENTS = 50_000  # ~2 s of a race: longer ones run in the background with Stop
+
+
+def _examples(race):
+    """How many training examples the race's model has (None: no data, no limit)."""
+    model = race.model
+    if model is None:
+        try:
+            model = dist.make_model(race.config.model, seed=race.config.model_seed)
+        except (ValueError, ImportError):
+            return None
+    n = getattr(model, "n_examples", None)
+    return int(n) if n else None
+
+
 class RaceWidget:
     """Controls + Run + Play/Pause + time scrubber + picture + verdict, around a ``Race``.
 
@@ -282,10 +299,22 @@ class RaceWidget:
             "seed": W.BoundedIntText(value=c.seed, min=0, max=10**6, description="seed",
                                      style=style, layout=lay),
         }
+        self._n_examples = _examples(race)
+        self._sizes = sorted({1, 2, 4, 8, 16, 24, c.batch_size})
+        self.controls["workers"].observe(self._fit_batch, names="value")
+        self.controls["batch_size"].observe(self._fit_workers, names="value")
+        self._fit_workers()
+        self._fit_batch()
         self.strategy_boxes = {s: W.Checkbox(value=s in c.strategies, description=s, indent=False,
                                              tooltip=STRATEGY_HELP[s], layout=W.Layout(width="90px"))
                                for s in STRATEGIES}
         self.run_button = W.Button(description="Run", button_style="primary", icon="play")
+        self.stop_button = W.Button(description="Stop", icon="stop", disabled=True,
+                                    tooltip="stop a long race (the previous one stays)")
+        self.progress = W.FloatProgress(value=0.0, min=0.0, max=1.0, description="running",
+                                        layout=W.Layout(width="320px", display="none"))
+        self._stop, self._thread = threading.Event(), None
+        self.stop_button.on_click(lambda _b: self._stop.set())
         self.status = W.HTML()
         self.verdict = W.HTML()
         self.clock = W.HTML()
@@ -297,14 +326,33 @@ class RaceWidget:
         ctl = list(self.controls.values())
         self.box = W.VBox([
             W.HBox(ctl[:3]), W.HBox(ctl[3:]),
-            W.HBox([W.Label("strategies:")] + list(self.strategy_boxes.values()) + [self.run_button]),
-            self.status, self.player.controls, self.clock, self.image, self.verdict])
+            W.HBox([W.Label("strategies:")] + list(self.strategy_boxes.values())
+                   + [self.run_button, self.stop_button]),
+            self.progress, self.status, self.player.controls, self.clock, self.image, self.verdict])
         for w, css in ((self.box, "tf-race"), (self.run_button, "tf-race-run"), (self.play, "tf-race-play"),
                        (self.scrubber, "tf-race-scrubber"), (self.image, "tf-race-image"),
                        (self.clock, "tf-race-clock"), (self.verdict, "tf-race-verdict"),
                        (self.status, "tf-race-status")):
             w.add_class(css)
         self._show(race if race.ran else None)
+
+    # ----- consistent controls: workers x batch size never exceeds the examples
+    def _fit_workers(self, _change=None):
+        """The devices slider stops where each worker's shard still holds one batch."""
+        if self._n_examples:
+            w = self.controls["workers"]
+            w.max = max(1, min(32, self._n_examples // self.controls["batch_size"].value))
+
+    def _fit_batch(self, _change=None):
+        """The batch sizes offered fit in one worker's shard."""
+        if self._n_examples:
+            b = self.controls["batch_size"]
+            shard = self._n_examples // max(1, self.controls["workers"].value)
+            options = [x for x in self._sizes if x <= shard] or [1]
+            if list(b.options) != options:
+                value = b.value if b.value in options else max(options)
+                b.options = options
+                b.value = value
 
     # ----- state
     @property
@@ -324,14 +372,50 @@ class RaceWidget:
 
     # ----- actions
     def run(self, _button=None):
-        """Simulate with the controls' settings and show the result (the Run button)."""
+        """Simulate with the controls' settings and show the result (the Run button). A race
+        estimated above ``BACKGROUND_EVENTS`` events (more than a second or two) runs in a
+        background thread with a progress bar and the Stop button, so the kernel stays free."""
+        if self._thread is not None and self._thread.is_alive():
+            return
         try:
             race = Race(self.config(), self.race.model)
-            race.run()
+            background = race.estimated_events() > BACKGROUND_EVENTS
+            if not background:
+                race.run(progress=False)
         except ValueError as err:   # a setting that does not fit: say so, keep the old race
-            self.status.value = f"<span style='color:#b00'>{html.escape(str(err))}</span>"
+            self._say(str(err))
             return
-        self._show(race)
+        except KeyboardInterrupt:   # the notebook's interrupt button: keep the old race
+            self._say("Stopped: the previous race is shown.")
+            return
+        if not background:
+            self._show(race)
+            return
+        self._stop.clear()
+        self.run_button.disabled, self.stop_button.disabled = True, False
+        self.progress.value, self.progress.layout.display = 0.0, ""
+        self._thread = threading.Thread(target=self._run_in_background, args=(race,), daemon=True)
+        self._thread.start()
+
+    def _run_in_background(self, race):
+        try:
+            race.run(progress=self._set_progress, stop=self._stop)
+        except dist.SimulationStopped:
+            self._say("Stopped: the previous race is shown.")
+        except ValueError as err:
+            self._say(str(err))
+        else:
+            self.progress.value = 1.0
+            self._show(race)
+        finally:
+            self.run_button.disabled, self.stop_button.disabled = False, True
+            self.progress.layout.display = "none"
+
+    def _set_progress(self, fraction):
+        self.progress.value = fraction
+
+    def _say(self, message):
+        self.status.value = f"<span style='color:#b00'>{html.escape(message)}</span>"
 
     def _show(self, race):
         if race is None:

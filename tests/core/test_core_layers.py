@@ -17,7 +17,7 @@ ROOT = pathlib.Path(teachflow.__file__).parent
 LAYERS = [
     {"core"},
     {"ops", "datasets"},
-    {"layers", "nn", "losses", "train", "testing", "keras"},
+    {"layers", "nn", "losses", "debugging", "train", "testing", "keras"},
     {"distributed"},
     {"trace"},
     {"viz"},

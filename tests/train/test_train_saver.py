@@ -331,7 +331,7 @@ def test_index_that_disagrees_with_data_restores_nothing(graph, tmp_path):
     for e in index["variables"]:
         if e["name"] == "a":
             e["shape"] = [1, 3]
-    (tmp_path / "model.index").write_text(json.dumps(index))
+    (tmp_path / "model.index").write_text(json.dumps(saver_module.seal_index(index)))
     with pytest.raises(tf.errors.DataLossError,
                        match=r"a holds float64 of shape \[3\] but the index says float64 of shape \[1, ?3\]"):
         saver.restore(sess, path)
@@ -353,18 +353,20 @@ class Evil:
 
 
 def write_forged_checkpoint(prefix, arrays, data=None):
-    """A checkpoint whose index is valid and whose checksum matches the forged data."""
+    """A checkpoint whose index is valid and whose checksums match the forged data (an object
+    array is declared float64 in the index, so that only its .npy header tells)."""
     if data is None:
         buf = io.BytesIO()
         np.savez(buf, **arrays)           # object arrays are pickled inside the .npz
         data = buf.getvalue()
-    entries = [{"name": k, "key": k, "shape": list(np.shape(v)), "dtype": np.asarray(v).dtype.name}
+    entries = [{"name": k, "key": k, "shape": list(np.shape(v)),
+                "dtype": "float64" if np.asarray(v).dtype.hasobject else np.asarray(v).dtype.name}
                for k, v in arrays.items()]
     with open(prefix + ".npz", "wb") as f:
         f.write(data)
     with open(prefix + ".index", "w") as f:
-        json.dump({"format": saver_module.FORMAT, "data_sha256": hashlib.sha256(data).hexdigest(),
-                   "variables": entries}, f)
+        json.dump(saver_module.seal_index({"format": saver_module.FORMAT, "variables": entries,
+                                           "data_sha256": hashlib.sha256(data).hexdigest()}), f)
 
 
 def test_object_array_is_refused_not_unpickled(graph, tmp_path):

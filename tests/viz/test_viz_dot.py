@@ -3,6 +3,7 @@ dotted control edges, device colours, legend, annotations and escaping."""
 import re
 
 import numpy as np
+import pytest
 
 import teachflow as tf
 from teachflow.viz import NODE_STYLES, draw
@@ -144,12 +145,16 @@ def test_annotations_under_nodes(curve):
 
 
 def test_special_characters_are_escaped():
-    a = tf.constant(1.0, name='a<b>&"c')
-    tf.identity(a, name="sp ace")
+    # '<', '&', '"' and spaces are refused in names (TF1's rule); '>' is allowed and escaped
+    a = tf.constant(1.0, name="a>b.c-d")
+    tf.identity(a, name="x>y")
     src = draw(collapse=None).source
-    assert '"a_x3c_b_x3e__x26__x22_c" [' in src
-    assert "<b>a&lt;b&gt;&amp;&quot;c</b>" in src
-    assert 'tooltip="a<b>&\\"c  (Const)' in src
+    assert '"a_x3e_b.c-d" [' in src
+    assert "<b>a&gt;b.c-d</b>" in src
+    assert 'tooltip="a>b.c-d  (Const)' in src
+    for bad in ('a<b', 'a&b', 'a"c', "sp ace"):
+        with pytest.raises(ValueError, match="not a valid node name"):
+            tf.constant(1.0, name=bad)
 
 
 def test_title(curve):
