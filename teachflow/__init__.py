@@ -19,10 +19,11 @@ from .core.variables import (Variable, assign, assign_add, assign_sub, global_va
                              global_variables_initializer, initialize_all_variables,
                              is_variable_initialized, local_variables, local_variables_initializer,
                              trainable_variables, variables_initializer)
-from .ops.array_ops import (broadcast_like, clip_by_value, concat, expand_dims, fill, gather, identity,
-                            one_hot, ones, ones_like, range_ as range, rank, reshape, shape, size, split, squeeze,
-                            stack, stop_gradient, strided_slice, tile, transpose, unstack, where, zeros,
-                            zeros_like)
+from .ops.creation_ops import (broadcast_like, fill, ones, ones_like, range_ as range, tile,
+                               zeros, zeros_like)
+from .ops.selection_ops import clip_by_value, identity, rank, shape, size, stop_gradient, where
+from .ops.array_ops import concat, expand_dims, reshape, split, squeeze, stack, transpose, unstack
+from .ops.index_ops import gather, one_hot, strided_slice
 from .ops.compare_ops import (equal, greater, greater_equal, less, less_equal, logical_and,
                               logical_not, logical_or, logical_xor, not_equal)
 from .ops.debug_ops import add_check_numerics_ops, check_numerics, verify_tensor_all_finite
@@ -31,10 +32,11 @@ from .ops.init_ops import (constant_initializer, glorot_normal_initializer,
                            glorot_uniform_initializer, ones_initializer, random_normal_initializer,
                            random_uniform_initializer, truncated_normal_initializer,
                            variance_scaling_initializer, zeros_initializer)
-from .ops.math_ops import (abs, add, add_n, cast, ceil, cos, div, divide, exp, floor, floordiv,  # noqa: A004
-                           log, log1p, matmul, maximum, minimum, mod, multiply, negative, pow,
-                           reciprocal, round, rsqrt, sigmoid, sign, sin, sqrt, square,
-                           squared_difference, subtract, tanh, to_float, to_int32, to_int64, truediv)
+from .ops.unary_ops import (abs, ceil, cos, exp, floor, log, log1p, negative,  # noqa: A004
+                            reciprocal, round, rsqrt, sigmoid, sign, sin, sqrt, square, tanh)
+from .ops.math_ops import (add, add_n, cast, div, divide, floordiv, matmul, maximum,  # noqa: A004
+                           minimum, mod, multiply, pow, squared_difference, subtract, to_float,
+                           to_int32, to_int64, truediv)
 from .ops.random_ops import random_normal, random_shuffle, random_uniform, truncated_normal
 from .ops.variable_scope import (AUTO_REUSE, VariableScope, get_variable, get_variable_scope,
                                   variable_scope)

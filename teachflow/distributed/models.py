@@ -25,9 +25,11 @@ from ..core.constant import placeholder
 from ..core.graph import Graph, name_scope
 from ..core.session import Session
 from ..core.variables import Variable, trainable_variables, variables_initializer
-from ..ops.array_ops import one_hot, stop_gradient
+from ..ops.index_ops import one_hot
+from ..ops.selection_ops import stop_gradient
 from ..ops.compare_ops import equal
-from ..ops.math_ops import cast, exp, log, matmul, relu, sqrt, square, tanh
+from ..ops.math_ops import cast, matmul
+from ..ops.unary_ops import exp, log, relu, sqrt, square, tanh
 from ..ops.reduce_ops import argmax, reduce_max, reduce_mean, reduce_sum
 from ..ops.gradients import gradients as _gradients
 

@@ -5,7 +5,8 @@ from ..core.shapes import ShapeError, fmt
 from ..core.variables import assign_sub
 from ..ops.variable_scope import variable_scope
 from ..ops import init_ops
-from ..ops.array_ops import reshape, where
+from ..ops.array_ops import reshape
+from ..ops.selection_ops import where
 from ..ops.math_ops import cast, multiply, subtract
 from ..ops.nn_ops import batch_normalization as _nn_batch_norm
 from ..ops.nn_ops import moments

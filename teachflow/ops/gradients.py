@@ -9,7 +9,7 @@ definition for the gradients of its inputs. Every op built while differentiating
 """
 from ..core.constant import convert_to_tensor
 from ..core.graph import Tensor, _graph_of
-from .array_ops import ones_like, zeros_like
+from .creation_ops import ones_like, zeros_like
 from .math_ops import add_n
 
 
