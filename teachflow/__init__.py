@@ -9,21 +9,21 @@ from .core.config import ConfigProto, GPUOptions
 from .core.constant import constant, convert_to_tensor, placeholder, placeholder_with_default
 from .core.dtypes import (DType, as_dtype, bool_ as bool, float16, float32, float64, int8,  # noqa: A004
                           int16, int32, int64, uint8, string)
-from .core.gradients import gradients
+from .ops.gradients import gradients
 from .core.graph import (Graph, GraphKeys, Operation, Tensor, add_to_collection, add_to_collections,
                          control_dependencies, device, get_collection, get_collection_ref,
                          get_default_graph, name_scope, reset_default_graph, set_random_seed)
 from .core.session import InteractiveSession, Session, get_default_session
 from .core.shapes import TensorShape
-from .core.variables import (AUTO_REUSE, Variable, VariableScope, assign, assign_add, assign_sub,
-                             get_variable, get_variable_scope, global_variables,
+from .core.variables import (Variable, assign, assign_add, assign_sub, global_variables,
                              global_variables_initializer, initialize_all_variables,
                              is_variable_initialized, local_variables, local_variables_initializer,
-                             trainable_variables, variable_scope, variables_initializer)
-from .ops.array_ops import (broadcast_like, clip_by_value, concat, expand_dims, fill, gather, identity,
-                            one_hot, ones, ones_like, range_ as range, rank, reshape, shape, size, split, squeeze,
-                            stack, stop_gradient, strided_slice, tile, transpose, unstack, where, zeros,
-                            zeros_like)
+                             trainable_variables, variables_initializer)
+from .ops.creation_ops import (broadcast_like, fill, ones, ones_like, range_ as range, tile,
+                               zeros, zeros_like)
+from .ops.selection_ops import clip_by_value, identity, rank, shape, size, stop_gradient, where
+from .ops.array_ops import concat, expand_dims, reshape, split, squeeze, stack, transpose, unstack
+from .ops.index_ops import gather, one_hot, strided_slice
 from .ops.compare_ops import (equal, greater, greater_equal, less, less_equal, logical_and,
                               logical_not, logical_or, logical_xor, not_equal)
 from .ops.debug_ops import add_check_numerics_ops, check_numerics, verify_tensor_all_finite
@@ -32,11 +32,14 @@ from .ops.init_ops import (constant_initializer, glorot_normal_initializer,
                            glorot_uniform_initializer, ones_initializer, random_normal_initializer,
                            random_uniform_initializer, truncated_normal_initializer,
                            variance_scaling_initializer, zeros_initializer)
-from .ops.math_ops import (abs, add, add_n, cast, ceil, cos, div, divide, exp, floor, floordiv,  # noqa: A004
-                           log, log1p, matmul, maximum, minimum, mod, multiply, negative, pow,
-                           reciprocal, round, rsqrt, sigmoid, sign, sin, sqrt, square,
-                           squared_difference, subtract, tanh, to_float, to_int32, to_int64, truediv)
+from .ops.unary_ops import (abs, ceil, cos, exp, floor, log, log1p, negative,  # noqa: A004
+                            reciprocal, round, rsqrt, sigmoid, sign, sin, sqrt, square, tanh)
+from .ops.math_ops import (add, add_n, cast, div, divide, floordiv, matmul, maximum,  # noqa: A004
+                           minimum, mod, multiply, pow, squared_difference, subtract, to_float,
+                           to_int32, to_int64, truediv)
 from .ops.random_ops import random_normal, random_shuffle, random_uniform, truncated_normal
+from .ops.variable_scope import (AUTO_REUSE, VariableScope, get_variable, get_variable_scope,
+                                  variable_scope)
 from .ops.reduce_ops import (argmax, argmin, count_nonzero, reduce_all, reduce_any, reduce_max,
                              reduce_mean, reduce_min, reduce_prod, reduce_sum)
 from . import config, datasets, debugging, distributed, keras, layers, losses, nn, trace, train, viz  # noqa: E402,F401,E501

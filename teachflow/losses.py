@@ -8,10 +8,11 @@ of non-zero weights, i.e. the mean when ``weights=1``) and adds the result to
 from .core.constant import convert_to_tensor
 from .core.graph import GraphKeys, add_to_collection, get_collection, name_scope
 from .core.shapes import fmt
-from .ops.array_ops import ones_like, stop_gradient
+from .ops.creation_ops import ones_like
+from .ops.selection_ops import stop_gradient
 from .ops.compare_ops import not_equal
-from .ops.math_ops import (abs as _abs, add, add_n, cast, log, maximum, multiply, negative,
-                           squared_difference, subtract, truediv)
+from .ops.unary_ops import abs as _abs, log, negative
+from .ops.math_ops import add, add_n, cast, maximum, multiply, squared_difference, subtract, truediv
 from .ops.loss_ops import (sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits_v2,
                            sparse_softmax_cross_entropy_with_logits)
 from .ops.reduce_ops import reduce_mean, reduce_sum

@@ -5,7 +5,7 @@ step-through's gradient-check panel (it feeds a perturbed value for any tensor, 
 """
 import numpy as np
 
-from .core.gradients import gradients
+from .ops.gradients import gradients
 from .core.graph import Graph
 from .core.session import Session
 

@@ -143,6 +143,7 @@ def convert_to_tensor(value, dtype=None, name=None):
     if conv is not None:
         return convert_to_tensor(conv(), dtype, name)
     if isinstance(value, (list, tuple)) and any(isinstance(v, Tensor) for v in value):
-        from ..ops.array_ops import stack
-        return stack([convert_to_tensor(v, dtype) for v in value], name=name or "packed")
+        # tf.stack, made by its registered type (core imports nothing from ops/)
+        return get_default_graph().create_op(OPS["Pack"], [convert_to_tensor(v, dtype) for v in value],
+                                             {"axis": 0}, name or "packed").outputs[0]
     return constant(value, dtype=dtype, name=name or "Const")

@@ -8,7 +8,6 @@ import contextlib
 import re
 import threading
 
-from . import dtypes as _dtypes
 from .shapes import TensorShape
 
 # TF1's rules (tensorflow/python/framework/ops.py). An op name starts with a letter, digit or
@@ -206,7 +205,6 @@ class Graph:
         self._collections = {}
         self._gradient_context = None   # (forward op, incoming grad) while tf.gradients builds
         self._finalized = False
-        self._version = 0               # bumped by every new op; sessions use it to expire plans
         self.seed = None                # graph-level seed (tf.set_random_seed)
         self._var_store = {}            # get_variable: full name -> Variable
         self._var_scope_stack = []      # VariableScope objects
@@ -356,7 +354,6 @@ class Graph:
             t._consumers.append(op)
         self._ops.append(op)
         self._ops_by_name[full] = op
-        self._version += 1
         return op
 
     # ----- lookup
@@ -417,20 +414,31 @@ class Graph:
     def clear_collection(self, name):
         self._collections.pop(name, None)
 
-    # ----- notebooks: a graph shows itself as a picture when teachflow.viz is available
+    # ----- notebooks: a graph shows itself as a picture once a renderer is registered
     def _repr_mimebundle_(self, include=None, exclude=None):
-        try:
-            from ..viz import draw
-        except ImportError:
+        if _display[0] is None:
             return {"text/plain": repr(self)}
-        return draw(self)._repr_mimebundle_(include, exclude)
+        return _display[0](self, include, exclude)
 
     def __repr__(self):
         return f"<teachflow.Graph with {len(self._ops)} ops>"
 
 
-def ancestors(ops):
-    """``ops`` and every op they depend on, through data and control inputs."""
+_display = [None]  # the notebook renderer of graphs; teachflow.viz registers one
+
+
+def register_display(render):
+    """Draw graphs in notebooks with ``render(graph, include, exclude) -> mimebundle`` (a hook,
+    so the core never imports the drawing layer above it)."""
+    _display[0] = render
+
+
+def ancestors(ops, fed=(), follow_refs=True):
+    """``ops`` and every op they depend on, through data and control inputs.
+
+    The one pruning routine: a run plan walks it with ``fed`` (tensors given a value, so the
+    walk stops there) and ``follow_refs=False`` (a variable an op only writes is not a
+    dependency); pictures and the pipeline simulator walk every edge."""
     seen = set()
     stack = list(ops)
     while stack:
@@ -438,8 +446,11 @@ def ancestors(ops):
         if op in seen:
             continue
         seen.add(op)
-        stack.extend(t.op for t in op.inputs)
-        stack.extend(op.control_inputs)
+        refs = () if follow_refs else op.opdef.ref_inputs
+        for i, t in enumerate(op.inputs):
+            if i not in refs and t not in fed and t.op not in seen:
+                stack.append(t.op)
+        stack.extend(c for c in op.control_inputs if c not in seen)
     return seen
 
 

@@ -89,8 +89,9 @@ def _likely_cause(op, inputs):
     return "an input value outside the op's domain"
 
 
-def _replay(sess, plan, feed_values):
-    """Yield ``(op, input values, output values)`` for each pure op of ``plan`` in order."""
+def _replay(plan, feed_values):
+    """Yield ``(op, input values, output values)`` for each pure op of ``plan`` in order, run
+    by the plan's own bound kernels."""
     vals = dict(zip(plan.feeds, feed_values))
     for op in plan.ops:
         d = op.opdef
@@ -102,7 +103,7 @@ def _replay(sess, plan, feed_values):
             continue  # fed
         args = [vals[t] for t in op.inputs]
         try:
-            out = d.bind(op, sess)(*args)
+            out = plan.kernel(op)(*args)
         except Exception:  # noqa: BLE001 (a failing op cannot be the culprit we look for)
             continue
         outs = (out,) if len(op.outputs) == 1 else tuple(out)
@@ -120,11 +121,10 @@ def report(sess, plan, fetched, feed_values, checked):
         if t.dtype.is_floating and not _finite(v):
             return _warn(f"sess.run fetched NaN/inf in {what}: the value fed for {t.name} already "
                          f"holds it ({_describe(t.name, v)}).")
-    rngs = getattr(sess, "_rngs", {})
-    saved = {op: g.bit_generator.state for op, g in rngs.items()}
+    snapshot = sess.state.fork()  # random streams advanced by the replay are put back
     try:
         with np.errstate(all="ignore"):
-            for op, args, outs in _replay(sess, plan, feed_values):
+            for op, args, outs in _replay(plan, feed_values):
                 if all(_finite(v) for v in outs if np.asarray(v).dtype.kind == "f"):
                     continue
                 ins = "; ".join(_describe(t.name, a) for t, a in zip(op.inputs, args)) or "none"
@@ -134,11 +134,7 @@ def report(sess, plan, fetched, feed_values, checked):
                     f"{_likely_cause(op, args)}. tf.check_numerics(x, 'message') stops a run at "
                     "the first bad tensor.")
     finally:
-        for op in list(rngs):
-            if op in saved:
-                rngs[op].bit_generator.state = saved[op]
-            else:
-                del rngs[op]
+        sess.state.restore(snapshot)
     return _warn(f"sess.run fetched NaN/inf in {what}, but a replay of the pure ops could not "
                  "locate it (it may come from a variable update in this run).")
 

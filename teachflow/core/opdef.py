@@ -6,7 +6,7 @@ An op type is a small class registered under its TF name (``"MatMul"``). It hold
 - ``gradient(op, *grads)``: the symbolic backward rule, building new ops, one result per input;
 - ``formula`` / ``grad_formulas``: the human explanation shown by the stepper and the renderer.
 Stateful ops (variables, assignments, random numbers) override ``bind(op, session)`` to reach
-the session's variable values or random streams.
+``session.state`` (a ``SessionState``: variable values and random streams).
 """
 import functools
 

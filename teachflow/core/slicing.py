@@ -8,7 +8,7 @@ random numbers) computes that part of the graph a slice of rows at a time, keeps
 tensors the rest of the graph needs (here ``in_top_k``'s booleans), joins them, and finishes
 as usual (the mean over all rows). The values are those of one big run.
 
-``split_runner(session, plan, targets)`` returns a callable used instead of ``plan.fn``, or
+``split_runner(plan)`` returns a callable used instead of ``plan.fn``, or
 None when there is nothing to gain.
 """
 import numpy as np
@@ -27,42 +27,23 @@ def _rowwise(op, batched):
     return op.opdef.rowwise(op, ins)
 
 
-def split_runner(session, plan, targets):
-    """A ``feeds -> fetches`` callable that slices big batches, or None."""
-    ops = plan.ops
+def split_runner(plan):
+    """A ``feeds -> fetches`` callable that slices big batches, or None. It calls the plan's
+    own bound kernels."""
+    ops, targets = plan.ops, plan.targets
     if any(op.opdef.stateful or op.opdef.kind == "random" or op.opdef.ref_inputs for op in ops):
         return None
     fed = {t: i for i, t in enumerate(plan.feeds)}
     batch_feeds = [t for t in plan.feeds if t._dims and t._dims[0] is None]
     if not batch_feeds:
         return None
-    batched = set(batch_feeds)
-    free, region, rest = [], [], []
-    late = set()  # outputs of ops that run after the slices
-    for op in ops:
-        if any(t in late for t in op.inputs):
-            rest.append(op)
-            late.update(op.outputs)
-        elif any(t in batched for t in op.inputs):
-            if _rowwise(op, batched):
-                region.append(op)
-                batched.update(op.outputs)
-            else:
-                rest.append(op)
-                late.update(op.outputs)
-        else:
-            free.append(op)
-    if not region:
+    free, region, rest = _partition(ops, batch_feeds)
+    rows = _rows_per_slice(region)
+    if rows is None:
         return None
-    row_bytes = max(int(np.prod(t._dims[1:])) * t.dtype.np.itemsize
-                    for op in region for t in op.outputs if None not in t._dims[1:]) \
-        if any(None not in t._dims[1:] for op in region for t in op.outputs) else None
-    if row_bytes is None:
-        return None
-    rows = max(1, SLICE_BYTES // max(row_bytes, 1))
     in_region = {t for op in region for t in op.outputs}
     keep = [t for t in in_region if t in targets or any(c in rest for c in t._consumers)]
-    kernels = {op: op.opdef.bind(op, session) for op in free + region + rest}
+    kernels = {op: plan.kernel(op) for op, _, _ in plan.calls}
     last_use = {}  # inside a slice, forget each tensor after its last consumer ran
     for op in region:
         for t in op.inputs:
@@ -90,6 +71,38 @@ def split_runner(session, plan, targets):
         _run_ops(rest, kernels, env)
         return tuple(env[t] if isinstance(t, Tensor) else None for t in targets)
     return run
+
+
+def _partition(ops, batch_feeds):
+    """``(free, region, rest)``: ops that need no batch (run once, first), the row-wise ops fed
+    by the batch (run per slice), and the ops after them (run once on the joined rows)."""
+    batched = set(batch_feeds)
+    free, region, rest = [], [], []
+    late = set()  # outputs of ops that run after the slices
+    for op in ops:
+        if any(t in late for t in op.inputs):
+            rest.append(op)
+            late.update(op.outputs)
+        elif any(t in batched for t in op.inputs):
+            if _rowwise(op, batched):
+                region.append(op)
+                batched.update(op.outputs)
+            else:
+                rest.append(op)
+                late.update(op.outputs)
+        else:
+            free.append(op)
+    return free, region, rest
+
+
+def _rows_per_slice(region):
+    """Rows per slice so that no tensor of the sliced ops exceeds SLICE_BYTES (None: nothing
+    to slice, or row sizes unknown)."""
+    sizes = [int(np.prod(t._dims[1:])) * t.dtype.np.itemsize
+             for op in region for t in op.outputs if None not in t._dims[1:]]
+    if not sizes:
+        return None
+    return max(1, SLICE_BYTES // max(max(sizes), 1))
 
 
 def _run_ops(ops, kernels, env, drop=None):

@@ -2,17 +2,18 @@
 
 A Variable *is* the output tensor of its ``VariableV2`` op, so it can be used wherever a
 tensor can (and fed, which the cluster simulator uses to compute gradients at old
-parameters). Its value lives in ``Session._values``; ops that write it (Assign, optimizer
+parameters). Its value lives in the session's ``SessionState`` (``sess.state``); ops that write it (Assign, optimizer
 updates) take it as a *ref input*: the plan hands them the Variable itself, not its value.
+The few ops a Variable builds around itself (``read``, a cast, the ``init`` group) are made by
+their registered type, so this core module imports nothing from ``ops/``; ``get_variable`` and
+variable scopes live in ``ops/variable_scope.py``.
 """
-import contextlib
-
 import numpy as np
 
 from . import dtypes as _dtypes
 from . import errors
 from .constant import convert_to_tensor
-from .graph import GraphKeys, Tensor, check_op_name, get_default_graph
+from .graph import GraphKeys, Tensor, get_default_graph
 from .opdef import OPS, OpDef, register
 from .shapes import ShapeError, TensorShape, fmt
 
@@ -28,16 +29,13 @@ class VariableV2(OpDef):
         return op.attrs["shape"], op.attrs["dtype"]
 
     def bind(self, op, session):
-        values, var = session._values, op.outputs[0]
+        values, var, state = session.state.values, op.outputs[0], session.state
 
         def read():
             try:
                 return values[var]
             except KeyError:
-                raise errors.FailedPreconditionError(
-                    f"Attempting to use uninitialized value {op.name}: run "
-                    "sess.run(tf.global_variables_initializer()) (or restore a checkpoint) first.",
-                    op) from None
+                return state.read(var)  # raises the error that says what to run first
         return read
 
 
@@ -67,7 +65,7 @@ class Assign(_StateOp):
     formula = "w ← value"
 
     def bind(self, op, session):
-        values, dims = session._values, op.inputs[0]._dims
+        values, dims = session.state.values, op.inputs[0]._dims
 
         def assign(var, value):
             value = np.array(value, dtype=var.dtype.np)  # a copy: later edits of a fed array don't leak in
@@ -94,7 +92,7 @@ class AssignAdd(_StateOp):
     formula = "w ← w + delta"
 
     def bind(self, op, session):
-        values = session._values
+        values = session.state.values
 
         def assign_add(var, delta):
             new = values[var] = _current(values, var, op) + delta
@@ -107,7 +105,7 @@ class AssignSub(_StateOp):
     formula = "w ← w − delta"
 
     def bind(self, op, session):
-        values = session._values
+        values = session.state.values
 
         def assign_sub(var, delta):
             new = values[var] = _current(values, var, op) - delta
@@ -125,7 +123,8 @@ class IsVariableInitialized(OpDef):
         return (), _dtypes.bool_
 
     def bind(self, op, session):
-        return lambda var: np.bool_(var in session._values)
+        state = session.state
+        return lambda var: np.bool_(var in state)
 
 
 class Variable(Tensor):
@@ -148,8 +147,8 @@ class Variable(Tensor):
             elif isinstance(initial_value, Tensor):
                 init = initial_value
                 if dtype is not None and init.dtype != _dtypes.as_dtype(dtype):
-                    from ..ops.math_ops import cast
-                    init = cast(init, dtype)
+                    init = g.create_op(OPS["Cast"], [init], {"DstT": _dtypes.as_dtype(dtype)},
+                                       "Cast").outputs[0]
             else:
                 init = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
             shape = init._dims if validate_shape else None
@@ -174,8 +173,7 @@ class Variable(Tensor):
         return self
 
     def read_value(self):
-        from ..ops.array_ops import identity
-        return identity(self, name="read")
+        return self.graph.create_op(OPS["Identity"], [self], {}, "read").outputs[0]
 
     def initialized_value(self):
         return self.initial_value
@@ -197,7 +195,7 @@ class Variable(Tensor):
         if not TensorShape(self._dims).is_compatible_with(value.shape):
             raise ValueError(f"Cannot load a value of shape {fmt(value.shape)} into {self.op.name} "
                              f"of shape {fmt(self._dims)}.")
-        sess._values[self] = value
+        sess.state.write(self, value)
 
     def _as_graph_element(self):
         return self
@@ -255,9 +253,10 @@ def local_variables(scope=None):
 
 
 def variables_initializer(var_list, name="init"):
-    """One op that runs the initializers of ``var_list``."""
-    from ..ops.control_ops import group
-    return group(*[v.initializer for v in var_list], name=name)
+    """One op (a NoOp, as ``tf.group`` makes) that runs the initializers of ``var_list``."""
+    g = get_default_graph()
+    with g.control_dependencies([v.initializer for v in var_list]):
+        return g.create_op(OPS["NoOp"], [], {}, name)
 
 
 def global_variables_initializer():
@@ -270,155 +269,3 @@ def local_variables_initializer():
 
 
 initialize_all_variables = global_variables_initializer
-
-
-# ----- variable scopes and get_variable (sharing by name)
-class _AutoReuse:
-    def __repr__(self):
-        return "tf.AUTO_REUSE"
-
-
-AUTO_REUSE = _AutoReuse()
-
-
-class VariableScope:
-    """A named space for ``get_variable``: ``reuse`` decides whether names are shared."""
-
-    def __init__(self, name, reuse=None, initializer=None, dtype=None, original_name_scope=""):
-        self.name = name
-        self.reuse = reuse
-        self.initializer = initializer
-        self.dtype = dtype
-        self.original_name_scope = original_name_scope
-
-    def reuse_variables(self):
-        self.reuse = True
-
-    def __repr__(self):
-        return f"<VariableScope {self.name!r} reuse={self.reuse}>"
-
-
-def get_variable_scope():
-    stack = get_default_graph()._var_scope_stack
-    return stack[-1] if stack else VariableScope("")
-
-
-@contextlib.contextmanager
-def variable_scope(name_or_scope, default_name=None, values=None, initializer=None, reuse=None,
-                   dtype=None):
-    """``with tf.variable_scope("hidden1", reuse=tf.AUTO_REUSE):`` -- names for get_variable
-    (``hidden1/kernel``) and a name scope for the ops built inside."""
-    g = get_default_graph()
-    parent = get_variable_scope()
-    if isinstance(name_or_scope, VariableScope):
-        full, ns_name = name_or_scope.name, name_or_scope.original_name_scope or None
-        reuse = name_or_scope.reuse if reuse is None else reuse
-        initializer = initializer or name_or_scope.initializer
-    else:
-        if name_or_scope is None:
-            if default_name is None:
-                raise ValueError("variable_scope needs a name or a default_name.")
-            leaf = _unique_var_scope(g, parent.name, default_name)
-        else:
-            leaf = name_or_scope
-        full = f"{parent.name}/{leaf}" if parent.name else leaf
-        ns_name = leaf
-    if parent.reuse is True and reuse is None:
-        reuse = True
-    if parent.reuse is AUTO_REUSE and reuse is None:
-        reuse = AUTO_REUSE
-    with g.name_scope(ns_name) as ns:
-        scope = VariableScope(full, reuse, initializer or parent.initializer,
-                              dtype or parent.dtype, ns)
-        g._var_scope_stack.append(scope)
-        try:
-            yield scope
-        finally:
-            g._var_scope_stack.pop()
-
-
-def _unique_var_scope(g, parent, base):
-    used = {name.split("/")[len(parent.split("/")) if parent else 0] for name in g._var_store
-            if name.startswith(parent + "/" if parent else "")}
-    if base not in used:
-        return base
-    i = 1
-    while f"{base}_{i}" in used:
-        i += 1
-    return f"{base}_{i}"
-
-
-def _variable_shape(full, shape, new=True):
-    """A variable's shape as ints (``None`` allowed only when sharing an existing variable:
-    a new one must be fully defined, TF1's rule), else a clear error."""
-    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
-        shape = (shape,)
-    dims = getattr(shape, "dims", shape)  # a TensorShape
-    if isinstance(dims, (str, bytes)):
-        raise TypeError(f"get_variable({full!r}): shape must be a list of ints, got {shape!r}.")
-    try:
-        dims = tuple(dims)
-    except TypeError:
-        raise TypeError(f"get_variable({full!r}): shape must be a list of ints, got {shape!r}.") from None
-    for d in dims:
-        if d is None and not new:
-            continue
-        if d is None:
-            raise ValueError(f"Shape of a new variable ({full}) must be fully defined, but instead "
-                             f"was {fmt(dims)}.")
-        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0:
-            raise ValueError(f"get_variable({full!r}): every dimension of the shape must be a "
-                             f"non-negative int, got {d!r} in {shape!r}.")
-    return tuple(None if d is None else int(d) for d in dims)
-
-
-def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=None, trainable=True,
-                 collections=None):
-    """Create the variable ``<scope>/name``, or with ``reuse`` return the existing one."""
-    g = get_default_graph()
-    scope = get_variable_scope()
-    if not isinstance(name, str):
-        raise TypeError(f"get_variable: name must be a string (the first argument), got {name!r} "
-                        f"({type(name).__name__}); call it as tf.get_variable('w', shape=[...]).")
-    full = f"{scope.name}/{name}" if scope.name else name
-    check_op_name(full, "variable name")
-    if shape is not None:
-        shape = _variable_shape(full, shape, new=full not in g._var_store)
-    dtype = _dtypes.as_dtype(dtype or scope.dtype or _dtypes.float32)
-    if full in g._var_store:
-        if not scope.reuse:
-            raise ValueError(f"Variable {full} already exists, disallowed. Did you mean to set "
-                             "reuse=True or reuse=tf.AUTO_REUSE in VarScope?")
-        v = g._var_store[full]
-        if shape is not None and not v.shape.is_compatible_with(shape):
-            raise ValueError(f"Trying to share variable {full}, but specified shape {fmt(shape)} "
-                             f"and found shape {fmt(v._dims)}.")
-        if v.dtype != dtype:
-            raise ValueError(f"Trying to share variable {full}, but specified dtype {dtype.name} "
-                             f"and found dtype {v.dtype.name}.")
-        return v
-    if scope.reuse is True:
-        raise ValueError(f"Variable {full} does not exist, or was not created with "
-                         "tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope?")
-    init = initializer if initializer is not None else scope.initializer
-    if init is None:
-        from ..ops import init_ops
-        init = init_ops.glorot_uniform_initializer() if dtype.is_floating else init_ops.zeros_initializer()
-    if isinstance(init, (Tensor, np.ndarray, list, int, float)):
-        initial = init if shape is None else (lambda: convert_to_tensor(init, dtype=dtype))
-        if isinstance(init, Tensor):
-            initial = init
-    else:
-        if shape is None:
-            raise ValueError(f"get_variable({full!r}) needs a shape when the initializer is a function.")
-        shape = tuple(shape)
-        initial = lambda: init(shape, dtype=dtype)  # noqa: E731
-    with g.name_scope(None):
-        v = Variable(initial, trainable=trainable, collections=collections, name=full, dtype=dtype)
-    g._var_store[full] = v
-    if regularizer is not None:
-        with g.name_scope(full + "/Regularizer/"):
-            loss = regularizer(v)
-        if loss is not None:
-            g.add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)
-    return v

@@ -20,6 +20,19 @@ interface; they make the strategy maths testable without the engine and fast.
 """
 import numpy as np
 
+from ..core import errors
+from ..core.constant import placeholder
+from ..core.graph import Graph, name_scope
+from ..core.session import Session
+from ..core.variables import Variable, trainable_variables, variables_initializer
+from ..ops.index_ops import one_hot
+from ..ops.selection_ops import stop_gradient
+from ..ops.compare_ops import equal
+from ..ops.math_ops import cast, matmul
+from ..ops.unary_ops import exp, log, relu, sqrt, square, tanh
+from ..ops.reduce_ops import argmax, reduce_max, reduce_mean, reduce_sum
+from ..ops.gradients import gradients as _gradients
+
 
 # ----------------------------------------------------------------------------- data sampling
 
@@ -180,15 +193,14 @@ class GraphModel:
 
     def __init__(self, loss, data, params=None, metric=None, eval_data=None, session=None,
                  metric_name=None):
-        import teachflow as tf
         graph = loss.graph
         with graph.as_default():
             if params is None:
-                params = tf.trainable_variables()
+                params = trainable_variables()
             params = list(params)
             if not params:
                 raise ValueError("params: the graph has no trainable variables to train")
-            grads = tf.gradients(loss, params)
+            grads = _gradients(loss, params)
         missing = [p.name for p, g in zip(params, grads) if g is None]
         if missing:
             raise ValueError(f"params: the loss does not depend on {missing}; pass params= "
@@ -202,19 +214,19 @@ class GraphModel:
         self.n_examples = sizes.pop()
         self.eval_data = dict(data if eval_data is None else eval_data)
         self.metric_name = metric_name or ("metric" if metric is None else metric.op.name)
-        self.session = session if session is not None else tf.Session(graph=graph)
+        self.session = session if session is not None else Session(graph=graph)
         self._fetches = list(grads) + [loss]
         self._keys = self.inputs + params
         self._np_dtypes = [p.dtype.np for p in params]
         self._train_feed = dict(zip(self.inputs, self.data))
         if session is None:
             with graph.as_default():
-                self.session.run(tf.variables_initializer(params))
+                self.session.run(variables_initializer(params))
         try:   # a given session keeps its values (a model trained or restored before)
             values = self.session.run(params)
-        except tf.errors.FailedPreconditionError:
+        except errors.FailedPreconditionError:
             with graph.as_default():
-                self.session.run(tf.variables_initializer(params))
+                self.session.run(variables_initializer(params))
             values = self.session.run(params)
         self._init = [np.array(v) for v in values]
 
@@ -241,23 +253,22 @@ class GraphModel:
 def curve_fit(hidden=10, seed=0, data_seed=0, dtype="float64"):
     """The curve fit as a teachflow graph: 200 points ``y = x² + N(0, 0.02²)`` on [-0.5, 0.5],
     a 1-``hidden``-1 tanh net, mean squared error. Same data and start as ``NumpyCurveFit``."""
-    import teachflow as tf
     x_np, y_np = curve_fit_data(seed=data_seed)
     init = curve_fit_init(hidden, seed)
-    g = tf.Graph()
+    g = Graph()
     with g.as_default():
-        x = tf.placeholder(dtype, [None, 1], name="x")
-        y = tf.placeholder(dtype, [None, 1], name="y")
-        with tf.name_scope("hidden"):
-            W1 = tf.Variable(init[0].astype(dtype), name="W")
-            b1 = tf.Variable(init[1].astype(dtype), name="b")
-            h = tf.tanh(tf.matmul(x, W1) + b1)
-        with tf.name_scope("output"):
-            W2 = tf.Variable(init[2].astype(dtype), name="W")
-            b2 = tf.Variable(init[3].astype(dtype), name="b")
-            y_hat = tf.matmul(h, W2) + b2
-        loss = tf.reduce_mean(tf.square(y_hat - y), name="loss")
-        rmse = tf.sqrt(loss, name="rmse")
+        x = placeholder(dtype, [None, 1], name="x")
+        y = placeholder(dtype, [None, 1], name="y")
+        with name_scope("hidden"):
+            W1 = Variable(init[0].astype(dtype), name="W")
+            b1 = Variable(init[1].astype(dtype), name="b")
+            h = tanh(matmul(x, W1) + b1)
+        with name_scope("output"):
+            W2 = Variable(init[2].astype(dtype), name="W")
+            b2 = Variable(init[3].astype(dtype), name="b")
+            y_hat = matmul(h, W2) + b2
+        loss = reduce_mean(square(y_hat - y), name="loss")
+        rmse = sqrt(loss, name="rmse")
     return GraphModel(loss, {x: x_np, y: y_np}, params=[W1, b1, W2, b2], metric=rmse,
                       metric_name="rmse")
 
@@ -277,32 +288,31 @@ def digits(hidden=None, activation="tanh", seed=0, data_seed=0, dtype="float64")
     """The digits classifier as a teachflow graph: softmax regression (``hidden=None``) or a
     one-hidden-layer MLP, cross-entropy written from core ops as a log-softmax
     (``logits − max − log Σ exp(logits − max)``). Loss on the training set, metric: test accuracy."""
-    import teachflow as tf
     xtr, ytr, xte, yte = digits_data(seed=data_seed)
     rng = np.random.default_rng([int(seed), 6])
-    g = tf.Graph()
+    g = Graph()
     with g.as_default():
-        x = tf.placeholder(dtype, [None, 64], name="x")
-        labels = tf.placeholder("int64", [None], name="labels")
+        x = placeholder(dtype, [None, 64], name="x")
+        labels = placeholder("int64", [None], name="labels")
         inputs, width, params = x, 64, []
         if hidden is not None:
-            with tf.name_scope("hidden"):
-                W = tf.Variable(rng.normal(0, 1 / np.sqrt(64), (64, hidden)).astype(dtype), name="W")
-                b = tf.Variable(np.zeros(hidden, dtype), name="b")
-                act = {"tanh": tf.tanh, "relu": tf.nn.relu}[activation]
-                inputs, width, params = act(tf.matmul(x, W) + b), hidden, [W, b]
-        with tf.name_scope("softmax"):
-            W = tf.Variable(rng.normal(0, 0.01, (width, 10)).astype(dtype), name="W")
-            b = tf.Variable(np.zeros(10, dtype), name="b")
-            logits = tf.matmul(inputs, W) + b
+            with name_scope("hidden"):
+                W = Variable(rng.normal(0, 1 / np.sqrt(64), (64, hidden)).astype(dtype), name="W")
+                b = Variable(np.zeros(hidden, dtype), name="b")
+                act = {"tanh": tanh, "relu": relu}[activation]
+                inputs, width, params = act(matmul(x, W) + b), hidden, [W, b]
+        with name_scope("softmax"):
+            W = Variable(rng.normal(0, 0.01, (width, 10)).astype(dtype), name="W")
+            b = Variable(np.zeros(10, dtype), name="b")
+            logits = matmul(inputs, W) + b
             params += [W, b]
-        with tf.name_scope("loss"):
-            shifted = logits - tf.stop_gradient(tf.reduce_max(logits, axis=1, keepdims=True))
-            log_p = shifted - tf.log(tf.reduce_sum(tf.exp(shifted), axis=1, keepdims=True))
-            onehot = tf.one_hot(labels, 10, dtype=dtype)
-            loss = -tf.reduce_mean(tf.reduce_sum(onehot * log_p, axis=1), name="cross_entropy")
-        with tf.name_scope("accuracy"):
-            correct = tf.equal(tf.argmax(logits, axis=1), labels)
-            accuracy = tf.reduce_mean(tf.cast(correct, dtype), name="accuracy")
+        with name_scope("loss"):
+            shifted = logits - stop_gradient(reduce_max(logits, axis=1, keepdims=True))
+            log_p = shifted - log(reduce_sum(exp(shifted), axis=1, keepdims=True))
+            onehot = one_hot(labels, 10, dtype=dtype)
+            loss = -reduce_mean(reduce_sum(onehot * log_p, axis=1), name="cross_entropy")
+        with name_scope("accuracy"):
+            correct = equal(argmax(logits, axis=1), labels)
+            accuracy = reduce_mean(cast(correct, dtype), name="accuracy")
     return GraphModel(loss, {x: xtr, labels: ytr}, params=params, metric=accuracy,
                       eval_data={x: xte, labels: yte}, metric_name="accuracy")

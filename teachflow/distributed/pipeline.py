@@ -34,7 +34,9 @@ import numpy as np
 
 from .clock import EventQueue
 from .events import Event, events_to_csv, write_chrome_trace
+from .graph_tasks import graph_tasks
 from .runner import MAX_EVENTS, SimulationTooLarge
+from .tasks import Task, after
 
 
 class Stage(NamedTuple):
@@ -45,21 +47,6 @@ class Stage(NamedTuple):
     forward: float
     backward: float = 0.0
     send_bytes: float = 0.0
-
-
-class _Task:
-    __slots__ = ("row", "duration", "succ", "ndeps", "priority", "label", "kind")
-
-    def __init__(self, row, duration, priority, label, kind="compute"):
-        self.row, self.duration, self.priority = row, float(duration), priority
-        self.label, self.kind = label, kind
-        self.succ, self.ndeps = [], 0
-
-
-def _after(task, *deps):
-    for d in deps:
-        d.succ.append(task)
-        task.ndeps += 1
 
 
 def _check_positive_int(name, value):
@@ -115,28 +102,28 @@ class Pipeline:
         tasks, F, B = [], {}, {}
 
         def link(a, b, nbytes, prio, label, *deps):
-            t = _Task(f"{names[a]}->{names[b]}", latency + nbytes / bandwidth, prio, label, "push")
-            _after(t, *deps)
+            t = Task(f"{names[a]}->{names[b]}", latency + nbytes / bandwidth, prio, label, "push")
+            after(t, *deps)
             tasks.append(t)
             return t
 
         for j in range(M):
             for s in range(S):
-                t = _Task(s, stages[s].forward, (0, j, s), f"F{j}")
+                t = Task(s, stages[s].forward, (0, j, s), f"F{j}")
                 if s > 0:
-                    _after(t, link(s - 1, s, stages[s - 1].send_bytes, (0, j, s), f"send F{j}", F[s - 1, j]))
+                    after(t, link(s - 1, s, stages[s - 1].send_bytes, (0, j, s), f"send F{j}", F[s - 1, j]))
                 tasks.append(t)
                 F[s, j] = t
         if backward:
             flush = [F[S - 1, j] for j in range(M)]
             for j in reversed(range(M)):
                 for s in reversed(range(S)):
-                    t = _Task(s, stages[s].backward, (1, M - 1 - j, S - 1 - s), f"B{j}")
-                    _after(t, F[s, j])
+                    t = Task(s, stages[s].backward, (1, M - 1 - j, S - 1 - s), f"B{j}")
+                    after(t, F[s, j])
                     if s == S - 1:
-                        _after(t, *flush)
+                        after(t, *flush)
                     else:
-                        _after(t, link(s + 1, s, stages[s].send_bytes, (1, M - 1 - j, S - 1 - s),
+                        after(t, link(s + 1, s, stages[s].send_bytes, (1, M - 1 - j, S - 1 - s),
                                        f"send B{j}", B[s + 1, j]))
                     tasks.append(t)
                     B[s, j] = t
@@ -148,7 +135,6 @@ class Pipeline:
                    max_events=None):
         """``fetches``: a tensor/op or a list (e.g. ``loss`` or ``tf.gradients(loss, params)``);
         ``speed``: flops per second, one number or ``{device: flops}``."""
-        from ._graph_tasks import graph_tasks
         M = _check_positive_int("microbatches", microbatches)
         first = fetches[0] if isinstance(fetches, (list, tuple)) and fetches else fetches
         graph = getattr(first, "graph", None)

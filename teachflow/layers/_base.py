@@ -4,7 +4,7 @@ import numpy as np
 from ..core import dtypes as _dtypes
 from ..core.constant import convert_to_tensor
 from ..core.graph import GraphKeys, Tensor, add_to_collection
-from ..core.variables import get_variable
+from ..ops.variable_scope import get_variable
 from ..ops import init_ops
 
 

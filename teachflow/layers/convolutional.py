@@ -1,6 +1,6 @@
 """``conv2d``: a bank of learned filters slid over NHWC images."""
 from ..core.shapes import ShapeError, fmt
-from ..core.variables import variable_scope
+from ..ops.variable_scope import variable_scope
 from ..ops import init_ops
 from ..ops.conv_ops import _nhwc_arg, _padding
 from ..ops.conv_ops import conv2d as _nn_conv2d

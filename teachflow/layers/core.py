@@ -2,9 +2,10 @@
 from ..core.constant import convert_to_tensor
 from ..core.graph import name_scope
 from ..core.shapes import ShapeError, fmt
-from ..core.variables import variable_scope
+from ..ops.variable_scope import variable_scope
 from ..ops import init_ops
-from ..ops.array_ops import identity, reshape, where
+from ..ops.selection_ops import identity, where
+from ..ops.array_ops import reshape
 from ..ops.math_ops import cast, matmul
 from ..ops.nn_ops import bias_add
 from ..ops.nn_ops import dropout as _nn_dropout

@@ -2,9 +2,11 @@
 moving averages of them otherwise; the moving averages update through ``UPDATE_OPS``."""
 from ..core.graph import GraphKeys, add_to_collection, name_scope
 from ..core.shapes import ShapeError, fmt
-from ..core.variables import assign_sub, variable_scope
+from ..core.variables import assign_sub
+from ..ops.variable_scope import variable_scope
 from ..ops import init_ops
-from ..ops.array_ops import reshape, where
+from ..ops.array_ops import reshape
+from ..ops.selection_ops import where
 from ..ops.math_ops import cast, multiply, subtract
 from ..ops.nn_ops import batch_normalization as _nn_batch_norm
 from ..ops.nn_ops import moments

@@ -3,9 +3,10 @@ from ..ops.conv_ops import avg_pool, conv2d, max_pool  # noqa: F401
 from ..ops.loss_ops import (l2_loss, sigmoid_cross_entropy_with_logits,  # noqa: F401
                             softmax_cross_entropy_with_logits, softmax_cross_entropy_with_logits_v2,
                             sparse_softmax_cross_entropy_with_logits)
-from ..ops.math_ops import relu, sigmoid, tanh  # noqa: F401
-from ..ops.nn_ops import (batch_normalization, bias_add, dropout, elu, embedding_lookup, in_top_k,  # noqa: F401
-                          leaky_relu, log_softmax, moments, relu6, selu, softmax, softplus, softsign,
-                          xw_plus_b)
+from ..ops.unary_ops import relu, sigmoid, tanh  # noqa: F401
+from ..ops.nn_ops import (batch_normalization, bias_add, dropout, embedding_lookup,  # noqa: F401
+                          in_top_k, moments, xw_plus_b)
+from ..ops.activation_ops import (elu, leaky_relu, log_softmax, relu6, selu,  # noqa: F401
+                                  softmax, softplus, softsign)
 from ..unsupported import module_getattr as _module_getattr  # noqa: E402
 __getattr__ = _module_getattr("tf.nn", globals())  # a missing tf.nn.<name>: an error naming the API

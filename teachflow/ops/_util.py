@@ -1,4 +1,6 @@
-"""Small helpers every op module uses to build nodes."""
+"""Small helpers every op module uses to build nodes and check arguments."""
+import numpy as np
+
 from ..core import dtypes as _dtypes
 from ..core.constant import convert_to_tensor
 from ..core.graph import Tensor, get_default_graph
@@ -45,3 +47,17 @@ def float_check(x, op_type):
 
 def as_dtype(d):
     return _dtypes.as_dtype(d)
+
+
+def floating(x, op_type):
+    """``x`` as a tensor, which must be floating-point (the inputs of activations and losses)."""
+    x = convert_to_tensor(x)
+    float_check(x, op_type)
+    return x
+
+
+def number_arg(v, fn, what):
+    """``v`` must be a real Python/NumPy number: name ``fn``'s argument ``what`` otherwise."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{fn}: {what} must be a number, got {v!r} ({type(v).__name__}).")
+    return v

@@ -1,6 +1,7 @@
 """Ops that only order other ops: ``tf.no_op`` and ``tf.group``."""
 from ..core.graph import Operation, Tensor, get_default_graph
 from ..core.opdef import OPS, OpDef, register
+from .selection_ops import identity
 
 
 @register
@@ -33,7 +34,6 @@ def group(*inputs, name=None):
 
 def tuple_(tensors, name=None, control_inputs=None):
     """``tf.tuple``: the same tensors, each available only after all of them are computed."""
-    from .array_ops import identity
     gate = group(*tensors, *(control_inputs or []))
     with get_default_graph().control_dependencies([gate]):
         return [identity(t) for t in tensors]

@@ -12,16 +12,12 @@ from ..core.constant import convert_to_tensor
 from ..core.graph import name_scope
 from ..core.opdef import OpDef, register
 from ..core.shapes import ShapeError, fmt
-from ._util import float_check, make
-from .array_ops import expand_dims, reshape, stop_gradient
-from .math_ops import multiply, negative, sigmoid, subtract
-from .nn_ops import log_softmax
-
-
-def _floating(x, op_type):
-    x = convert_to_tensor(x)
-    float_check(x, op_type)
-    return x
+from ._util import floating, make
+from .activation_ops import log_softmax
+from .array_ops import expand_dims, reshape
+from .math_ops import multiply, subtract
+from .selection_ops import stop_gradient
+from .unary_ops import negative, sigmoid
 
 
 __all__ = ["sparse_softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits",
@@ -155,7 +151,7 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
                          "(labels=..., logits=...).")
     if labels is None or logits is None:
         raise ValueError("sparse_softmax_cross_entropy_with_logits needs labels= and logits=.")
-    z = _floating(logits, "SparseSoftmaxCrossEntropyWithLogits")
+    z = floating(logits, "SparseSoftmaxCrossEntropyWithLogits")
     y = convert_to_tensor(labels)
     if z.ndim is not None and y.ndim is not None and z.ndim != y.ndim + 1:
         raise ShapeError(
@@ -183,7 +179,7 @@ def softmax_cross_entropy_with_logits_v2(_sentinel=None, labels=None, logits=Non
     if labels is None or logits is None:
         raise ValueError("softmax_cross_entropy_with_logits needs labels= and logits=.")
     axis = dim if axis is None else axis
-    z = _floating(logits, "SoftmaxCrossEntropyWithLogits")
+    z = floating(logits, "SoftmaxCrossEntropyWithLogits")
     p = convert_to_tensor(labels)
     if p.dtype != z.dtype:
         from .math_ops import cast
@@ -246,7 +242,7 @@ def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
         raise ValueError("Only call sigmoid_cross_entropy_with_logits with named arguments.")
     if labels is None or logits is None:
         raise ValueError("sigmoid_cross_entropy_with_logits needs labels= and logits=.")
-    x = _floating(logits, "SigmoidCrossEntropyWithLogits")
+    x = floating(logits, "SigmoidCrossEntropyWithLogits")
     p = convert_to_tensor(labels)
     if p.dtype != x.dtype:
         from .math_ops import cast
@@ -273,4 +269,4 @@ class L2Loss(OpDef):
 
 def l2_loss(t, name=None):
     """``sum(t ** 2) / 2``: the weight-decay penalty."""
-    return make("L2Loss", [_floating(t, "L2Loss")], name or "L2Loss")
+    return make("L2Loss", [floating(t, "L2Loss")], name or "L2Loss")

@@ -1,4 +1,6 @@
-"""Element-wise arithmetic and matrix multiplication, each with its gradient beside it.
+"""Element-wise arithmetic of two tensors, casts, sums of many, and matrix multiplication, each
+with its gradient beside it. Functions of one tensor (exp, tanh, relu ...) are in ``unary_ops``;
+the Tensor operators (``+``, ``*``, ``@``, ``[]`` ...) in ``overloads``.
 
 Binary ops broadcast as NumPy does; their gradients sum the incoming gradient back to each
 operand's shape with ``SumToShape`` (the step a student most often forgets).
@@ -7,20 +9,12 @@ import numpy as np
 
 from ..core import dtypes as _dtypes
 from ..core.constant import convert_to_tensor
-from ..core.graph import Tensor
 from ..core.opdef import OpDef, register
 from ..core.shapes import ShapeError, broadcast, fmt
-from ._util import float_check, make, pair
+from ._util import make, pair
 
 
 # --------------------------------------------------------------------------- helpers
-class _Unary(OpDef):
-    batching = "elementwise"
-    def infer(self, op):
-        x = op.inputs[0]
-        return x._dims, x.dtype
-
-
 class _Binary(OpDef):
     batching = "elementwise"
     def infer(self, op):
@@ -72,7 +66,7 @@ class SumToShape(OpDef):
         return lambda g, x: self.kernel(op, g, x)
 
     def gradient(self, op, grad):
-        from .array_ops import broadcast_like
+        from .creation_ops import broadcast_like
         return [broadcast_like(grad, op.inputs[0]), None]
 
 
@@ -98,7 +92,7 @@ class Sub(_Binary):
 
     def gradient(self, op, g):
         x, y = op.inputs
-        return [unbroadcast(g, x, y), unbroadcast(negative(g), y, x)]
+        return [unbroadcast(g, x, y), unbroadcast(_neg(g), y, x)]
 
 
 @register
@@ -120,7 +114,7 @@ class RealDiv(_Binary):
 
     def gradient(self, op, g):
         x, y = op.inputs
-        gy = negative(multiply(g, realdiv(op.outputs[0], y)))
+        gy = _neg(multiply(g, realdiv(op.outputs[0], y)))
         return [unbroadcast(realdiv(g, y), x, y), unbroadcast(gy, y, x)]
 
 
@@ -164,7 +158,7 @@ class Pow(_Binary):
     def gradient(self, op, g):
         x, y = op.inputs
         gx = multiply(g, multiply(y, pow(x, subtract(y, 1))))
-        safe_log = make("Select", [greater(x, 0), log(make("Select", [greater(x, 0), x, _ones(x)])),
+        safe_log = make("Select", [greater(x, 0), _log(make("Select", [greater(x, 0), x, _ones(x)])),
                                    _zeros(x)])
         gy = multiply(g, multiply(op.outputs[0], safe_log))
         return [unbroadcast(gx, x, y), unbroadcast(gy, y, x)]
@@ -211,238 +205,10 @@ class SquaredDifference(_Binary):
     def gradient(self, op, g):
         x, y = op.inputs
         gx = multiply(g, multiply(subtract(x, y), 2))
-        return [unbroadcast(gx, x, y), unbroadcast(negative(gx), y, x)]
+        return [unbroadcast(gx, x, y), unbroadcast(_neg(gx), y, x)]
 
 
 # --------------------------------------------------------------------------- unary
-@register
-class Neg(_Unary):
-    formula = "y = −x"
-    grad_formulas = ("∂L/∂x = −∂L/∂y",)
-    ufunc = staticmethod(np.negative)
-
-    def gradient(self, op, g):
-        return [negative(g)]
-
-
-@register
-class Abs(_Unary):
-    formula = "y = |x|"
-    grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ sign(x)",)
-    ufunc = staticmethod(np.abs)
-
-    def gradient(self, op, g):
-        return [multiply(g, sign(op.inputs[0]))]
-
-
-@register
-class Sign(_Unary):
-    formula = "y = sign(x)"
-    differentiable = False
-    ufunc = staticmethod(np.sign)
-
-
-@register
-class Square(_Unary):
-    formula = "y = x²"
-    grad_formulas = ("∂L/∂x = 2x ⊙ ∂L/∂y",)
-    ufunc = staticmethod(np.square)
-
-    def gradient(self, op, g):
-        return [multiply(g, multiply(op.inputs[0], 2))]
-
-
-@register
-class Sqrt(_Unary):
-    formula = "y = √x"
-    grad_formulas = ("∂L/∂x = ∂L/∂y / (2y)",)
-    ufunc = staticmethod(np.sqrt)
-
-    def gradient(self, op, g):
-        return [make("SqrtGrad", [op.outputs[0], g])]
-
-
-@register
-class SqrtGrad(OpDef):
-    formula = "∂L/∂x = ∂L/∂y ⊙ 0.5 / y"
-
-    def infer(self, op):
-        return op.inputs[0]._dims, op.inputs[0].dtype
-
-    def kernel(self, op, y, g):
-        return g * 0.5 / y
-
-
-@register
-class Rsqrt(_Unary):
-    formula = "y = 1/√x"
-    grad_formulas = ("∂L/∂x = −½·y³ ⊙ ∂L/∂y",)
-
-    def kernel(self, op, x):
-        return 1 / np.sqrt(x)
-
-    def gradient(self, op, g):
-        y = op.outputs[0]
-        return [multiply(g, multiply(pow(y, 3), -0.5))]
-
-
-@register
-class Exp(_Unary):
-    formula = "y = eˣ"
-    grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ y",)
-    ufunc = staticmethod(np.exp)
-
-    def gradient(self, op, g):
-        return [multiply(g, op.outputs[0])]
-
-
-@register
-class Log(_Unary):
-    formula = "y = ln x"
-    grad_formulas = ("∂L/∂x = ∂L/∂y / x",)
-    ufunc = staticmethod(np.log)
-
-    def gradient(self, op, g):
-        return [realdiv(g, op.inputs[0])]
-
-
-@register
-class Log1p(_Unary):
-    formula = "y = ln(1 + x)"
-    grad_formulas = ("∂L/∂x = ∂L/∂y / (1 + x)",)
-    ufunc = staticmethod(np.log1p)
-
-    def gradient(self, op, g):
-        return [realdiv(g, add(op.inputs[0], 1))]
-
-
-@register
-class Reciprocal(_Unary):
-    formula = "y = 1/x"
-    grad_formulas = ("∂L/∂x = −∂L/∂y ⊙ y²",)
-    ufunc = staticmethod(np.reciprocal)
-
-    def gradient(self, op, g):
-        return [negative(multiply(g, square(op.outputs[0])))]
-
-
-@register
-class Sin(_Unary):
-    formula = "y = sin x"
-    grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ cos x",)
-    ufunc = staticmethod(np.sin)
-
-    def gradient(self, op, g):
-        return [multiply(g, cos(op.inputs[0]))]
-
-
-@register
-class Cos(_Unary):
-    formula = "y = cos x"
-    grad_formulas = ("∂L/∂x = −∂L/∂y ⊙ sin x",)
-    ufunc = staticmethod(np.cos)
-
-    def gradient(self, op, g):
-        return [negative(multiply(g, sin(op.inputs[0])))]
-
-
-@register
-class Tanh(_Unary):
-    formula = "y = tanh x"
-    grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ (1 − y²)",)
-    ufunc = staticmethod(np.tanh)
-
-    def gradient(self, op, g):
-        return [make("TanhGrad", [op.outputs[0], g])]
-
-
-@register
-class TanhGrad(OpDef):
-    formula = "∂L/∂x = ∂L/∂y ⊙ (1 − y²)"
-
-    def infer(self, op):
-        return op.inputs[0]._dims, op.inputs[0].dtype
-
-    def kernel(self, op, y, g):
-        return g * (1 - y * y)
-
-    def gradient(self, op, gg):
-        y, g = op.inputs
-        return [multiply(gg, multiply(multiply(g, y), -2)), make("TanhGrad", [y, gg])]
-
-
-@register
-class Sigmoid(_Unary):
-    formula = "y = σ(x) = 1 / (1 + e⁻ˣ)"
-    grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ y(1 − y)",)
-
-    def kernel(self, op, x):
-        # stable for large |x|: exp of a non-positive number only
-        e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
-
-    def gradient(self, op, g):
-        return [make("SigmoidGrad", [op.outputs[0], g])]
-
-
-@register
-class SigmoidGrad(OpDef):
-    formula = "∂L/∂x = ∂L/∂y ⊙ y(1 − y)"
-
-    def infer(self, op):
-        return op.inputs[0]._dims, op.inputs[0].dtype
-
-    def kernel(self, op, y, g):
-        return g * y * (1 - y)
-
-
-@register
-class Relu(_Unary):
-    formula = "y = max(x, 0)"
-    grad_formulas = ("∂L/∂x = ∂L/∂y where x > 0, else 0",)
-
-    def kernel(self, op, x):
-        return np.maximum(x, 0, dtype=x.dtype)
-
-    def gradient(self, op, g):
-        return [make("ReluGrad", [g, op.outputs[0]])]
-
-
-@register
-class ReluGrad(OpDef):
-    formula = "∂L/∂x = ∂L/∂y ⊙ [y > 0]"
-
-    def infer(self, op):
-        return op.inputs[0]._dims, op.inputs[0].dtype
-
-    def kernel(self, op, g, y):
-        return g * (y > 0)
-
-    def gradient(self, op, gg):
-        return [make("ReluGrad", [gg, op.inputs[1]]), None]
-
-
-@register
-class Floor(_Unary):
-    formula = "y = ⌊x⌋"
-    differentiable = False
-    ufunc = staticmethod(np.floor)
-
-
-@register
-class Ceil(_Unary):
-    formula = "y = ⌈x⌉"
-    differentiable = False
-    ufunc = staticmethod(np.ceil)
-
-
-@register
-class Round(_Unary):
-    formula = "y = round(x)"
-    differentiable = False
-    ufunc = staticmethod(np.round)
-
-
 @register
 class Cast(OpDef):
     batching = "elementwise"
@@ -582,17 +348,6 @@ def _binary(op_type, default_name):
     return f
 
 
-def _unary(op_type, default_name, floating=False):
-    def f(x, name=None):
-        x = convert_to_tensor(x)
-        if floating:
-            float_check(x, op_type)
-        return make(op_type, [x], name or default_name)
-    f.__name__ = default_name
-    f.__doc__ = f"Element-wise ``{OPS_FORMULA[op_type]}``."
-    return f
-
-
 from ..core.opdef import OPS  # noqa: E402
 OPS_FORMULA = {k: v.formula for k, v in OPS.items()}
 
@@ -605,26 +360,7 @@ floormod = _binary("FloorMod", "mod")
 maximum = _binary("Maximum", "Maximum")
 minimum = _binary("Minimum", "Minimum")
 squared_difference = _binary("SquaredDifference", "SquaredDifference")
-negative = _unary("Neg", "Neg")
-abs = _unary("Abs", "Abs")  # noqa: A001 (TF's name)
-sign = _unary("Sign", "Sign")
-square = _unary("Square", "Square")
-sqrt = _unary("Sqrt", "Sqrt", floating=True)
-rsqrt = _unary("Rsqrt", "Rsqrt", floating=True)
-exp = _unary("Exp", "Exp", floating=True)
-log = _unary("Log", "Log", floating=True)
-log1p = _unary("Log1p", "Log1p", floating=True)
-reciprocal = _unary("Reciprocal", "Reciprocal", floating=True)
-sin = _unary("Sin", "Sin", floating=True)
-cos = _unary("Cos", "Cos", floating=True)
-tanh = _unary("Tanh", "Tanh", floating=True)
-sigmoid = _unary("Sigmoid", "Sigmoid", floating=True)
-relu = _unary("Relu", "Relu")
-floor = _unary("Floor", "Floor")
-ceil = _unary("Ceil", "Ceil")
-round = _unary("Round", "Round")  # noqa: A001
 mod = floormod
-neg = negative
 sub = subtract
 mul = multiply
 
@@ -695,47 +431,13 @@ def _zeros(x):
     return make("ZerosLike", [x])
 
 
+def _neg(x):
+    return make("Neg", [x])
+
+
+def _log(x):
+    return make("Log", [x])
+
+
 from .compare_ops import (greater, greater_equal, less, less_equal, logical_and,  # noqa: E402
                           logical_not, logical_or, logical_xor)
-
-
-# --------------------------------------------------------------------------- operator overloading
-def _r(f):
-    return lambda a, b: f(b, a)
-
-
-def _getitem(t, key):
-    from .array_ops import strided_slice
-    return strided_slice(t, key)
-
-
-Tensor.__add__ = add
-Tensor.__radd__ = _r(add)
-Tensor.__sub__ = subtract
-Tensor.__rsub__ = _r(subtract)
-Tensor.__mul__ = multiply
-Tensor.__rmul__ = _r(multiply)
-Tensor.__truediv__ = truediv
-Tensor.__rtruediv__ = _r(truediv)
-Tensor.__floordiv__ = floordiv
-Tensor.__rfloordiv__ = _r(floordiv)
-Tensor.__mod__ = floormod
-Tensor.__rmod__ = _r(floormod)
-Tensor.__pow__ = pow
-Tensor.__rpow__ = _r(pow)
-Tensor.__matmul__ = matmul
-Tensor.__rmatmul__ = _r(matmul)
-Tensor.__neg__ = negative
-Tensor.__abs__ = abs
-Tensor.__getitem__ = _getitem
-Tensor.__lt__ = less
-Tensor.__le__ = less_equal
-Tensor.__gt__ = greater
-Tensor.__ge__ = greater_equal
-Tensor.__and__ = logical_and
-Tensor.__rand__ = _r(logical_and)
-Tensor.__or__ = logical_or
-Tensor.__ror__ = _r(logical_or)
-Tensor.__xor__ = logical_xor
-Tensor.__rxor__ = _r(logical_xor)
-Tensor.__invert__ = logical_not

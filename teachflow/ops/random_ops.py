@@ -33,7 +33,7 @@ class _Random(OpDef):
         return op.attrs["shape"], op.attrs["dtype"]
 
     def bind(self, op, session):
-        rng = session._rng_for(op)
+        rng = session.state.rng(op)
         shape, dt = op.attrs["shape"], op.attrs["dtype"].np
         draw = self.draw
         return lambda: draw(rng, shape).astype(dt, copy=False)
@@ -137,5 +137,5 @@ class RandomShuffle(OpDef):
         return op.inputs[0]._dims, op.inputs[0].dtype
 
     def bind(self, op, session):
-        rng = session._rng_for(op)
+        rng = session.state.rng(op)
         return lambda x: rng.permutation(x)

@@ -1,16 +1,16 @@
 """Step through one ``sess.run``: every op it executes, in order, forward -> backward -> update.
 
-``step_through(sess, fetches, feed_dict)`` executes the run once, op by op, on a *shadow* copy
-of the session's variables (the same kernels ``sess.run`` uses), and records each op's inputs
-and outputs. The Trace is then a cursor: moving through forward and backward steps changes
+``step_through(sess, fetches, feed_dict)`` walks the session's own run plan one op at a time
+(``Plan.steps``: the very kernels ``sess.run`` calls, in the same order) and records each op's
+inputs and outputs, shown phase by phase; the session's state is forked before and restored after, so tracing
+changes nothing. The Trace is then a cursor: moving through forward and backward steps changes
 nothing; moving past an update step writes what that op writes into the real session, and
 moving back before it restores the earlier value.
 """
-import copy
-
-from ..core.graph import Operation, Tensor
-from ..core.session import Session, _flatten
-from .explain import shape_str, summary, to_latex
+from ..core.graph import Tensor
+from ..core.formatting import summary
+from ..core.formatting import value_shape as shape_str
+from .explain import to_latex
 
 PHASES = ("forward", "backward", "update")
 
@@ -131,54 +131,32 @@ class Trace:
             raise RuntimeError("Attempted to step through a closed Session.")
         self.session = sess
         self.fetches = fetches
-        leaves = []
-        if isinstance(fetches, (Tensor, Operation, str)):
-            leaves = [fetches]
-        else:
-            _flatten(fetches, leaves)
         g = sess.graph
-        targets = [g.as_graph_element(x) for x in leaves]
-        feeds = {g.as_graph_element(k): v for k, v in (feed_dict or {}).items()}
-        self.feed_dict = feeds
-        fed_values = sess._feed_values(_FeedCheck(list(feeds)), feeds) if feeds else []
-        fed = dict(zip(feeds, fed_values))
-        ops = _ops_to_run(targets, fed)
-        phases = {}
-        for op in ops:
-            phases[op] = _phase(op, phases)
-        order = sorted(ops, key=lambda o: (PHASES.index(phases[o]), o._id))
-        self._snapshot = dict(sess._values)
-        shadow = Session.__new__(Session)
-        shadow.graph, shadow._values, shadow._rngs, shadow._plans = g, dict(sess._values), \
-            copy.deepcopy(sess._rngs), {}
-        shadow._closed = False
-        env = dict(fed)
-        self.steps = []
-        for op in order:
-            if not op.outputs and not op.opdef.stateful:
-                continue
-            if op.opdef.kind == "placeholder" and op.outputs[0] in fed:
-                ins, outs = [], [fed[op.outputs[0]]]
-            else:
-                refs = op.opdef.ref_inputs
-                ins = [t if i in refs else env[t] for i, t in enumerate(op.inputs)]
-                before = {t: shadow._values.get(t) for i, t in enumerate(op.inputs) if i in refs}
-                result = op.opdef.bind(op, shadow)(*ins)
-                outs = list(result) if len(op.outputs) > 1 else ([result] if op.outputs else [])
-                ins = [shadow._values.get(t) if i in refs else v for i, (t, v) in
-                       enumerate(zip(op.inputs, ins))]
-            for t, v in zip(op.outputs, outs):
-                env.setdefault(t, v)
-            writes = {}
-            if phases[op] == "update":
-                writes = {t: (before[t], shadow._values.get(t)) for t in before}
-                writes.update({t: (self._snapshot.get(t), shadow._values[t]) for t in shadow._values
-                               if t not in writes and shadow._values[t] is not self._snapshot.get(t)
-                               and not any(s.writes.get(t) for s in self.steps)})
-            incoming = env.get(op.grad_incoming) if op.grad_incoming is not None else None
-            self.steps.append(Step(len(self.steps), op, phases[op], ins, outs, writes, incoming))
+        self.feed_dict = {g.as_graph_element(k): v for k, v in (feed_dict or {}).items()}
+        plan = sess.plan(fetches, feed_dict)
+        self._plan = plan
+        state = sess.state
+        self._snapshot = state.fork()  # the run writes the real state; restored right after
+        env, phases, self.steps = {}, {}, []
+        try:
+            for ps in plan.steps(feed_dict):
+                op = ps.op
+                phases[op] = _phase(op, phases)
+                for t, v in zip(op.outputs, ps.outputs):
+                    env.setdefault(t, v)
+                incoming = env.get(op.grad_incoming) if op.grad_incoming is not None else None
+                writes = ps.writes if phases[op] == "update" else {}
+                self.steps.append(Step(len(self.steps), op, phases[op], ps.inputs, ps.outputs,
+                                       writes, incoming))
+        finally:
+            state.restore(self._snapshot)
+        # shown phase by phase: a stable sort of the plan's order. Ops that need nothing of a
+        # later phase but were created after it (the learning rate ``minimize`` adds) show forward.
+        self.steps.sort(key=lambda s: PHASES.index(s.phase))
+        for i, s in enumerate(self.steps):
+            s.index = i
         self._values = env
-        self._result_leaves = [env.get(t) if isinstance(t, Tensor) else None for t in targets]
+        self._result_leaves = [env.get(t) if isinstance(t, Tensor) else None for t in plan.targets]
         self._touched = [t for s in self.steps for t in s.writes]
         self.position = -1
 
@@ -206,10 +184,7 @@ class Trace:
     @property
     def result(self):
         """What ``sess.run(fetches, feed_dict)`` returns for this run."""
-        from ..core.session import _rebuild
-        if isinstance(self.fetches, (Tensor, Operation, str)):
-            return self._result_leaves[0]
-        return _rebuild(self.fetches, iter(self._result_leaves), self.session.graph)
+        return self._plan.result(self.fetches, self._result_leaves)
 
     # ----- the cursor
     @property
@@ -238,49 +213,21 @@ class Trace:
 
     def _sync_session(self):
         """Variables = the snapshot, plus the writes of every update step up to the cursor."""
-        values = self.session._values
+        state = self.session.state
         for t in self._touched:
-            before = self._snapshot.get(t)
+            before = self._snapshot.values.get(t)
             if before is None:
-                values.pop(t, None)
+                state.forget(t)
             else:
-                values[t] = before
+                state.write(t, before)
         for s in self.steps[:self.position + 1]:
             for t, (_, after) in s.writes.items():
-                values[t] = after
+                state.write(t, after)
 
     def __repr__(self):
         counts = {p: sum(1 for s in self.steps if s.phase == p) for p in PHASES}
         return (f"<Trace {len(self.steps)} steps: {counts['forward']} forward, {counts['backward']} "
                 f"backward, {counts['update']} update; at step {self.position}>")
-
-
-class _FeedCheck:
-    """The part of a run plan that ``Session._feed_values`` needs to check feeds."""
-
-    def __init__(self, feeds):
-        self.feeds = feeds
-        self.feed_np = [f.dtype.np for f in feeds]
-        self.feed_dims = [f._dims for f in feeds]
-
-
-def _ops_to_run(targets, fed):
-    """Like the session's pruning, but keeping the placeholders that were fed (as steps)."""
-    seen = set()
-    stack = [t.op if isinstance(t, Tensor) else t for t in targets]
-    while stack:
-        op = stack.pop()
-        if op in seen:
-            continue
-        seen.add(op)
-        if op.opdef.kind == "placeholder" and op.outputs and op.outputs[0] in fed:
-            continue
-        refs = op.opdef.ref_inputs
-        for i, t in enumerate(op.inputs):
-            if i not in refs and t.op not in seen:
-                stack.append(t.op)
-        stack.extend(c for c in op.control_inputs if c not in seen)
-    return sorted(seen, key=lambda o: o._id)
 
 
 def step_through(sess, fetches, feed_dict=None):

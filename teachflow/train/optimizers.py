@@ -8,137 +8,14 @@ import contextlib
 
 import numpy as np
 
-from ..core import dtypes as _dtypes
 from ..core.constant import convert_to_tensor
-from ..core.gradients import gradients
 from ..core.graph import GraphKeys, Tensor, control_dependencies, get_default_graph, name_scope
-from ..core.opdef import OpDef, register
-from ..core.shapes import ShapeError, fmt
 from ..core.variables import Variable, assign_add, trainable_variables
 from ..ops._util import make
 from ..ops.control_ops import group
+from ..ops.gradients import gradients
 from ..ops.math_ops import cast
-
-
-# --------------------------------------------------------------------------- the update ops
-class _Apply(OpDef):
-    """Base for training ops: inputs are (var, slot..., hyper-parameters..., grad)."""
-    kind = "update"
-    stateful = True
-    differentiable = False
-    slots = 0
-
-    @property
-    def ref_inputs(self):
-        return tuple(range(1 + self.slots))
-
-    def infer(self, op):
-        var, grad = op.inputs[0], op.inputs[-1]
-        if var.dtype != grad.dtype:
-            raise ShapeError(f"{self.type}: variable is {var.dtype.name}, gradient is {grad.dtype.name}")
-        if not var.shape.is_compatible_with(grad._dims):
-            raise ShapeError(f"{self.type}: the gradient's shape {fmt(grad._dims)} differs from the "
-                             f"variable's {fmt(var._dims)}")
-        return var._dims, var.dtype
-
-    def make_update(self, op):
-        return self.update
-
-    def bind(self, op, session):
-        values = session._values
-        update = self.make_update(op)
-        refs = op.inputs[:1 + self.slots]
-
-        def apply(*args):
-            try:
-                current = [values[r] for r in refs]
-            except KeyError as e:
-                from ..core.errors import FailedPreconditionError
-                raise FailedPreconditionError(
-                    f"Attempting to use uninitialized value {e.args[0].op.name} in {op.name}: run "
-                    "tf.global_variables_initializer() after creating the optimizer.", op) from None
-            new = update(*current, *args[1 + self.slots:])
-            for r, v in zip(refs, new):
-                values[r] = v
-            return new[0]
-        return apply
-
-
-@register
-class ApplyGradientDescent(_Apply):
-    formula = "w ← w − η·∂L/∂w"
-    latex = r"w \leftarrow w - \eta \, \partial L / \partial w"
-
-    @staticmethod
-    def update(w, lr, g):
-        step = lr * g  # a fresh array: reuse it for the result (one allocation, not two)
-        if type(step) is np.ndarray and step.shape == np.shape(w):
-            return (np.subtract(w, step, out=step),)
-        return (w - step,)  # scalars (NumPy returns no array to write into)
-
-
-@register
-class ApplyMomentum(_Apply):
-    formula = "a ← μ·a + ∂L/∂w;  w ← w − η·a   (Nesterov: w ← w − η·(∂L/∂w + μ·a))"
-    slots = 1
-
-    def make_update(self, op):
-        nesterov = op.attrs["use_nesterov"]
-
-        def update(w, a, lr, mu, g):
-            a = mu * a + g
-            return (w - lr * (g + mu * a) if nesterov else w - lr * a), a
-        return update
-
-
-@register
-class ApplyAdam(_Apply):
-    formula = ("m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  "
-               "w ← w − η·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε)")
-    slots = 2
-
-    @staticmethod
-    def update(w, m, v, b1p, b2p, lr, b1, b2, eps, g):
-        lr_t = lr * np.sqrt(1 - b2p) / (1 - b1p)
-        m = b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * (g * g)
-        return w - lr_t * m / (np.sqrt(v) + eps), m, v
-
-
-@register
-class ApplyRMSProp(_Apply):
-    formula = "ms ← ρ·ms + (1−ρ)g²;  mom ← μ·mom + η·g/√(ms + ε);  w ← w − mom"
-    slots = 2
-
-    @staticmethod
-    def update(w, ms, mom, lr, rho, mu, eps, g):
-        ms = rho * ms + (1 - rho) * (g * g)
-        mom = mu * mom + lr * g / np.sqrt(ms + eps)
-        return w - mom, ms, mom
-
-
-@register
-class ApplyCenteredRMSProp(_Apply):
-    formula = "mg ← ρ·mg + (1−ρ)g;  ms ← ρ·ms + (1−ρ)g²;  mom ← μ·mom + η·g/√(ms − mg² + ε);  w ← w − mom"
-    slots = 3
-
-    @staticmethod
-    def update(w, mg, ms, mom, lr, rho, mu, eps, g):
-        mg = rho * mg + (1 - rho) * g
-        ms = rho * ms + (1 - rho) * (g * g)
-        mom = mu * mom + lr * g / np.sqrt(ms - mg * mg + eps)
-        return w - mom, mg, ms, mom
-
-
-@register
-class ApplyAdagrad(_Apply):
-    formula = "a ← a + g²;  w ← w − η·g/√a"
-    slots = 1
-
-    @staticmethod
-    def update(w, a, lr, g):
-        a = a + g * g
-        return w - lr * g / np.sqrt(a), a
+from . import update_ops  # noqa: F401  (registers the Apply* ops the optimizers add)
 
 
 # --------------------------------------------------------------------------- optimizers
@@ -418,19 +295,6 @@ class AdamOptimizer(Optimizer):
         return group(*updates, u1, u2, name=name)
 
 
-@register
-class AssignMul(_Apply):
-    """``w ← w·factor`` (Adam's running powers of β)."""
-    formula = "w ← w · factor"
-
-    def infer(self, op):
-        return op.inputs[0]._dims, op.inputs[0].dtype
-
-    @staticmethod
-    def update(w, factor):
-        return (w * factor,)
-
-
 class RMSPropOptimizer(Optimizer):
     """RMSProp as in TF1: slot ``"rms"`` (mean square, starts at 1), ``"mg"`` (mean gradient,
     only when ``centered``) and ``"momentum"``, created in that order, so the variables are
@@ -480,71 +344,3 @@ class AdagradOptimizer(Optimizer):
     def _apply_dense(self, grad, var):
         return make("ApplyAdagrad", [var, self.get_slot(var, "accumulator"),
                                      self._t("learning_rate", self._lr, var.dtype), grad], "ApplyAdagrad")
-
-
-# --------------------------------------------------------------------------- global step and schedules
-def get_global_step(graph=None):
-    """The graph's global step: the one variable in the GLOBAL_STEP collection, else a tensor
-    named ``global_step:0``, else None."""
-    g = graph or get_default_graph()
-    steps = g.get_collection(GraphKeys.GLOBAL_STEP)
-    if len(steps) == 1:
-        step = steps[0]
-    elif not steps:
-        try:
-            step = g.get_tensor_by_name("global_step:0")
-        except KeyError:
-            return None
-    else:
-        raise ValueError(f"Multiple tensors in the global_step collection: {[s.name for s in steps]}.")
-    if not step.dtype.is_integer or step._dims not in ((), None):
-        raise TypeError(f"Existing global step {step.name} is not an integer scalar "
-                        f"({step.dtype.name}, shape {step.shape}).")
-    return step
-
-
-def create_global_step(graph=None):
-    """Create the int64 scalar variable ``global_step`` (an error if the graph already has one)."""
-    g = graph or get_default_graph()
-    if get_global_step(g) is not None:
-        raise ValueError('"global_step" already exists.')
-    with g.as_default(), g.name_scope(None), g.control_dependencies(None):
-        return Variable(np.zeros((), np.int64), trainable=False, name="global_step",
-                        collections=[GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP])
-
-
-def get_or_create_global_step(graph=None):
-    """The int64 scalar variable ``global_step`` (created on first use, not trainable)."""
-    g = graph or get_default_graph()
-    step = get_global_step(g)
-    return step if step is not None else create_global_step(g)
-
-
-def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False, name=None):
-    """``lr · decay_rate^(global_step / decay_steps)`` (floored exponent with ``staircase``).
-
-    The result has ``learning_rate``'s dtype (float32 for a Python number) and is named
-    ``ExponentialDecay``; it is a tensor, so every run recomputes it from the current step."""
-    from ..ops.math_ops import floor, multiply, pow, truediv
-    if global_step is None:
-        raise ValueError("global_step is required for exponential_decay.")
-    for what, v, ok in (("decay_steps", decay_steps, lambda x: x > 0),
-                        ("decay_rate", decay_rate, lambda x: x >= 0)):
-        if isinstance(v, Tensor) or hasattr(v, "_as_graph_element"):
-            continue
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
-                or not np.isfinite(v) or not ok(v):
-            raise ValueError(f"exponential_decay: {what} must be a "
-                             f"{'positive' if what == 'decay_steps' else 'non-negative'} finite "
-                             f"number, got {v!r}.")
-    with name_scope(name, "ExponentialDecay") as scope:
-        lr = convert_to_tensor(learning_rate, name="learning_rate")
-        if not lr.dtype.is_floating:
-            lr = cast(lr, _dtypes.float32)
-        dt = lr.dtype
-        steps = cast(convert_to_tensor(decay_steps), dt)
-        rate = cast(convert_to_tensor(decay_rate), dt)
-        p = truediv(cast(global_step, dt), steps)
-        if staircase:
-            p = floor(p)
-        return multiply(lr, pow(rate, p), name=scope)

@@ -82,7 +82,7 @@ class Saver:
                 raise ValueError(f"Cannot save {name}: variable {var.op.name} belongs to another graph "
                                  "than the session's.")
             try:
-                value = np.asarray(sess._values[var])
+                value = np.asarray(sess.state.values[var])
             except KeyError:
                 raise errors.FailedPreconditionError(
                     f"Cannot save {name}: variable {var.op.name} is not initialized in this session.",
@@ -145,7 +145,7 @@ class Saver:
                     f"Cannot restore {name}: the checkpoint holds {value.dtype.name} but the variable "
                     f"is {var.dtype.name}.", var.op)
             new[var] = value
-        sess._values.update(new)
+        sess.state.update(new)
 
 
 def _write_state(folder, latest, all_paths, filename):

@@ -6,6 +6,7 @@ GraphView that shows itself in Jupyter, and has ``.source`` (DOT), ``.svg()``, `
 Without Graphviz's ``dot`` the notebook page lays graphs out itself (Graphviz compiled to
 WebAssembly, shipped in the package); ``set_renderer("browser" | "dot" | "auto")`` chooses.
 """
+from ..core.graph import register_display
 from .calibration_plots import plot_real_vs_simulated
 from .render import INSTALL_HINT, GraphvizError, GraphvizNotFound, dot_available, renderer, set_renderer
 from .restyle import SVG
@@ -15,6 +16,8 @@ from .timeline import KIND_COLORS, draw_timeline, plot_timeline
 from .training_plots import (STRATEGY_COLORS, plot_loss, plot_losses, plot_scaling, plot_staleness,
                              plot_throughput, staleness_pmf, theory)
 from .view import GraphView, draw
+
+register_display(lambda graph, include, exclude: draw(graph)._repr_mimebundle_(include, exclude))
 
 __all__ = ["draw", "GraphView", "SVG", "GraphvizNotFound", "GraphvizError", "INSTALL_HINT",
            "dot_available", "set_renderer", "renderer", "roles", "ROLES", "VIEWS", "NODE_STYLES", "EDGE_STYLES", "HIGHLIGHTS",

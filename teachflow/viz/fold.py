@@ -162,45 +162,65 @@ def fold(ops, collapse=None, expand=(), roles=None):
     ``roles``: ``{op: role}`` from ``select.roles`` (tells the training machinery from the model).
     """
     sc = _Scopes(ops, roles)
-    folded = sc.rule(collapse, expand)
-    visible = set(ops)
+    nodes, node_of = _nodes(ops, sc, sc.rule(collapse, expand))
+    clusters = _clusters(nodes)
+    edges = _edges(ops, node_of)
+    return Folded(nodes, edges, clusters, node_of, [n.scope for n in nodes if n.scope is not None])
 
-    # ----- nodes
-    nodes, by_key, node_of, used_ids = [], {}, {}, set()
 
-    def new_id(name):
-        i, nid = 1, safe_id(name)
-        while nid in used_ids:
+class _Ids:
+    """Unique ids: the first use of a base is the base itself, later ones ``base-2``, ``base-3``."""
+
+    def __init__(self):
+        self.used = set()
+
+    def new(self, base):
+        i, nid = 1, base
+        while nid in self.used:
             i += 1
-            nid = f"{safe_id(name)}-{i}"
-        used_ids.add(nid)
+            nid = f"{base}-{i}"
+        self.used.add(nid)
         return nid
 
+
+def _nodes(ops, sc, folded):
+    """One node per op, or per folded scope; ``node_of``: op name -> node id."""
+    nodes, by_key, node_of, ids = [], {}, {}, _Ids()
     for op in ops:
         scope = sc.node_key(op, folded)
         key = ("scope", scope) if scope is not None else ("op", op)
         node = by_key.get(key)
         if node is None:
             container = scope.rpartition("/")[0] if scope is not None else sc.home[op]
-            node = Node(new_id(scope if scope is not None else op.name), [], scope, container)
+            node = Node(ids.new(safe_id(scope if scope is not None else op.name)), [], scope, container)
             by_key[key] = node
             nodes.append(node)
         node.ops.append(op)
         node_of[op.name] = node.id
+    return nodes, node_of
 
-    # ----- clusters: open scopes holding two or more things (after promoting lone contents)
+
+def _drawn_scopes(nodes):
+    """The scopes drawn as boxes: those holding two or more things, counting a scope that is not
+    drawn by its contents (so a scope of one thing lends it to its parent)."""
     direct, subs, candidates = {}, {}, set()
     for node in nodes:
         direct.setdefault(node.cluster, []).append(node)
         candidates.update(_prefixes(node.cluster))
     for p in candidates:
-        parent = p.rpartition("/")[0]
-        subs.setdefault(parent, []).append(p)
+        subs.setdefault(p.rpartition("/")[0], []).append(p)
     drawn, count = set(), {}
-    for p in sorted(candidates, key=lambda s: -(s.count("/") + 1)):
+    for p in sorted(candidates, key=lambda s: -(s.count("/") + 1)):  # deepest first
         count[p] = len(direct.get(p, ())) + sum(1 if c in drawn else count[c] for c in subs.get(p, ()))
         if count[p] >= 2:
             drawn.add(p)
+    return drawn
+
+
+def _clusters(nodes):
+    """Move each node into its innermost drawn scope; the clusters in creation order of their
+    first member (a deterministic order)."""
+    drawn = _drawn_scopes(nodes)
 
     def enclosing(path):
         for p in reversed(_prefixes(path)):
@@ -211,55 +231,46 @@ def fold(ops, collapse=None, expand=(), roles=None):
     for node in nodes:
         node.cluster = enclosing(node.cluster)
     clusters = {}
-    for node in nodes:            # creation order of first member: a deterministic cluster order
+    for node in nodes:
         for p in (q for q in _prefixes(node.cluster) if q in drawn):
             if p not in clusters:
                 parent = enclosing(p.rpartition("/")[0])
                 label = p[len(parent) + 1:] if parent else p
                 clusters[p] = Cluster(p, "cluster-" + safe_id(p), parent, label)
             clusters[p].ops.extend(node.ops)
+    return list(clusters.values())
 
-    # ----- edges, aggregated per (source node, destination node, kind)
-    edges, edge_ids = {}, set()
 
-    def new_edge(src, dst, kind):
-        base = f"{src}--{dst}" + {"data": "", "ref": "--ref", "control": "--ctl"}[kind]
-        i, eid = 1, base
-        while eid in edge_ids:
-            i += 1
-            eid = f"{base}-{i}"
-        edge_ids.add(eid)
-        e = edges[(src, dst, kind)] = Edge(eid, src, dst, kind)
+_EDGE_SUFFIX = {"data": "", "ref": "--ref", "control": "--ctl"}
+
+
+def _edges(ops, node_of):
+    """Edges between drawn nodes, one per (source node, destination node, kind); a control edge
+    is dropped where a data or ref edge already joins the two nodes."""
+    visible = set(ops)
+    edges, ids = {}, _Ids()
+
+    def edge(src, dst, kind):
+        e = edges.get((src, dst, kind))
+        if e is None:
+            e = edges[(src, dst, kind)] = Edge(ids.new(f"{src}--{dst}" + _EDGE_SUFFIX[kind]), src, dst, kind)
         return e
 
     for op in ops:
         dst = node_of[op.name]
         refs = op.opdef.ref_inputs
         for i, t in enumerate(op.inputs):
-            if t.op not in visible:
-                continue
-            src = node_of[t.op.name]
-            if src == dst:
-                continue
-            kind = "ref" if i in refs else "data"
-            e = edges.get((src, dst, kind))
-            if e is None:
-                e = new_edge(src, dst, kind)
-            if t not in e.tensors:
-                e.tensors.append(t)
-                e.src_ops.append(t.op)
+            src = node_of[t.op.name] if t.op in visible else dst
+            if src != dst:
+                e = edge(src, dst, "ref" if i in refs else "data")
+                if t not in e.tensors:
+                    e.tensors.append(t)
+                    e.src_ops.append(t.op)
         for c in op.control_inputs:
-            if c not in visible:
-                continue
-            src = node_of[c.name]
-            if src == dst:
-                continue
-            e = edges.get((src, dst, "control"))
-            if e is None:
-                e = new_edge(src, dst, "control")
-            if c not in e.src_ops:
-                e.src_ops.append(c)
-    out = [e for (s, d, k), e in edges.items()
-           if k != "control" or ((s, d, "data") not in edges and (s, d, "ref") not in edges)]
-    return Folded(nodes, out, list(clusters.values()), node_of,
-                  [n.scope for n in nodes if n.scope is not None])
+            src = node_of[c.name] if c in visible else dst
+            if src != dst:
+                e = edge(src, dst, "control")
+                if c not in e.src_ops:
+                    e.src_ops.append(c)
+    return [e for (s, d, k), e in edges.items()
+            if k != "control" or ((s, d, "data") not in edges and (s, d, "ref") not in edges)]

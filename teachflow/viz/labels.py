@@ -1,11 +1,15 @@
 """Text for the picture: shapes (``?×784``), value summaries, stable ids, and escaping.
 
+Shapes, numbers and values are written by ``core/formatting.py``, as in the step text and the
+widget tables.
+
 Everything a label shows goes through here, so that DOT and SVG never see a raw ``<``, ``&``
 or ``"`` from an op name, and so that the same graph always gives the same text.
 """
 import re
 
-import numpy as np
+from ..core.formatting import number, shape_text  # noqa: F401  (number: re-exported)
+from ..core.formatting import summary as _summary
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_./\-]")
 
@@ -29,44 +33,10 @@ def quoted(text):
 
 
 def dims(d):
-    """A static shape as a teacher writes it: ``?×784``, ``?`` (a vector of any length),
-    ``scalar``, ``unknown`` when even the rank is unknown."""
-    if d is None:
-        return "unknown"
-    if len(d) == 0:
-        return "scalar"
-    return "×".join("?" if x is None else str(x) for x in d)
-
-
-def number(x):
-    """A short, deterministic number: ``0.5321``, ``-1.2e-05``, ``3``."""
-    if isinstance(x, (bool, np.bool_)):
-        return str(bool(x)).lower()
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
-    x = float(x)
-    if x != x:
-        return "nan"
-    if x in (float("inf"), float("-inf")):
-        return "inf" if x > 0 else "-inf"
-    s = f"{x:.4g}"
-    return "0" if s == "-0" else s
+    """A static shape as a teacher writes it (``core/formatting.py``: one rule everywhere)."""
+    return shape_text(d)
 
 
 def summary(value):
-    """One short line for a value: a scalar as a number, a small array as its entries, a
-    larger one as shape plus mean and spread (``200×1 μ=0.12 σ=0.29``)."""
-    a = np.asarray(value)
-    if a.dtype.kind not in "biuf":
-        return f"{dims(a.shape)} {a.dtype}" if a.ndim else str(a.item())[:24]
-    if a.size == 1:
-        return number(a.reshape(()).item())
-    if a.size == 0:
-        return f"{dims(a.shape)} (empty)"
-    if a.size <= 4:
-        inner = ", ".join(number(v) for v in a.reshape(-1).tolist())
-        return f"[{inner}]" if a.ndim == 1 else f"{dims(a.shape)} [{inner}]"
-    if a.dtype.kind == "b":
-        return f"{dims(a.shape)} {int(a.sum())} true"
-    f = a.astype(np.float64)
-    return f"{dims(a.shape)} μ={number(f.mean())} σ={number(f.std())}"
+    """A node label's value line: ``core/formatting.summary`` with room for four entries."""
+    return _summary(value, small=4)

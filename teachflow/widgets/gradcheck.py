@@ -16,7 +16,9 @@ import numpy as np
 
 from ..core.graph import GraphKeys
 from ..testing import numeric_gradient, relative_error
-from .tables import CSS, number, shape_text
+from ..core.formatting import number
+from ..core.formatting import value_shape as shape_text
+from .tables import CSS
 
 EPS = 1e-3
 MAX_ENTRIES = 200   # larger variables are checked on a seeded sample of this many entries

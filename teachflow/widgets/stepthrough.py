@@ -45,13 +45,14 @@ tf-gradcheck        the gradient-check panel (``tf-gradcheck-variable`` Dropdown
 import bisect
 import html
 
-from ..core.graph import Operation, Tensor
-from ..core.session import _flatten
+from ..core.graph import Tensor
+from ..core.plan import flatten_fetches
 from ..trace import PHASES
 from ..viz import render
 from ..viz.restyle import style_of
 from .gradcheck import GradCheckPanel, gradient_targets, gradients_by_tensor
-from .tables import CSS, Heatmap, is_numeric, is_small, shape_text, value_html
+from ..core.formatting import value_shape as shape_text
+from .tables import CSS, Heatmap, is_numeric, is_small, value_html
 
 # the picture shrinks to the panel's width (never grows); tall graphs scroll
 _SVG_CSS = "<style>.tf-step-svg svg{max-width:100%;height:auto}</style>"
@@ -71,10 +72,7 @@ STATE_STYLES = {
 
 def fetch_ops(trace):
     """The ops a trace's fetches name (what its picture is drawn from)."""
-    f = trace.fetches
-    leaves = [f] if isinstance(f, (Tensor, Operation, str)) else []
-    if not leaves:
-        _flatten(f, leaves)
+    leaves = flatten_fetches(trace.fetches)
     g = trace.session.graph
     out = []
     for x in leaves:

@@ -12,27 +12,11 @@ import io
 
 import numpy as np
 
+from ..core.formatting import number, stats_text
+
 TABLE_ROWS = 20     # a 20×1 column (the curve fit's 20 points) is still a table
 TABLE_COLS = 12
 TABLE_SIZE = 40     # more entries than this: a heatmap
-DIGITS = 4          # significant digits of every number shown
-
-
-def number(x, digits=DIGITS):
-    """``0.2101``, ``-1.2e-05``, ``3``, ``true``: the same text everywhere in the widget."""
-    if isinstance(x, (bool, np.bool_)):
-        return str(bool(x)).lower()
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
-    x = float(x)
-    s = f"{x:.{digits}g}"
-    return "0" if s == "-0" else s
-
-
-def shape_text(value):
-    """``20×10``, or ``scalar``."""
-    shape = np.shape(value)
-    return "scalar" if shape == () else "×".join(str(d) for d in shape)
 
 
 def as_matrix(value):
@@ -58,17 +42,6 @@ def is_small(value):
         return False
     rows, cols = as_matrix(a).shape
     return rows <= TABLE_ROWS and cols <= TABLE_COLS
-
-
-def stats_text(value):
-    """``mean 0.1, min -0.7, max 0.7`` for a float tensor (``"empty"`` for no entries)."""
-    a = np.asarray(value)
-    if a.size == 0:
-        return "empty"
-    if a.dtype.kind == "b":
-        return f"{int(a.sum())} of {a.size} true"
-    f = a.astype(np.float64)
-    return f"mean {number(f.mean())}, min {number(f.min())}, max {number(f.max())}"
 
 
 def html_table(value):

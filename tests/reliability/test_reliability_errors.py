@@ -199,7 +199,7 @@ def test_diverging_training_names_the_overflow_and_the_learning_rate():
             warnings.simplefilter("always", NonFiniteWarning)
             for _ in range(200):
                 _, value = sess.run([train, loss], {xp: X})
-        rng = sess._rngs.copy()
+        rng = sess.state.fork().rng_states
     assert not np.isfinite(value)
     mine = [str(w.message) for w in caught if issubclass(w.category, NonFiniteWarning)]
     assert len(mine) == 1 and "learning rate is too large" in mine[0], mine

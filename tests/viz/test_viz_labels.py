@@ -20,7 +20,7 @@ def test_value_summaries():
     s = summary(np.arange(200.0).reshape(200, 1))
     assert s.startswith("200×1 μ=99.5 σ=")
     assert summary(np.zeros((0, 3))) == "0×3 (empty)"
-    assert summary(np.array([True, False, True, True, False])) == "5 3 true"
+    assert summary(np.array([True, False, True, True, False])) == "5 (3 true)"
     assert number(-0.0) == "0" and number(1e-5) == "1e-05" and number(float("nan")) == "nan"
 
 

@@ -262,6 +262,6 @@ def test_explanations_read_well(fit):
     w.goto(14)
     assert r"\text{ mean of } x \text{ over axes }" in w.latex.value
     w.goto(4)                                    # float32 rounding noise is not a mean
-    assert "mean 0," in w.explain.value and "e-09" not in w.explain.value
+    assert "μ=0 " in w.explain.value and "e-09" not in w.explain.value
     w.goto(33)                                   # an update names the variable it writes
     assert w.latex.value.startswith(r"$$\mathtt{layer2/biases}:\ w \leftarrow w")

@@ -1,11 +1,16 @@
 """Symbolic reverse-mode differentiation: ``tf.gradients(ys, xs)`` adds gradient ops to the graph.
 
+It lives in the ops layer (as TF1's ``gradients_impl.py``): it builds ops.
+
 Walk the ops between ``xs`` and ``ys`` from the last created to the first (a reverse topological
 order), sum the gradients arriving at each output (several paths -> one AddN), and ask the op's
 definition for the gradients of its inputs. Every op built while differentiating op X records
 ``gradient_of = X``, so the step-through can say "backward step for X".
 """
-from .graph import Operation, Tensor, _graph_of
+from ..core.constant import convert_to_tensor
+from ..core.graph import Tensor, _graph_of
+from .creation_ops import ones_like, zeros_like
+from .math_ops import add_n
 
 
 def _between(ys, xs):
@@ -31,10 +36,6 @@ def _between(ys, xs):
 
 def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None):
     """``[∂(sum of ys)/∂x for x in xs]`` as new tensors (None where x does not reach ys)."""
-    from ..ops.array_ops import ones_like, zeros_like
-    from ..ops.math_ops import add_n
-    from .constant import convert_to_tensor
-
     ys = list(ys) if isinstance(ys, (list, tuple)) else [ys]
     xs = list(xs) if isinstance(xs, (list, tuple)) else [xs]
     ys = [convert_to_tensor(y) for y in ys]

@@ -1,0 +1,393 @@
+"""The run plan: what one ``sess.run(fetches, feed_dict)`` executes, compiled once per signature.
+
+A ``Plan`` is built from the fetches and the feed keys: the ops the fetches need (pruned at fed
+tensors by ``graph.ancestors``, the one pruning routine), in creation order (a topological
+order), each op's kernel bound to the session's ``SessionState``, the checks a fed value must
+pass, and the fetch structure. It has two drivers over those same bound kernels:
+
+- ``plan.fn(feed_values)``: one generated straight-line Python function, a flat list of kernel
+  calls; ``Session.run`` executes it (``plan.source`` shows it);
+- ``plan.steps(feed_dict)``: the same ops run one at a time, yielding a ``PlanStep`` (inputs,
+  outputs, variables written) per op; the step-through (``teachflow.trace``) walks it.
+
+``SessionState`` holds what a session remembers between runs: variable values and one random
+stream per random op. Kernels, the Saver, ``Variable.load`` and the tracer reach them only
+through it.
+"""
+import re
+
+import numpy as np
+
+from . import errors, numerics
+from .graph import VALID_OP_NAME, Operation, Tensor, ancestors
+from .shapes import fmt
+from .slicing import split_runner
+
+
+class SessionState:
+    """Variable values and random streams of one session.
+
+    ``values`` maps each Variable to its ndarray. Kernels are bound once and keep this dict, so
+    it is updated in place, never replaced. Random streams are made on first use from the op's
+    seeds (TF1 rules: one stream per op per session)."""
+
+    __slots__ = ("values", "_rngs")
+
+    def __init__(self):
+        self.values = {}
+        self._rngs = {}
+
+    def read(self, var):
+        """The value of ``var``; FailedPreconditionError when it was never set."""
+        try:
+            return self.values[var]
+        except KeyError:
+            raise errors.FailedPreconditionError(
+                f"Attempting to use uninitialized value {var.op.name}: run "
+                "sess.run(tf.global_variables_initializer()) (or restore a checkpoint) first.",
+                var.op) from None
+
+    def get(self, var, default=None):
+        return self.values.get(var, default)
+
+    def __contains__(self, var):
+        return var in self.values
+
+    def write(self, var, value):
+        self.values[var] = value
+
+    def update(self, mapping):
+        """Write several variables at once (the Saver's restore: all checked before any is set)."""
+        self.values.update(mapping)
+
+    def forget(self, var):
+        """Make ``var`` uninitialized again."""
+        self.values.pop(var, None)
+
+    def rng(self, op):
+        """The random stream (a NumPy Generator) of the random op ``op`` in this session."""
+        rng = self._rngs.get(op)
+        if rng is None:
+            rng = self._rngs[op] = _new_rng(op)
+        return rng
+
+    def fork(self):
+        """A snapshot of every value and every random stream's position, for ``restore``."""
+        return StateSnapshot(dict(self.values),
+                             {op: rng.bit_generator.state for op, rng in self._rngs.items()})
+
+    def restore(self, snapshot):
+        """Put the values and random streams back as they were at ``fork``, in place (bound
+        kernels keep working); a stream first used after the fork starts again."""
+        self.values.clear()
+        self.values.update(snapshot.values)
+        for op, rng in self._rngs.items():
+            state = snapshot.rng_states.get(op)
+            rng.bit_generator.state = state if state is not None else _new_rng(op).bit_generator.state
+
+
+class StateSnapshot:
+    """What ``SessionState.fork`` saw: ``values`` (Variable -> ndarray) and the random streams."""
+
+    __slots__ = ("values", "rng_states")
+
+    def __init__(self, values, rng_states):
+        self.values = values
+        self.rng_states = rng_states
+
+
+def _new_rng(op):
+    s1, s2 = op.attrs.get("seed"), op.attrs.get("seed2")
+    seed = None if s1 is None and s2 is None else [int(s1 or 0), int(s2 or 0)]
+    return np.random.default_rng(seed)
+
+
+class PlanStep:
+    """One op run by ``Plan.steps``: its input values (a variable an op writes shows its value
+    before the op), its outputs, and ``writes``: ``{variable: (before, after)}``."""
+
+    __slots__ = ("op", "inputs", "outputs", "writes")
+
+    def __init__(self, op, inputs, outputs, writes):
+        self.op, self.inputs, self.outputs, self.writes = op, inputs, outputs, writes
+
+    def __repr__(self):
+        return f"<PlanStep {self.op.name} ({self.op.type})>"
+
+
+class Plan:
+    """The compiled form of one (fetches, feed keys) signature of a session.
+
+    ``ops``: the ops run, in order; ``feeds``: the fed tensors; ``targets``: the fetched tensors
+    and ops; ``fn``/``source``: the straight-line function ``Session.run`` calls; ``split``: the
+    same run in slices for big inference batches (or None); ``steps()``: the stepped driver."""
+
+    def __init__(self, session, fetches, feed_keys):
+        g = session.graph
+        self.state = session.state
+        self.single = not isinstance(fetches, (list, tuple, dict)) or hasattr(fetches, "_as_graph_element")
+        self.targets = [g.as_graph_element(x) for x in flatten_fetches(fetches)]
+        self.feeds = [g.as_graph_element(k) for k in feed_keys]
+        for f in self.feeds:
+            if not isinstance(f, Tensor):
+                raise TypeError(f"feed_dict keys must be tensors, got operation {f.name}.")
+        self.feed_np = [f.dtype.np for f in self.feeds]
+        self.feed_dims = [f._dims for f in self.feeds]
+        self.int_feeds = tuple(i for i, f in enumerate(self.feeds) if f.dtype.is_integer)
+        self.finite = numerics.float_fetches(self.targets)  # the fetches run checks for NaN/inf
+        fed = set(self.feeds)
+        needed = ancestors([t.op if isinstance(t, Tensor) else t for t in self.targets
+                            if t not in fed], fed=fed, follow_refs=False)
+        self.ops = sorted(needed, key=lambda o: o._id)
+        # the ops whose value is fed (placeholders, or a variable fed to compute at other
+        # parameters): the stepped driver shows them as steps giving the fed value
+        self.fed_ops = list(dict.fromkeys(
+            t.op for t in self.feeds if len(t.op.outputs) == 1 and t.op not in needed
+            and (t in self.targets or any(c in needed for c in t._consumers))))
+        self._bind(session)
+        self._generate()
+        self.split = split_runner(self)
+
+    # ----- binding and code generation
+    def _bind(self, session):
+        """One entry per op that does something: (op, how, kernel or constant value)."""
+        self.calls = []
+        for op in self.ops:
+            d = op.opdef
+            if not op.outputs and not d.stateful:
+                continue  # a NoOp/group: it only orders other ops, which are already in the plan
+            if d.kind == "variable":
+                # read where used, as TF1's ref semantics do: a consumer that runs after an
+                # assignment (control dependency) sees the new value
+                self.calls.append((op, "read", d.bind(op, session)))
+            elif d.kind == "constant" and not op.inputs and op.type == "Const":
+                self.calls.append((op, "const", op.attrs["value"]))  # bound once, not called
+            else:
+                self.calls.append((op, "call", d.bind(op, session)))
+        self._bound = {op: (how, k) for op, how, k in self.calls}
+
+    def _generate(self):
+        """Write ``calls`` as one Python function; every name in it is made from an index
+        (``fN``, ``kN`` ...); op names appear only in comments, checked or quoted."""
+        ns = {"__name__": numerics.PLAN_MODULE}
+        names = {t: f"f{i}" for i, t in enumerate(self.feeds)}
+        lines = ["def plan(feeds):"]
+        self.line_ops = {}
+        if self.feeds:
+            lines.append(f"{'    ' + ', '.join(f'f{i}' for i in range(len(self.feeds))) + ', = feeds':<40}  # "
+                         + ", ".join(_comment(f.name) for f in self.feeds))
+        for j, (op, how, k) in enumerate(self.calls):
+            if how == "read":
+                ns[f"v{j}"] = k
+                names.setdefault(op.outputs[0], f"v{j}()")
+                continue
+            if how == "const":
+                ns[f"c{j}"] = k
+                names.setdefault(op.outputs[0], f"c{j}")
+                continue
+            ns[f"k{j}"] = k
+            outs = [f"t{j}_{i}" for i in range(len(op.outputs))]
+            for t, n in zip(op.outputs, outs):
+                names.setdefault(t, n)
+            refs = op.opdef.ref_inputs
+            args = []
+            for i, t in enumerate(op.inputs):
+                if i in refs:  # a variable to write: pass the Variable itself, not its value
+                    ns[f"r{j}_{i}"] = t
+                    args.append(f"r{j}_{i}")
+                else:
+                    args.append(names[t])
+            call = f"k{j}({', '.join(args)})"
+            if len(outs) == 1:
+                line = f"    {outs[0]} = {call}"
+            elif outs:
+                line = f"    {', '.join(outs)}, = {call}"
+            else:
+                line = f"    {call}"
+            lines.append(f"{line:<40}  # {_comment(op.name)} ({_comment(op.type)})")
+            self.line_ops[len(lines)] = op
+        fetched = [names[t] if isinstance(t, Tensor) else "None" for t in self.targets]
+        lines.append(f"    return ({', '.join(fetched)},)")
+        self.source = "\n".join(lines)
+        self.code = compile(self.source, f"<teachflow plan {id(self):x}>", "exec")
+        exec(self.code, ns)
+        self.fn = ns["plan"]
+
+    def kernel(self, op):
+        """The kernel bound for ``op`` in this plan, as a function of its input values (a
+        constant's gives its value, a variable's reads it); an op that writes a variable takes
+        the Variable itself where it writes."""
+        how, k = self._bound[op]
+        return (lambda v=k: v) if how == "const" else k
+
+    # ----- feeds
+    def feed_values(self, feed_dict):
+        """The fed values as arrays of the placeholders' dtypes, in ``feeds`` order, checked
+        against their static shapes. ``feed_dict``'s keys are in the order the plan was made for."""
+        values = []
+        for t, np_dtype, dims, v in zip(self.feeds, self.feed_np, self.feed_dims, feed_dict.values()):
+            if isinstance(v, (Tensor, Operation)):
+                raise TypeError(f"The value of a feed cannot be a tf.Tensor ({v.name}) when feeding "
+                                f"{t.name}: feed NumPy arrays, lists or numbers (run the tensor first).")
+            try:
+                a = np.asarray(v, dtype=np_dtype)
+            except (TypeError, ValueError, OverflowError) as e:
+                raise errors.InvalidArgumentError(
+                    f"Cannot feed {t.name}: the value could not be converted to {t.dtype.name} ({e}).",
+                    t.op) from None
+            if dims is not None:
+                s = a.shape
+                if len(s) != len(dims) or any(d is not None and d != x for d, x in zip(dims, s)):
+                    raise errors.InvalidArgumentError(
+                        f"Cannot feed value of shape {fmt(s)} for tensor '{t.name}', which has shape "
+                        f"{fmt(dims)}." + _feed_hint(s, dims), t.op)
+            values.append(a)
+        for i in self.int_feeds:  # NumPy wraps -1 to 255 when casting an array: refuse, as TF1
+            _check_int_range(self.feeds[i], list(feed_dict.values())[i])
+        return values
+
+    # ----- the two drivers
+    def run(self, values):
+        """The fetched leaves' values, in ``targets`` order (None for an op), from checked feeds."""
+        try:
+            return (self.split or self.fn)(values)  # split: big inference batches in slices
+        except errors.OpError:
+            raise
+        except Exception as e:  # name the op that failed, from the generated line number
+            raise self.op_error(e) from e
+
+    def steps(self, feed_dict=None):
+        """Run the plan one op at a time (the same bound kernels as ``fn``), yielding a
+        ``PlanStep`` per op in creation order; fed placeholders are steps too. Writes go to
+        the session's state, as ``sess.run`` would (``SessionState.fork``/``restore`` undo them)."""
+        values = self.feed_values(feed_dict) if self.feeds else []
+        env = dict(zip(self.feeds, values))
+        state = self.state.values
+        calls = self._bound
+        fed_ops = set(self.fed_ops)
+        for op in sorted(self.fed_ops + [c[0] for c in self.calls], key=lambda o: o._id):
+            if op in fed_ops:
+                yield PlanStep(op, [], [env[t] for t in op.outputs], {})
+                continue
+            how, k = calls[op]
+            refs = op.opdef.ref_inputs
+            ins = [state.get(t) if i in refs else env[t] for i, t in enumerate(op.inputs)]
+            before = dict(state) if op.opdef.stateful else None
+            try:
+                if how == "const":
+                    result = k
+                elif how == "read":
+                    result = k()
+                else:
+                    result = k(*[t if i in refs else v for i, (t, v) in enumerate(zip(op.inputs, ins))])
+            except errors.OpError:
+                raise
+            except Exception as e:
+                raise _op_failed(op, e) from e
+            outs = list(result) if len(op.outputs) > 1 else ([result] if op.outputs else [])
+            for t, v in zip(op.outputs, outs):
+                env.setdefault(t, v)
+            writes = {} if before is None else {
+                v: (before.get(v), a) for v, a in state.items() if a is not before.get(v)}
+            yield PlanStep(op, ins, outs, writes)
+
+    # ----- results and errors
+    def result(self, fetches, leaves):
+        """``leaves`` (in ``targets`` order) put back into the structure of ``fetches``;
+        a 0-d array becomes a NumPy scalar, as TF returns it."""
+        it = (v[()] if type(v) is np.ndarray and not v.shape else v for v in leaves)
+        return next(it) if self.single else rebuild_fetches(fetches, it)
+
+    def op_error(self, e):
+        """An error raised inside ``fn``, as an error naming the op of the failing line."""
+        tb = e.__traceback__
+        op = None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == self.code.co_filename:
+                op = self.line_ops.get(tb.tb_lineno)
+            tb = tb.tb_next
+        if op is None:
+            return errors.OpError(f"{type(e).__name__}: {e}")
+        return _op_failed(op, e)
+
+
+def _op_failed(op, e):
+    shapes = ", ".join(fmt(t._dims) for t in op.inputs)
+    return errors.InvalidArgumentError(
+        f"{op.type} op '{op.name}' failed while running: {type(e).__name__}: {e} "
+        f"(static input shapes: {shapes or 'none'}).", op)
+
+
+def _comment(name):
+    """A name as it may appear in a comment of generated source: as is when it is a valid TF1
+    name (no newline, quote or space can pass), else through ``repr``. Code never reads names:
+    the plan refers to kernels, constants and feeds through its namespace."""
+    return name if _SAFE_NAME.fullmatch(name) else repr(name)
+
+
+_SAFE_NAME = re.compile(VALID_OP_NAME.pattern + r"(:[0-9]+)?")  # an op or a tensor name
+
+
+def _check_int_range(t, v):
+    """A fed array whose values do not fit the integer dtype of ``t`` is an error."""
+    src = np.asarray(v)
+    if src.dtype.kind not in "iuf" or src.dtype == t.dtype.np or not src.size:
+        return
+    info = np.iinfo(t.dtype.np)
+    lo, hi = src.min(), src.max()
+    if lo < info.min or hi > info.max or (src.dtype.kind == "f" and not np.isfinite([lo, hi]).all()):
+        raise errors.InvalidArgumentError(
+            f"Cannot feed {t.name}: the value holds numbers in [{lo}, {hi}], outside the range of "
+            f"{t.dtype.name} [{info.min}, {info.max}] (NumPy would wrap them silently).", t.op)
+
+
+def _feed_hint(s, dims):
+    if len(s) != len(dims):
+        if len(s) == len(dims) - 1:
+            return " Hint: add an axis, e.g. value[:, None] or value.reshape(-1, 1)."
+        return f" Hint: the value has rank {len(s)} but the tensor expects rank {len(dims)}."
+    return ""
+
+
+# ----- the fetch structure: a tensor, an op, a name, or nested lists/tuples/dicts of them
+def fetch_key(fetches):
+    """A hashable key for the structure and leaves of ``fetches`` (plans are cached by it)."""
+    if isinstance(fetches, (Tensor, Operation, str)):
+        return fetches
+    if isinstance(fetches, dict):
+        return ("d",) + tuple((k, fetch_key(v)) for k, v in fetches.items())
+    if isinstance(fetches, (list, tuple)):
+        return (type(fetches),) + tuple(fetch_key(v) for v in fetches)
+    if hasattr(fetches, "_as_graph_element"):
+        return fetches
+    raise TypeError(f"Fetch argument {fetches!r} has invalid type {type(fetches).__name__}: fetch "
+                    "tensors, ops, tensor names, or lists/tuples/dicts of them.")
+
+
+def flatten_fetches(fetches):
+    """The leaves of ``fetches`` in order (a single fetch is one leaf)."""
+    out = []
+    _flatten(fetches, out)
+    return out
+
+
+def _flatten(f, out):
+    if isinstance(f, dict):
+        for v in f.values():
+            _flatten(v, out)
+    elif isinstance(f, (list, tuple)) and not hasattr(f, "_as_graph_element"):
+        for v in f:
+            _flatten(v, out)
+    else:
+        out.append(f)
+
+
+def rebuild_fetches(fetches, it):
+    """The structure of ``fetches`` filled with the values of iterator ``it``."""
+    if isinstance(fetches, dict):
+        return type(fetches)((k, rebuild_fetches(v, it)) for k, v in fetches.items())
+    if isinstance(fetches, tuple) and hasattr(fetches, "_fields"):
+        return type(fetches)(*[rebuild_fetches(v, it) for v in fetches])
+    if isinstance(fetches, (list, tuple)):
+        return type(fetches)(rebuild_fetches(v, it) for v in fetches)
+    return next(it)

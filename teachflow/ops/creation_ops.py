@@ -1,0 +1,195 @@
+"""Ops that make tensors from shapes and values: ``zeros``/``ones`` (and ``_like``), ``fill``,
+``range``, ``broadcast_like`` and ``tile``."""
+import numpy as np
+
+from ..core import dtypes as _dtypes
+from ..core.constant import constant, convert_to_tensor
+from ..core.graph import Tensor
+from ..core.opdef import OpDef, register
+from ..core.shapes import ShapeError, broadcast
+from ._util import make
+
+_MAX_CONSTANT_ELEMENTS = 10 ** 8  # a range baked into the graph: ~400 MB of int32 at most
+
+
+# --------------------------------------------------------------------------- creation
+@register
+class ZerosLike(OpDef):
+    formula = "y = 0 with the shape of x"
+    differentiable = False
+    kind = "constant"
+
+    def infer(self, op):
+        return op.inputs[0]._dims, op.inputs[0].dtype
+
+    def bind(self, op, session):
+        return np.zeros_like
+
+
+@register
+class OnesLike(ZerosLike):
+    formula = "y = 1 with the shape of x"
+
+    def bind(self, op, session):
+        return np.ones_like
+
+
+def zeros_like(tensor, dtype=None, name=None):
+    x = convert_to_tensor(tensor)
+    out = make("ZerosLike", [x], name or "zeros_like")
+    return out if dtype is None else _cast(out, dtype)
+
+
+def ones_like(tensor, dtype=None, name=None):
+    x = convert_to_tensor(tensor)
+    out = make("OnesLike", [x], name or "ones_like")
+    return out if dtype is None else _cast(out, dtype)
+
+
+def _cast(x, dtype):
+    from .math_ops import cast
+    return cast(x, dtype)
+
+
+def _static_shape(shape, what):
+    if isinstance(shape, Tensor):
+        raise TypeError(f"{what} in teachflow takes a static shape (a list of ints), not {shape.name}.")
+    dims = (shape,) if isinstance(shape, (int, np.integer)) else shape
+    try:
+        dims = tuple(dims)
+    except TypeError:
+        raise TypeError(f"{what} expects a shape (a list of ints), got {shape!r}.") from None
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0:
+            raise ValueError(f"{what}: every dimension of the shape must be a non-negative int, "
+                             f"got {d!r} in {shape!r}.")
+    return tuple(int(d) for d in dims)
+
+
+def _baked_shape(shape, what):
+    """A static shape for a value baked into the graph: at most _MAX_CONSTANT_ELEMENTS."""
+    dims = _static_shape(shape, what)
+    n = 1
+    for d in dims:
+        n *= d
+    if n > _MAX_CONSTANT_ELEMENTS:
+        raise ValueError(f"{what}({list(dims)}) would hold {n:,} numbers; teachflow bakes it into "
+                         f"the graph and allows at most {_MAX_CONSTANT_ELEMENTS:,}.")
+    return dims
+
+
+def zeros(shape, dtype=_dtypes.float32, name=None):
+    dt = _dtypes.as_dtype(dtype)
+    return constant(np.zeros(_baked_shape(shape, "tf.zeros"), dt.np), name=name or "zeros")
+
+
+def ones(shape, dtype=_dtypes.float32, name=None):
+    dt = _dtypes.as_dtype(dtype)
+    return constant(np.ones(_baked_shape(shape, "tf.ones"), dt.np), name=name or "ones")
+
+
+@register
+class Fill(OpDef):
+    formula = "y = value everywhere (a given shape)"
+    grad_formulas = ("∂L/∂value = Σ ∂L/∂y",)
+
+    def infer(self, op):
+        return op.attrs["dims"], op.inputs[0].dtype
+
+    def kernel(self, op, v):
+        return np.full(op.attrs["dims"], v, dtype=np.asarray(v).dtype)
+
+    def gradient(self, op, g):
+        from .reduce_ops import reduce_sum
+        return [reduce_sum(g)]
+
+
+def fill(dims, value, name=None):
+    dims = _baked_shape(dims, "tf.fill")
+    if isinstance(value, Tensor):
+        return make("Fill", [value], name or "Fill", dims=dims)
+    dt = _dtypes.infer_dtype(value)
+    return constant(np.full(dims, value, dtype=dt.np), name=name or "Fill")
+
+
+def range_(start, limit=None, delta=1, dtype=None, name="range"):
+    if limit is None:
+        start, limit = 0, start
+    for what, v in (("start", start), ("limit", limit), ("delta", delta)):
+        if isinstance(v, Tensor):
+            raise TypeError(f"tf.range in teachflow takes Python numbers, but {what} is the tensor {v.name}.")
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(v):
+            raise ValueError(f"tf.range: {what} must be a finite number, got {v!r}.")
+    if delta == 0:
+        raise ValueError(f"tf.range: requires delta != 0, got delta={delta!r} "
+                         f"(start={start!r}, limit={limit!r}).")
+    count = int(max(0, np.ceil((limit - start) / delta)))
+    if count > _MAX_CONSTANT_ELEMENTS:
+        raise ValueError(f"tf.range({start!r}, {limit!r}, {delta!r}) would hold {count:,} numbers; "
+                         f"teachflow bakes ranges into the graph and allows at most "
+                         f"{_MAX_CONSTANT_ELEMENTS:,}.")
+    vals = np.arange(start, limit, delta)
+    dt = _dtypes.as_dtype(dtype) if dtype is not None else _dtypes.infer_dtype(
+        [start, limit, delta])
+    return constant(vals.astype(dt.np), name=name)
+
+
+@register
+class BroadcastLike(OpDef):
+    formula = "y = x stretched to the shape of t"
+    grad_formulas = ("∂L/∂x = Σ over broadcast axes of ∂L/∂y", None)
+
+    def infer(self, op):
+        return broadcast(op.inputs[0]._dims, op.inputs[1]._dims), op.inputs[0].dtype
+
+    def bind(self, op, session):
+        return lambda x, like: np.broadcast_to(x, np.broadcast_shapes(np.shape(x), np.shape(like)))
+
+    def gradient(self, op, g):
+        return [make("SumToShape", [g, op.inputs[0]]), None]
+
+
+def broadcast_like(x, like, name=None):
+    return make("BroadcastLike", [convert_to_tensor(x), like], name or "BroadcastLike")
+
+
+@register
+class Tile(OpDef):
+    formula = "y = x repeated along each axis"
+    grad_formulas = ("∂L/∂x = Σ of ∂L/∂y over the copies",)
+
+    def infer(self, op):
+        x, m = op.inputs[0], op.attrs["multiples"]
+        if x._dims is None:
+            return None, x.dtype
+        if len(m) != len(x._dims):
+            raise ShapeError(f"tile: {len(m)} multiples for a tensor of rank {len(x._dims)}")
+        return tuple(None if d is None else d * k for d, k in zip(x._dims, m)), x.dtype
+
+    def bind(self, op, session):
+        m = op.attrs["multiples"]
+        return lambda x: np.tile(x, m)
+
+    def gradient(self, op, g):
+        return [make("TileGrad", [g, op.inputs[0]], multiples=op.attrs["multiples"])]
+
+
+@register
+class TileGrad(OpDef):
+    formula = "∂L/∂x = Σ over the tiled copies of ∂L/∂y"
+
+    def infer(self, op):
+        return op.inputs[1]._dims, op.inputs[0].dtype
+
+    def kernel(self, op, g, x):
+        shape, m = np.shape(x), op.attrs["multiples"]
+        split = []
+        for k, d in zip(m, shape):
+            split += [k, d]
+        return g.reshape(split).sum(axis=tuple(range(0, 2 * len(shape), 2)))
+
+
+def tile(input, multiples, name=None):
+    return make("Tile", [convert_to_tensor(input)], name or "Tile",
+                multiples=_static_shape(multiples, "tf.tile"))

@@ -1,0 +1,276 @@
+"""Element-wise functions of one tensor (neg, abs, square, sqrt, exp, log, tanh, sigmoid, relu,
+floor ...), each with its gradient beside it."""
+import numpy as np
+
+from ..core.constant import convert_to_tensor
+from ..core.opdef import OPS, OpDef, register
+from ._util import float_check, make
+from .math_ops import add, multiply, pow, realdiv  # noqa: A004 (pow: TF's name)
+
+
+class _Unary(OpDef):
+    batching = "elementwise"
+    def infer(self, op):
+        x = op.inputs[0]
+        return x._dims, x.dtype
+
+
+@register
+class Neg(_Unary):
+    formula = "y = −x"
+    grad_formulas = ("∂L/∂x = −∂L/∂y",)
+    ufunc = staticmethod(np.negative)
+
+    def gradient(self, op, g):
+        return [negative(g)]
+
+
+@register
+class Abs(_Unary):
+    formula = "y = |x|"
+    grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ sign(x)",)
+    ufunc = staticmethod(np.abs)
+
+    def gradient(self, op, g):
+        return [multiply(g, sign(op.inputs[0]))]
+
+
+@register
+class Sign(_Unary):
+    formula = "y = sign(x)"
+    differentiable = False
+    ufunc = staticmethod(np.sign)
+
+
+@register
+class Square(_Unary):
+    formula = "y = x²"
+    grad_formulas = ("∂L/∂x = 2x ⊙ ∂L/∂y",)
+    ufunc = staticmethod(np.square)
+
+    def gradient(self, op, g):
+        return [multiply(g, multiply(op.inputs[0], 2))]
+
+
+@register
+class Sqrt(_Unary):
+    formula = "y = √x"
+    grad_formulas = ("∂L/∂x = ∂L/∂y / (2y)",)
+    ufunc = staticmethod(np.sqrt)
+
+    def gradient(self, op, g):
+        return [make("SqrtGrad", [op.outputs[0], g])]
+
+
+@register
+class SqrtGrad(OpDef):
+    formula = "∂L/∂x = ∂L/∂y ⊙ 0.5 / y"
+
+    def infer(self, op):
+        return op.inputs[0]._dims, op.inputs[0].dtype
+
+    def kernel(self, op, y, g):
+        return g * 0.5 / y
+
+
+@register
+class Rsqrt(_Unary):
+    formula = "y = 1/√x"
+    grad_formulas = ("∂L/∂x = −½·y³ ⊙ ∂L/∂y",)
+
+    def kernel(self, op, x):
+        return 1 / np.sqrt(x)
+
+    def gradient(self, op, g):
+        y = op.outputs[0]
+        return [multiply(g, multiply(pow(y, 3), -0.5))]
+
+
+@register
+class Exp(_Unary):
+    formula = "y = eˣ"
+    grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ y",)
+    ufunc = staticmethod(np.exp)
+
+    def gradient(self, op, g):
+        return [multiply(g, op.outputs[0])]
+
+
+@register
+class Log(_Unary):
+    formula = "y = ln x"
+    grad_formulas = ("∂L/∂x = ∂L/∂y / x",)
+    ufunc = staticmethod(np.log)
+
+    def gradient(self, op, g):
+        return [realdiv(g, op.inputs[0])]
+
+
+@register
+class Log1p(_Unary):
+    formula = "y = ln(1 + x)"
+    grad_formulas = ("∂L/∂x = ∂L/∂y / (1 + x)",)
+    ufunc = staticmethod(np.log1p)
+
+    def gradient(self, op, g):
+        return [realdiv(g, add(op.inputs[0], 1))]
+
+
+@register
+class Reciprocal(_Unary):
+    formula = "y = 1/x"
+    grad_formulas = ("∂L/∂x = −∂L/∂y ⊙ y²",)
+    ufunc = staticmethod(np.reciprocal)
+
+    def gradient(self, op, g):
+        return [negative(multiply(g, square(op.outputs[0])))]
+
+
+@register
+class Sin(_Unary):
+    formula = "y = sin x"
+    grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ cos x",)
+    ufunc = staticmethod(np.sin)
+
+    def gradient(self, op, g):
+        return [multiply(g, cos(op.inputs[0]))]
+
+
+@register
+class Cos(_Unary):
+    formula = "y = cos x"
+    grad_formulas = ("∂L/∂x = −∂L/∂y ⊙ sin x",)
+    ufunc = staticmethod(np.cos)
+
+    def gradient(self, op, g):
+        return [negative(multiply(g, sin(op.inputs[0])))]
+
+
+@register
+class Tanh(_Unary):
+    formula = "y = tanh x"
+    grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ (1 − y²)",)
+    ufunc = staticmethod(np.tanh)
+
+    def gradient(self, op, g):
+        return [make("TanhGrad", [op.outputs[0], g])]
+
+
+@register
+class TanhGrad(OpDef):
+    formula = "∂L/∂x = ∂L/∂y ⊙ (1 − y²)"
+
+    def infer(self, op):
+        return op.inputs[0]._dims, op.inputs[0].dtype
+
+    def kernel(self, op, y, g):
+        return g * (1 - y * y)
+
+    def gradient(self, op, gg):
+        y, g = op.inputs
+        return [multiply(gg, multiply(multiply(g, y), -2)), make("TanhGrad", [y, gg])]
+
+
+@register
+class Sigmoid(_Unary):
+    formula = "y = σ(x) = 1 / (1 + e⁻ˣ)"
+    grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ y(1 − y)",)
+
+    def kernel(self, op, x):
+        # stable for large |x|: exp of a non-positive number only
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+    def gradient(self, op, g):
+        return [make("SigmoidGrad", [op.outputs[0], g])]
+
+
+@register
+class SigmoidGrad(OpDef):
+    formula = "∂L/∂x = ∂L/∂y ⊙ y(1 − y)"
+
+    def infer(self, op):
+        return op.inputs[0]._dims, op.inputs[0].dtype
+
+    def kernel(self, op, y, g):
+        return g * y * (1 - y)
+
+
+@register
+class Relu(_Unary):
+    formula = "y = max(x, 0)"
+    grad_formulas = ("∂L/∂x = ∂L/∂y where x > 0, else 0",)
+
+    def kernel(self, op, x):
+        return np.maximum(x, 0, dtype=x.dtype)
+
+    def gradient(self, op, g):
+        return [make("ReluGrad", [g, op.outputs[0]])]
+
+
+@register
+class ReluGrad(OpDef):
+    formula = "∂L/∂x = ∂L/∂y ⊙ [y > 0]"
+
+    def infer(self, op):
+        return op.inputs[0]._dims, op.inputs[0].dtype
+
+    def kernel(self, op, g, y):
+        return g * (y > 0)
+
+    def gradient(self, op, gg):
+        return [make("ReluGrad", [gg, op.inputs[1]]), None]
+
+
+@register
+class Floor(_Unary):
+    formula = "y = ⌊x⌋"
+    differentiable = False
+    ufunc = staticmethod(np.floor)
+
+
+@register
+class Ceil(_Unary):
+    formula = "y = ⌈x⌉"
+    differentiable = False
+    ufunc = staticmethod(np.ceil)
+
+
+@register
+class Round(_Unary):
+    formula = "y = round(x)"
+    differentiable = False
+    ufunc = staticmethod(np.round)
+
+
+# --------------------------------------------------------------------------- functions
+def _unary(op_type, default_name, floating=False):
+    def f(x, name=None):
+        x = convert_to_tensor(x)
+        if floating:
+            float_check(x, op_type)
+        return make(op_type, [x], name or default_name)
+    f.__name__ = default_name
+    f.__doc__ = f"Element-wise ``{OPS[op_type].formula}``."
+    return f
+
+
+negative = _unary("Neg", "Neg")
+abs = _unary("Abs", "Abs")  # noqa: A001 (TF's name)
+sign = _unary("Sign", "Sign")
+square = _unary("Square", "Square")
+sqrt = _unary("Sqrt", "Sqrt", floating=True)
+rsqrt = _unary("Rsqrt", "Rsqrt", floating=True)
+exp = _unary("Exp", "Exp", floating=True)
+log = _unary("Log", "Log", floating=True)
+log1p = _unary("Log1p", "Log1p", floating=True)
+reciprocal = _unary("Reciprocal", "Reciprocal", floating=True)
+sin = _unary("Sin", "Sin", floating=True)
+cos = _unary("Cos", "Cos", floating=True)
+tanh = _unary("Tanh", "Tanh", floating=True)
+sigmoid = _unary("Sigmoid", "Sigmoid", floating=True)
+relu = _unary("Relu", "Relu")
+floor = _unary("Floor", "Floor")
+ceil = _unary("Ceil", "Ceil")
+round = _unary("Round", "Round")  # noqa: A001
+neg = negative
