@@ -154,8 +154,8 @@ CHECKS = (check_graphs, check_jupyterlab, check_widgets, check_mnist, check_font
 
 def run(say=print):
     """Print the report; returns 0 when the course can run here, 1 when something needs fixing."""
-    from . import __version__
-    say(f"teachflow {__version__}: what this machine has for the course")
+    import teachflow
+    say(f"teachflow {teachflow.__version__}: what this machine has for the course")
     results = []
     for check in CHECKS:
         try:

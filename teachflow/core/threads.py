@@ -114,7 +114,7 @@ def intra_op_threads(config=None):
 
 def pool_for(session):
     """The pool a session's kernels run their chunks on (bound when a plan is compiled)."""
-    n = intra_op_threads(getattr(session, "_config", None))
+    n = intra_op_threads(getattr(session, "config", None))
     if n > 1 and blas_threads() > 1:
         n = 1  # BLAS already runs several threads per product: do not multiply them
     with _lock:

@@ -48,7 +48,8 @@ class MatrixInverse(OpDef):
                 op) from None
 
     def gradient(self, op, g):
-        from .math_ops import matmul, negative
+        from .math_ops import matmul
+        from .unary_ops import negative
         y = op.outputs[0]
         if op.attrs["adjoint"]:   # Y = (Aᵀ)⁻¹: ∂L/∂A = −Y · (∂L/∂Y)ᵀ · Y
             return [negative(matmul(y, matmul(g, y, transpose_a=True)))]

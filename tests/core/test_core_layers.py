@@ -16,16 +16,17 @@ ROOT = pathlib.Path(teachflow.__file__).parent
 # bottom to top, as drawn in docs/architecture.md; a package may import its own layer and below
 LAYERS = [
     {"core"},
-    {"ops", "datasets"},
-    {"layers", "nn", "losses", "debugging", "train", "testing", "keras"},
+    {"ops", "datasets", "unsupported"},
+    {"layers", "nn", "losses", "debugging", "train", "testing", "keras", "linalg", "config",
+     "summary"},
     {"distributed"},
     {"trace"},
     {"viz"},
     {"widgets"},
-    {"exercises", "__main__", "__init__"},
+    {"exercises", "course", "doctor", "__main__", "__init__"},
 ]
 LEVEL = {name: i for i, layer in enumerate(LAYERS) for name in layer}
-TOP_ONLY = {"exercises", "__main__", "__init__"}     # may ``import teachflow`` itself
+TOP_ONLY = {"exercises", "course", "doctor", "__main__", "__init__"}     # may ``import teachflow`` itself
 SESSION_OWNERS = {ROOT / "core" / "session.py", ROOT / "core" / "plan.py"}
 
 
