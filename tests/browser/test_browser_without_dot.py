@@ -20,7 +20,7 @@ def run_new_cell(lesson, code):
 
 def test_lesson_1_graphs_drawn_in_the_browser(open_lesson_without_dot, lab_without_dot):
     lesson = open_lesson_without_dot("01_graphs_and_sessions.ipynb")
-    lesson.find(".jp-OutputArea-output >> text=not yet: two placeholders",
+    lesson.find(".jp-OutputArea-output >> text=Hint: run z in a session",
                 "the output of the last cell (the self-check)", timeout=120_000)
     drawn = lesson.wait_count(".tf-graph .tf-graph-svg svg", 4, "graphs laid out in the browser (lesson 1 draws 4)",
                               timeout=90_000)
@@ -53,7 +53,7 @@ def test_step_through_highlights_without_dot(open_lesson_without_dot):
     widget = lesson.find(".tf-stepthrough", "the StepThrough widget", timeout=120_000)
     lesson.find(".tf-stepthrough .tf-step-graph.tf-graph svg g.node", "the browser-drawn graph inside the widget",
                 timeout=90_000)
-    lesson.find(".jp-OutputArea-output >> text=2: not answered yet", "the output of the last cell "
+    lesson.find(".jp-OutputArea-output >> text=one update per variable", "the output of the last cell "
                 "(the self-check)", timeout=120_000)
     widget.scroll_into_view_if_needed()
     counter_el = widget.locator(".tf-step-counter").element_handle()
