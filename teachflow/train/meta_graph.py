@@ -55,6 +55,7 @@ FORMAT = "teachflow-meta-graph-1"
 MAX_FILE_BYTES = 256 * 2 ** 20        # a graph with a few large constants; above is refused unread
 MAX_OPS = 500_000
 MAX_ARRAY_ELEMENTS = 32 * 2 ** 20
+MAX_TENSOR_ELEMENTS = 2 ** 31           # an imported op may not promise a larger tensor
 MAX_DEPTH = 8                         # nesting of attribute values (tuples of tuples ...)
 MAX_STRING = 4096                     # an attribute string, a device, a collection key
 MAX_LIST = 1024                       # elements of a tuple/list attribute (arrays are separate)
@@ -483,11 +484,13 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
 
     built = {}
     variables = []
+    names_in_use = dict(g._names_in_use)
     try:
         for rec in ops:
             _build(g, rec, built, full, clear_devices, variables)
     except Exception as e:  # a record that passed the checks but not the op's own shape rule
         _undo(g, built)
+        g._names_in_use = names_in_use
         raise errors.DataLossError(f"Meta graph {path} cannot be imported: {e}. Nothing was "
                                    "imported.") from None
     for var, rec in variables:
@@ -532,6 +535,9 @@ def _build(g, rec, built, full, clear_devices, variables):
     for t, s in zip(op.outputs, rec["shapes"]):
         if s is not None:
             t.set_shape(s)  # a shape narrowed by set_shape when it was built
+        if t._dims is not None and None not in t._dims and math.prod(t._dims) > MAX_TENSOR_ELEMENTS:
+            raise ValueError(f"op {rec['name']!r} ({rec['type']}) would make a tensor of shape "
+                             f"{list(t._dims)}, more than {MAX_TENSOR_ELEMENTS:,} elements")
     if rec["gradient_of"] is not None:
         op.gradient_of = built[rec["gradient_of"]]
         op.grad_input_index = rec["grad_input_index"]

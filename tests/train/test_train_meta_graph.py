@@ -220,6 +220,7 @@ def import_fails(path, pattern):
         tf.train.import_meta_graph(path)
     assert tf.get_default_graph().get_operations() == []  # nothing was imported
     assert tf.get_default_graph().get_all_collection_keys() == []
+    assert tf.constant(0.0, name="a").name == "a:0"  # no imported name left marked as used
 
 
 def test_unknown_op_type_is_refused(tmp_path):
@@ -259,6 +260,13 @@ def test_huge_sizes_are_refused_before_allocation(tmp_path, monkeypatch):
     meta = small_meta(tmp_path)
     meta["ops"][0]["attrs"]["value"] = {"array": {"dtype": "float32", "shape": [3], "data": [1.0]}}
     import_fails(write_sealed(tmp_path / "h.meta", meta), r"flat list of 3 elements")
+    meta = small_meta(tmp_path)
+    fill = {"name": "big", "type": "Fill", "inputs": [meta["ops"][0]["name"] + ":0"],
+            "control_inputs": [], "device": None, "attrs": {"dims": {"tuple": [10 ** 6, 10 ** 6]}},
+            "shapes": [None], "gradient_of": None, "grad_input_index": None, "grad_incoming": None,
+            "variable": None}
+    meta["ops"].append(fill)
+    import_fails(write_sealed(tmp_path / "h.meta", meta), r"'big' \(Fill\) would make a tensor")
     monkeypatch.setattr(meta_graph, "MAX_FILE_BYTES", 100)
     import_fails(str(tmp_path / "g.meta"), r"larger than")
     deep = tmp_path / "deep.meta"
