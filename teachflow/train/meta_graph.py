@@ -389,6 +389,9 @@ def read_meta_graph(path):
     try:
         if size > MAX_FILE_BYTES or len(raw) > MAX_FILE_BYTES:
             raise ValueError(f"it is larger than {MAX_FILE_BYTES // 2 ** 20} MiB")
+        if not raw.lstrip()[:1] == b"{":
+            raise ValueError("it is not a JSON object (TensorFlow's own protobuf .meta files "
+                             "cannot be read: teachflow writes its meta graphs as JSON)")
         meta = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
         if not isinstance(meta, dict):
             raise ValueError(f"it holds a JSON {type(meta).__name__}, not an object")

@@ -278,3 +278,31 @@ def test_huge_sizes_are_refused_before_allocation(tmp_path, monkeypatch):
 def test_missing_meta_file_names_itself(tmp_path):
     with pytest.raises(errors.NotFoundError, match=r"No meta graph file .*nothing\.meta"):
         tf.train.import_meta_graph(str(tmp_path / "nothing.meta"))
+
+
+def test_devices_global_step_and_clear_devices(tmp_path):
+    with tf.device("/job:ps/task:0"):
+        w = tf.Variable(np.zeros(2, np.float32), name="w")
+    with tf.device("/job:worker/task:1"):
+        loss = tf.reduce_sum(tf.square(w - 1.0), name="loss")
+    step = tf.train.get_or_create_global_step()
+    tf.train.GradientDescentOptimizer(0.1).minimize(loss, global_step=step)
+    tf.train.export_meta_graph(str(tmp_path / "d.meta"))
+    tf.reset_default_graph()
+    tf.train.import_meta_graph(str(tmp_path / "d.meta"))
+    g = tf.get_default_graph()
+    assert (g.get_operation_by_name("w").device, g.get_operation_by_name("loss").device) == (
+        "/job:ps/task:0", "/job:worker/task:1")
+    assert tf.train.get_global_step().name == step.name
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(tf.get_collection(tf.GraphKeys.TRAIN_OP))
+        assert sess.run(tf.train.get_global_step()) == 1
+    tf.reset_default_graph()
+    tf.train.import_meta_graph(str(tmp_path / "d.meta"), clear_devices=True)
+    assert {op.device for op in tf.get_default_graph().get_operations()} == {None}
+
+
+def test_a_protobuf_meta_file_is_named_as_such(tmp_path):
+    (tmp_path / "tf.meta").write_bytes(b"\n\x8b\x02\n\x0b\n\x03Add\x12\x04\n")
+    import_fails(str(tmp_path / "tf.meta"), r"protobuf .meta files cannot be read")
