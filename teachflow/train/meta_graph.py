@@ -26,7 +26,8 @@ Attribute values are tagged data: JSON numbers, strings, bools and null as thems
 ``{"float": "nan"|"inf"|"-inf"}``; ``{"tuple": [...]}``, ``{"list": [...]}``;
 ``{"dtype": "float32"}``; ``{"slice": [start, stop, step]}``; ``{"ellipsis": null}``;
 ``{"array": {"dtype", "shape", "data"}}`` (a Const's value: ``data`` the flat list of
-elements, strings as Latin-1 text of their bytes). Anything else (a Python callable, an
+elements, strings as Latin-1 text of their bytes), or ``{"array": {"dtype", "shape", "fill"}}``
+for an array holding one value everywhere (an optimizer's zero slots). Anything else (a Python callable, an
 object) is refused when saving, naming the op and the attribute.
 
 Reading treats every byte as data: the file's size is bounded before it is read, the checksum
@@ -84,6 +85,9 @@ def _array(a):
     name = "string" if a.dtype.kind in "OSU" else a.dtype.name
     if name not in ARRAY_DTYPES:
         raise TypeError(f"an array of dtype {a.dtype.name} (supported: {', '.join(ARRAY_DTYPES)})")
+    if a.size > 1 and name != "string" and (a.flat[0] == a).all() and not np.isnan(a.flat[0]):
+        return {"array": {"dtype": name, "shape": list(a.shape),  # zeros, ones: one value
+                          "fill": _encode(a.flat[0].item())}}
     flat = a.ravel().tolist()
     if name == "string":
         flat = [(x if isinstance(x, bytes) else str(x).encode()).decode("latin-1") for x in flat]
@@ -248,9 +252,9 @@ def _decode(v, where, depth=0):
 
 
 def _decode_array(x, where):
-    if not (isinstance(x, dict) and set(x) == {"dtype", "shape", "data"}):
-        raise ValueError(f"{where}: an array must be {{dtype, shape, data}}")
-    dtype, shape, data = x["dtype"], x["shape"], x["data"]
+    if not (isinstance(x, dict) and set(x) in ({"dtype", "shape", "data"}, {"dtype", "shape", "fill"})):
+        raise ValueError(f"{where}: an array must be {{dtype, shape, data}} or {{dtype, shape, fill}}")
+    dtype, shape = x["dtype"], x["shape"]
     if dtype not in ARRAY_DTYPES:
         raise ValueError(f"{where}: array dtype must be one of {', '.join(ARRAY_DTYPES)}, "
                          f"got {str(dtype)[:40]!r}")
@@ -263,6 +267,10 @@ def _decode_array(x, where):
         if n > MAX_ARRAY_ELEMENTS:
             raise ValueError(f"{where}: an array of shape {shape} is larger than "
                              f"{MAX_ARRAY_ELEMENTS:,} elements")
+    if "fill" in x:  # one value repeated: checked as a one-element array, then broadcast
+        one = _decode_array({"dtype": dtype, "shape": [], "data": [x["fill"]]}, where)
+        return np.full(shape, one, dtype=one.dtype)
+    data = x["data"]
     if not isinstance(data, list) or len(data) != n:
         raise ValueError(f"{where}: array data must be a flat list of {n} elements (its shape "
                          f"{shape}), got {len(data) if isinstance(data, list) else type(data).__name__}")

@@ -174,6 +174,7 @@ def test_export_meta_graph_and_constants_round_trip(tmp_path):
     x = tf.placeholder(tf.float32, [None, 4], name="x")
     z = x[0:2, ..., 1]
     part = x[:, ::2]
+    tf.constant(np.zeros((3, 2), np.float32), name="z")
     meta = tf.train.export_meta_graph(str(tmp_path / "g.meta"))
     assert meta["sha256"] == hashlib.sha256(json.dumps(
         {k: v for k, v in meta.items() if k != "sha256"}, sort_keys=True,
@@ -189,6 +190,10 @@ def test_export_meta_graph_and_constants_round_trip(tmp_path):
     for a, b in zip(got, want):
         np.testing.assert_array_equal(a, b)
     assert got[1].tolist() == ["héllo".encode(), b"b"]
+    zeros = [o for o in meta["ops"] if o["name"] == "z"][0]["attrs"]["value"]["array"]
+    assert zeros == {"dtype": "float32", "shape": [3, 2], "fill": 0.0}  # one value, stored once
+    np.testing.assert_array_equal(g.get_operation_by_name("z").attrs["value"],
+                                  np.zeros((3, 2), np.float32))
     assert g.get_tensor_by_name(names[4]).shape.as_list() == z.shape.as_list()
 
 
@@ -236,6 +241,7 @@ def test_unknown_op_type_is_refused(tmp_path):
     ("attrs", {"x": {"call": "os.system"}}, r"unknown or malformed value tag 'call'"),
     ("attrs", {"x": {"array": {"dtype": "object", "shape": [1], "data": [1]}}}, r"array dtype"),
     ("inputs", ["nowhere:0"], r"uses tensor 'nowhere:0', which no earlier op makes"),
+    ("attrs", {"x": {"array": {"dtype": "int8", "shape": [2], "fill": 300}}}, r"do not all fit dtype int8"),
 ])
 def test_bad_fields_are_refused(tmp_path, field, value, pattern):
     meta = small_meta(tmp_path)
