@@ -480,6 +480,7 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
                 src, idx = rec["variable"]["initial_value"]
                 if src not in made or rec["variable"]["initializer"] not in made:
                     raise ValueError(f"variable {rec['name']!r} names an initializer not in the file")
+        is_var = {rec["name"] for rec in ops if rec["variable"]}
         for key, items in collections.items():
             for kind, ref in items:
                 if kind in ("variable", "op") and ref not in made:
@@ -487,7 +488,7 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
                 if kind == "tensor" and (ref[0] not in made or ref[1] >= made[ref[0]]):
                     raise ValueError(f"collection {key!r} names tensor '{ref[0]}:{ref[1]}', which "
                                      "is not in the file")
-                if kind == "variable" and not next(r for r in ops if r["name"] == ref)["variable"]:
+                if kind == "variable" and ref not in is_var:
                     raise ValueError(f"collection {key!r} names {ref!r} as a variable, but it is not one")
     except (ValueError, TypeError) as e:
         raise errors.DataLossError(f"Meta graph {path} cannot be imported: {e}. Nothing was "
