@@ -5,7 +5,7 @@ A missing ``tf.<name>`` (or ``tf.nn.<name>``, ``tf.train.<name>`` ...) raises
 whose message names the API and says it is not supported -- instead of Python's bare
 "has no attribute" with a misleading "did you mean". Names removed before TensorFlow 1.0
 (``tf.mul``, ``tf.select`` ...) name their replacement; names planned for teachflow (control
-flow, RNNs, meta graphs, dynamic shapes) say so.
+flow, RNNs, dynamic shapes) say so.
 """
 import difflib
 import numbers
@@ -36,7 +36,6 @@ PLANNED = {
     "tf.nn": {"rnn_cell": "recurrent networks", "dynamic_rnn": "recurrent networks",
               "static_rnn": "recurrent networks", "bidirectional_dynamic_rnn": "recurrent networks",
               "nce_loss": "sampled losses", "sampled_softmax_loss": "sampled losses"},
-    "tf.train": {"import_meta_graph": "meta graphs", "export_meta_graph": "meta graphs"},
 }
 
 

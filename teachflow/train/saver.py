@@ -20,6 +20,7 @@ from ..core.files import atomic_write, remove_quietly, write_files
 from ..core.graph import GraphKeys, Tensor, check_op_name, get_default_graph
 from ..core.shapes import fmt
 from ..core.variables import Variable
+from .meta_graph import meta_graph_bytes
 from .checkpoint_files import (FORMAT, STATE_FILE, index_bytes, quote, read_checkpoint,  # noqa: F401
                                read_index, read_state, seal_index)
 
@@ -66,7 +67,8 @@ class Saver:
 
     def save(self, sess, save_path, global_step=None, latest_filename=None, meta_graph_suffix="meta",
              write_meta_graph=True, write_state=True, strip_default_attrs=False):
-        """Write the variables' values; returns the checkpoint prefix (``save_path-step``)."""
+        """Write the variables' values (and, with ``write_meta_graph``, the graph as
+        ``<prefix>.meta``); returns the checkpoint prefix (``save_path-step``)."""
         if not isinstance(save_path, (str, os.PathLike)) or not os.path.basename(os.fspath(save_path)):
             raise ValueError(
                 f"Saver.save needs a checkpoint prefix such as 'ckpt/model', got {save_path!r}: "
@@ -93,8 +95,11 @@ class Saver:
         buf = io.BytesIO()
         np.savez(buf, **arrays)
         data = buf.getvalue()
+        files = {save_path + ".npz": data, save_path + ".index": index_bytes(meta, data)}
+        if write_meta_graph:  # TF1: prefix.meta, the graph as data (train/meta_graph.py)
+            files[f"{save_path}.{meta_graph_suffix}"] = meta_graph_bytes(sess.graph)
         try:
-            write_files({save_path + ".npz": data, save_path + ".index": index_bytes(meta, data)})
+            write_files(files)
         except OSError as e:  # a full disk, a read-only folder: the earlier files are untouched
             raise type(e)(e.errno, f"Could not save checkpoint {save_path}: {e.strerror or e}. "
                           "Any earlier checkpoint with that name is unchanged.", save_path) from e
@@ -114,7 +119,7 @@ class Saver:
                               "names the previous checkpoint.",
                               os.path.join(folder, latest_filename or STATE_FILE)) from e
         for path in old:
-            for ext in (".index", ".npz"):
+            for ext in (".index", ".npz", f".{meta_graph_suffix}"):
                 remove_quietly(path + ext)
         return save_path
 

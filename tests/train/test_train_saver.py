@@ -97,7 +97,8 @@ def test_max_to_keep_deletes_old_files(graph, tmp_path):
         for s in range(1, 5):
             saver.save(sess, str(tmp_path / "model"), global_step=s)
     assert sorted(os.listdir(tmp_path)) == [
-        "checkpoint", "model-3.index", "model-3.npz", "model-4.index", "model-4.npz"]
+        "checkpoint", "model-3.index", "model-3.meta", "model-3.npz", "model-4.index",
+        "model-4.meta", "model-4.npz"]  # as TF1: the meta graph goes with its checkpoint
     assert (tmp_path / "checkpoint").read_text().splitlines()[1:] == [
         'all_model_checkpoint_paths: "model-3"', 'all_model_checkpoint_paths: "model-4"']
 
@@ -477,7 +478,7 @@ def test_failed_rename_is_rolled_back(graph, tmp_path, monkeypatch):
         with pytest.raises(Boom):
             saver.save(sess, path)
         monkeypatch.undo()
-        assert sorted(os.listdir(tmp_path)) == ["checkpoint", "model.index", "model.npz"]
+        assert sorted(os.listdir(tmp_path)) == ["checkpoint", "model.index", "model.meta", "model.npz"]
         saver.restore(sess, path)
         np.testing.assert_array_equal(sess.run(a), [1.0, 2.0, 3.0])
         # and a later save works normally
