@@ -200,7 +200,9 @@ Markdown(f"{n_epochs} epochs of {steps_per_epoch} steps each ({n_epochs * steps_
 
 # %% [markdown]
 # The checkpoint is a NumPy `.npz` file with a small JSON index (names, shapes, a SHA-256 of the
-# data): loading a classmate's checkpoint can never run code.
+# data), and the graph itself in a `.meta` JSON file (op types, names, collections), which
+# `tf.train.import_meta_graph` rebuilds from known op types only: loading a classmate's checkpoint
+# can never run code.
 #
 # ## Transfer: reuse hidden1-3, add a new hidden4 and a new output for 5-9
 # The classic program: a new graph with the same `hidden1`-`hidden3` and new layers on top. A
