@@ -106,7 +106,10 @@ class RaceView:
         if len(labels) > 2:     # many strategies: thinner rows keep the picture (and frame time) in bounds
             row_h = max(1.5, min(row_h, 7.5 / len(labels)))
         self._wrap = int((width - 0.7) * 72 / (0.55 * TEXT_PT))   # characters per verdict line
-        top, loss_h, bottom = 0.7, 2.4, 0.55
+        # the settings line wraps before the clock at the right ("t = 1234.5 s")
+        about = textwrap.wrap(race.config.describe(), int((width - 2.3) * 72 / (0.58 * (TEXT_PT + 1))))
+        extra = 0.19 * (len(about) - 1)
+        top, loss_h, bottom = 0.7 + extra, 2.4, 0.55
         if verdict:     # room for the final verdict's lines (one more while racing, with many strategies)
             lines = len(textwrap.wrap(race.verdict(), self._wrap)) + (len(labels) > 2)
             bottom += 0.19 * max(2, lines)
@@ -118,7 +121,7 @@ class RaceView:
                               wspace=0.12)
         self.canvas = FrameCanvas(fig)
         anim = self.canvas.animate
-        label_px = 3.4 * TEXT_PT * dpi / 72   # a version label ("v123") needs this much room
+        label_px = 4.5 * TEXT_PT * dpi / 72   # a version label ("v1234") and a gap
         self.maps, self.cursors, self.shades = {}, {}, {}
         self.loss_lines, self.update_lines, self.heads, self.stars = {}, {}, {}, {}
         for i, (label, result) in enumerate(race.results.items()):
@@ -165,13 +168,13 @@ class RaceView:
         ax_u.set_xlabel("server updates", fontsize=TEXT_PT + 1)
         ax_u.set_ylabel("loss", fontsize=TEXT_PT + 1)
         # titles, legend, clock, verdict
-        fig.text(0.055, 1 - 0.12 / height, race.config.describe(), fontsize=TEXT_PT + 1, va="top")
+        fig.text(0.055, 1 - 0.12 / height, "\n".join(about), fontsize=TEXT_PT + 1, va="top")
         from matplotlib.patches import Patch
         handles = [Patch(facecolor=KIND_COLORS[k], label=KIND_LABELS[k])
                    for k in ("compute", "pull", "push", "wait")]
         if any(e.dropped for r in race.results.values() for e in r.events):   # only what a backup dropped
             handles.append(Patch(facecolor="#F2F2F2", edgecolor="#888888", hatch="////", label="dropped"))
-        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.25, 1 - 0.27 / height),
+        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.25, 1 - (0.27 + extra) / height),
                    ncol=5, fontsize=TEXT_PT, frameon=False, handlelength=1.2, columnspacing=1.0)
         self.time_text = anim(fig.text(0.985, 1 - 0.12 / height, "", fontsize=TEXT_PT + 2,
                                        fontweight="bold", ha="right", va="top"))
