@@ -33,22 +33,32 @@ class ClusterMap:
     Axes; ``draw(frame)`` colours workers by activity and moves the messages in flight.
     ``strategy`` (the run's Strategy) says whether there is a barrier and gives the colour."""
 
-    def __init__(self, ax, n, label, fontsize=TEXT_PT + 1, strategy=None):   # smallest: fontsize - 1
+    def __init__(self, ax, n, label, fontsize=TEXT_PT + 1, strategy=None, max_version=0):
+        # smallest text: fontsize - 1; the server box is wide enough for "v<max_version>"
         from matplotlib.collections import LineCollection
         from matplotlib.patches import FancyBboxPatch
         self.ax, self.n, self.label = ax, n, label
         self.barrier = bool(getattr(strategy, "barrier", False))
         ang = np.pi / 2 - 2 * np.pi * np.arange(n) / n
         self.pos = np.c_[np.cos(ang), np.sin(ang)]
-        self.hub = 0.24
-        self.inner = self.pos * (self.hub * 1.35)
         ax.set_xlim(-1.3, 1.3)
         ax.set_ylim(-1.42, 1.2)
         ax.set_aspect("equal")
         ax.axis("off")
+        box = ax.get_position()     # points per data unit (equal aspect: the tighter direction)
+        fig_w, fig_h = ax.figure.get_size_inches()
+        per_unit = 72 * min(box.width * fig_w / 2.6, box.height * fig_h / 2.62)
+        text_w = 0.68 * fontsize * (1 + len(str(max_version)))     # bold digits, in points
+        hub_x = max(0.24, 0.5 * text_w / per_unit + 0.06)
+        hub_y = max(0.24, 0.5 * 1.4 * fontsize / per_unit)
+        self.hub = (hub_x, hub_y)
+        # spokes start just outside the box's edge, in each worker's direction
+        reach = np.minimum(hub_x / np.maximum(np.abs(self.pos[:, 0]), 1e-9),
+                           hub_y / np.maximum(np.abs(self.pos[:, 1]), 1e-9))
+        self.inner = self.pos * (np.minimum(reach, 0.8) + 0.08)[:, None]
         ax.add_collection(LineCollection(np.stack([self.inner, self.pos], 1), colors="#DDDDDD",
                                          linewidths=1.0, zorder=1))
-        ax.add_patch(FancyBboxPatch((-self.hub, -self.hub), 2 * self.hub, 2 * self.hub,
+        self.box = ax.add_patch(FancyBboxPatch((-hub_x, -hub_y), 2 * hub_x, 2 * hub_y,
                                     boxstyle="round,pad=0.02", facecolor="#FFF6D5",
                                     edgecolor="#8A6D00", linewidth=1.2, zorder=3))
         size = 110 if n <= 8 else max(18, 110 * 8 / n)
@@ -125,7 +135,8 @@ class RaceView:
         self.maps, self.cursors, self.shades = {}, {}, {}
         self.loss_lines, self.update_lines, self.heads, self.stars = {}, {}, {}, {}
         for i, (label, result) in enumerate(race.results.items()):
-            m = ClusterMap(fig.add_subplot(gs[i, 0]), n, label, strategy=result.strategy)
+            m = ClusterMap(fig.add_subplot(gs[i, 0]), n, label, strategy=result.strategy,
+                           max_version=race.indexes[i].version_at(self.duration))
             self.maps[label] = m
             ax = fig.add_subplot(gs[i, 1])
             draw_timeline(ax, result, t_max=self.duration, legend=False, fontsize=TEXT_PT,

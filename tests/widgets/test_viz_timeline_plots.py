@@ -268,5 +268,8 @@ def test_race_view_is_legible_on_a_projector(workers, strategies):
         extents = [(x, x.get_window_extent(renderer)) for x in texts if not x.get_clip_on()]
         cut = [x.get_text() for x, e in extents if not (box.contains(*e.p0) and box.contains(*e.p1))]
         assert not cut, f"text cut off at the edge: {cut[:5]}"
+        for m in view.maps.values():    # the server's version stays inside its box
+            inside, box = m.version.get_window_extent(renderer), m.box.get_window_extent(renderer)
+            assert box.x0 <= inside.x0 and inside.x1 <= box.x1, (m.label, m.version.get_text())
     assert any("target" in x.get_text() for x in texts) and any("Verdict" in x.get_text() or "reached"
                                                                  in x.get_text() for x in texts)
