@@ -171,8 +171,8 @@ class RaceView:
         ax_t.set_ylabel("loss", fontsize=TEXT_PT + 1)
         ax_t.legend(fontsize=TEXT_PT, loc="upper right", ncol=1 if len(labels) <= 3 else 2,
                     facecolor="white", edgecolor="none", framealpha=0.85)   # readable over the curves
-        # under the dashed line at the left: every loss starts above the target, so nothing is there
-        ax_t.text(0.01 * self.duration, target, f"target {target:g}", fontsize=TEXT_PT, va="top", ha="left",
+        # above the dashed line at the right: by then the losses are mostly under it
+        ax_t.text(self.duration, target, f"target {target:g}", fontsize=TEXT_PT, va="bottom", ha="right",
                   color="#555555")
         self.loss_cursor = anim(ax_t.axvline(0, color="black", lw=1.0))
         ax_u.set_xlim(0, max_updates * 1.02)
