@@ -155,9 +155,9 @@ def slides():
     """(name, view) of every animation, in lesson order."""
     from teachflow.widgets import Race
     small = Race(workers=4, spread=2.0, duration=10.0, model="numpy_curve_fit").run()
-    yield "lesson06_flowcharts", small.flowchart(dpi=100)
-    yield "lesson06_race_balanced", Race(**RACE).run().view(dpi=100)
-    yield "lesson06_race_uneven", Race(spread=4.0, stragglers=0.05, **RACE).run().view(dpi=100)
+    yield "lesson06_flowcharts", small.flowchart(dpi=120)
+    yield "lesson06_race_balanced", Race(**RACE).run().view(dpi=120)
+    yield "lesson06_race_uneven", Race(spread=4.0, stragglers=0.05, **RACE).run().view(dpi=120)
     yield "lesson07_pipeline", PipelineView(lesson07_pipeline(),
                                             "split after hidden2, 4 microbatches (lesson 7)")
 

@@ -14,21 +14,27 @@ barrier fills up as gradients arrive; the server flashes when it writes a new ve
 """
 import numpy as np
 
+from ..distributed import registry
 from ..viz.timeline import KIND_COLORS
-from ..viz.training_plots import strategy_color, strategy_key
+from ..viz.training_plots import strategy_color
 from .canvas import FrameCanvas, new_figure
 from .frames import EventIndex, cursor_time
 
 TINTS = {"compute": "#D6E4F2", "pull": "#DDEFD9", "push": "#FDE3C8", "wait": "#E6E6E6",
          "idle": "#FFFFFF"}
 IDLE_ARROW = "#CFCFCF"
-TITLES = {
-    "sync": "synchronous: wait for all, apply the mean",
-    "backup": "synchronous with backups: the late ones are dropped",
-    "local": "local SGD: average the parameters every H steps",
-    "async": "asynchronous: apply each gradient on arrival",
-    "ssp": "bounded staleness: asynchronous, with a leash",
-}   # other strategies: the help text they declare
+
+
+def panel_title(strategy, name=None, width=None):
+    """A panel's title: the run's name (default: the title its strategy declares) over the
+    help line the strategy declares in the registry (``distributed/registry.py``), so every
+    registered strategy, K-async and K-batch-async included, is titled without a table here.
+    ``width``: characters per line (the help wraps to it)."""
+    import textwrap
+    entry = registry.entry(strategy)
+    help_line = entry.help or entry.title or str(strategy)
+    lines = textwrap.wrap(help_line, width) if width else [help_line]
+    return "\n".join([name or entry.title or str(strategy)] + lines)
 
 
 def describe(activity, barrier):
@@ -48,20 +54,18 @@ def describe(activity, barrier):
 class _Panel:
     """One flowchart (one run) in one Axes."""
 
-    def __init__(self, ax, index, fontsize=10):   # the smallest text is fontsize - 1 >= 9 pt
+    def __init__(self, ax, index, fontsize=10, title=None):   # the smallest text is fontsize - 1 >= 9 pt
         from matplotlib.collections import LineCollection, PolyCollection
         from matplotlib.patches import FancyBboxPatch, Rectangle
         self.ax, self.index = ax, index
         n = self.n = index.n
         strategy = index.result.strategy
-        key = strategy_key(strategy)
         self.barrier = strategy.barrier
         ax.set_xlim(-0.15, n + 0.15)
         ax.set_ylim(0.4, 10.5)
         ax.axis("off")
-        title = TITLES.get(key, strategy.help)
-        ax.set_title(f"{index.name}: {title.split(': ', 1)[-1]}", fontsize=fontsize + 2,
-                     color=strategy_color(strategy), fontweight="bold")
+        ax.set_title(title or panel_title(strategy, index.name), fontsize=fontsize + 1,
+                     color=strategy_color(strategy), fontweight="bold", linespacing=1.15)
         # parameter server
         ax.add_patch(FancyBboxPatch((0.05, 8.4), n - 0.1, 1.3, boxstyle="round,pad=0.05",
                                     facecolor="#FFF6D5", edgecolor="#8A6D00", linewidth=1.2))
@@ -187,15 +191,19 @@ class Flowchart:
         self.duration = max(ix.duration for ix in self.indexes)
         n = max(ix.n for ix in self.indexes)
         pw = panel_width or max(6.6, 1.36 * n + 1.15)     # room for text of 9 pt and more
-        self.figure = fig = new_figure((pw * len(self.indexes), 6.6), dpi)
-        fig.subplots_adjust(left=0.02, right=0.98, top=0.86, bottom=0.02, wspace=0.12)
+        chars = max(20, int(pw * 0.85 * 72 / (0.6 * 11)))     # the help line wraps to its panel
+        titles = [panel_title(ix.result.strategy, ix.name, chars) for ix in self.indexes]
+        top = 0.55 + 0.19 * max(t.count("\n") + 1 for t in titles)   # inches: clock, titles
+        height = 5.7 + top
+        self.figure = fig = new_figure((pw * len(self.indexes), height), dpi)
+        fig.subplots_adjust(left=0.02, right=0.98, top=1 - top / height, bottom=0.02, wspace=0.12)
         self.canvas = FrameCanvas(fig)
         self.panels = []
         for i, ix in enumerate(self.indexes):
-            p = _Panel(fig.add_subplot(1, len(self.indexes), i + 1), ix)
+            p = _Panel(fig.add_subplot(1, len(self.indexes), i + 1), ix, title=titles[i])
             self.canvas.animate(*p.artists)
             self.panels.append(p)
-        self.clock = self.canvas.animate(fig.text(0.5, 0.975, "", ha="center", va="top",
+        self.clock = self.canvas.animate(fig.text(0.5, 1 - 0.12 / height, "", ha="center", va="top",
                                                   fontsize=14, fontweight="bold"))
         self.frame = None
 

@@ -25,27 +25,40 @@ from .canvas import FrameCanvas, new_figure
 from .race import STRATEGIES, STRATEGY_HELP, STRATEGY_TITLES, Race
 
 
+TEXT_PT = 9     # the smallest text in the picture: readable on a projector (issue 12)
+
+
 class ClusterMap:
     """The server (a square with its version) and the workers on a circle around it, in one
     Axes; ``draw(frame)`` colours workers by activity and moves the messages in flight.
     ``strategy`` (the run's Strategy) says whether there is a barrier and gives the colour."""
 
-    def __init__(self, ax, n, label, fontsize=8, strategy=None):
+    def __init__(self, ax, n, label, fontsize=TEXT_PT + 1, strategy=None, max_version=0):
+        # smallest text: fontsize - 1; the server box is wide enough for "v<max_version>"
         from matplotlib.collections import LineCollection
         from matplotlib.patches import FancyBboxPatch
         self.ax, self.n, self.label = ax, n, label
         self.barrier = bool(getattr(strategy, "barrier", False))
         ang = np.pi / 2 - 2 * np.pi * np.arange(n) / n
         self.pos = np.c_[np.cos(ang), np.sin(ang)]
-        self.hub = 0.24
-        self.inner = self.pos * (self.hub * 1.35)
         ax.set_xlim(-1.3, 1.3)
         ax.set_ylim(-1.42, 1.2)
         ax.set_aspect("equal")
         ax.axis("off")
+        box = ax.get_position()     # points per data unit (equal aspect: the tighter direction)
+        fig_w, fig_h = ax.figure.get_size_inches()
+        per_unit = 72 * min(box.width * fig_w / 2.6, box.height * fig_h / 2.62)
+        text_w = 0.68 * fontsize * (1 + len(str(max_version)))     # bold digits, in points
+        hub_x = max(0.24, 0.5 * text_w / per_unit + 0.06)
+        hub_y = max(0.24, 0.5 * 1.4 * fontsize / per_unit)
+        self.hub = (hub_x, hub_y)
+        # spokes start just outside the box's edge, in each worker's direction
+        reach = np.minimum(hub_x / np.maximum(np.abs(self.pos[:, 0]), 1e-9),
+                           hub_y / np.maximum(np.abs(self.pos[:, 1]), 1e-9))
+        self.inner = self.pos * (np.minimum(reach, 0.8) + 0.08)[:, None]
         ax.add_collection(LineCollection(np.stack([self.inner, self.pos], 1), colors="#DDDDDD",
                                          linewidths=1.0, zorder=1))
-        ax.add_patch(FancyBboxPatch((-self.hub, -self.hub), 2 * self.hub, 2 * self.hub,
+        self.box = ax.add_patch(FancyBboxPatch((-hub_x, -hub_y), 2 * hub_x, 2 * hub_y,
                                     boxstyle="round,pad=0.02", facecolor="#FFF6D5",
                                     edgecolor="#8A6D00", linewidth=1.2, zorder=3))
         size = 110 if n <= 8 else max(18, 110 * 8 / n)
@@ -99,26 +112,35 @@ class RaceView:
         self.duration = race.duration
         labels = list(race.results)
         n = race.config.workers
-        row_h = max(1.55, 0.45 + 0.105 * (n + 1))
+        row_h = max(1.75, 0.5 + 0.13 * (n + 1))   # 9-pt labels on every other row at 16 devices
         if len(labels) > 2:     # many strategies: thinner rows keep the picture (and frame time) in bounds
-            row_h = max(1.25, min(row_h, 6.0 / len(labels)))
-        top, loss_h, bottom = 0.55, 2.2, 0.9 if verdict else 0.45   # room for 2 verdict lines
+            row_h = max(1.5, min(row_h, 7.5 / len(labels)))
+        self._wrap = int((width - 0.7) * 72 / (0.55 * TEXT_PT))   # characters per verdict line
+        # the settings line wraps before the clock at the right ("t = 1234.5 s")
+        about = textwrap.wrap(race.config.describe(), int((width - 2.3) * 72 / (0.58 * (TEXT_PT + 1))))
+        extra = 0.19 * (len(about) - 1)
+        top, loss_h, bottom = 0.7 + extra, 2.4, 0.55
+        if verdict:     # room for the final verdict's lines (one more while racing, with many strategies)
+            lines = len(textwrap.wrap(race.verdict(), self._wrap)) + (len(labels) > 2)
+            bottom += 0.19 * max(2, lines)
         height = top + row_h * len(labels) + 0.25 + loss_h + bottom
         self.figure = fig = new_figure((width, height), dpi)
         gs = fig.add_gridspec(len(labels) + 1, 2, height_ratios=[row_h] * len(labels) + [loss_h],
-                              width_ratios=[1, 3.3], left=0.055, right=0.985,
+                              width_ratios=[1, 3.3], left=0.08, right=0.985,
                               top=1 - top / height, bottom=bottom / height, hspace=0.35 / row_h,
                               wspace=0.12)
         self.canvas = FrameCanvas(fig)
         anim = self.canvas.animate
+        label_px = 4.5 * TEXT_PT * dpi / 72   # a version label ("v1234") and a gap
         self.maps, self.cursors, self.shades = {}, {}, {}
         self.loss_lines, self.update_lines, self.heads, self.stars = {}, {}, {}, {}
         for i, (label, result) in enumerate(race.results.items()):
-            m = ClusterMap(fig.add_subplot(gs[i, 0]), n, label, strategy=result.strategy)
+            m = ClusterMap(fig.add_subplot(gs[i, 0]), n, label, strategy=result.strategy,
+                           max_version=race.indexes[i].version_at(self.duration))
             self.maps[label] = m
             ax = fig.add_subplot(gs[i, 1])
-            draw_timeline(ax, result, t_max=self.duration, legend=False, fontsize=6,
-                          label_min_px=16)
+            draw_timeline(ax, result, t_max=self.duration, legend=False, fontsize=TEXT_PT,
+                          label_min_px=label_px)
             ax.set_xlabel("")
             self.shades[label] = anim(_shade(ax, self.duration))
             self.cursors[label] = anim(ax.axvline(0, color="black", lw=1.3))
@@ -141,34 +163,35 @@ class RaceView:
             axis.axhline(target, color="#555555", lw=0.9, ls="--")
             axis.set_yscale("log")
             axis.set_ylim(*_loss_limits(race, target))
-            axis.tick_params(labelsize=7)
+            axis.tick_params(labelsize=TEXT_PT)
             for side in ("top", "right"):
                 axis.spines[side].set_visible(False)
         ax_t.set_xlim(0, self.duration)
-        ax_t.set_xlabel("simulated time (s)", fontsize=8)
-        ax_t.set_ylabel("loss", fontsize=8)
-        ax_t.legend(fontsize=7, frameon=False, loc="upper right")
-        ax_t.text(self.duration, target, f" target {target:g}", fontsize=7, va="bottom", ha="right",
+        ax_t.set_xlabel("simulated time (s)", fontsize=TEXT_PT + 1)
+        ax_t.set_ylabel("loss", fontsize=TEXT_PT + 1)
+        ax_t.legend(fontsize=TEXT_PT, loc="upper right", ncol=1 if len(labels) <= 3 else 2,
+                    facecolor="white", edgecolor="none", framealpha=0.85)   # readable over the curves
+        # above the dashed line at the right: by then the losses are mostly under it
+        ax_t.text(self.duration, target, f"target {target:g}", fontsize=TEXT_PT, va="bottom", ha="right",
                   color="#555555")
         self.loss_cursor = anim(ax_t.axvline(0, color="black", lw=1.0))
         ax_u.set_xlim(0, max_updates * 1.02)
-        ax_u.set_xlabel("server updates", fontsize=8)
-        ax_u.set_ylabel("loss", fontsize=8)
+        ax_u.set_xlabel("server updates", fontsize=TEXT_PT + 1)
+        ax_u.set_ylabel("loss", fontsize=TEXT_PT + 1)
         # titles, legend, clock, verdict
-        fig.text(0.055, 1 - 0.12 / height, race.config.describe(), fontsize=8, va="top")
+        fig.text(0.055, 1 - 0.12 / height, "\n".join(about), fontsize=TEXT_PT + 1, va="top")
         from matplotlib.patches import Patch
         handles = [Patch(facecolor=KIND_COLORS[k], label=KIND_LABELS[k])
                    for k in ("compute", "pull", "push", "wait")]
         if any(e.dropped for r in race.results.values() for e in r.events):   # only what a backup dropped
             handles.append(Patch(facecolor="#F2F2F2", edgecolor="#888888", hatch="////", label="dropped"))
-        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.25, 1 - 0.27 / height),
-                   ncol=5, fontsize=7, frameon=False, handlelength=1.2, columnspacing=1.0)
-        self.time_text = anim(fig.text(0.985, 1 - 0.12 / height, "", fontsize=10,
+        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.25, 1 - (0.27 + extra) / height),
+                   ncol=5, fontsize=TEXT_PT, frameon=False, handlelength=1.2, columnspacing=1.0)
+        self.time_text = anim(fig.text(0.985, 1 - 0.12 / height, "", fontsize=TEXT_PT + 2,
                                        fontweight="bold", ha="right", va="top"))
         self.verdict_text = None
         if verdict:
-            self.verdict_text = anim(fig.text(0.055, 0.1 / height, "", fontsize=8, va="bottom"))
-        self._wrap = int((width - 0.7) * 72 / (0.55 * 8))   # characters per verdict line
+            self.verdict_text = anim(fig.text(0.055, 0.1 / height, "", fontsize=TEXT_PT, va="bottom"))
         self.frame = None
 
     def draw(self, frame):

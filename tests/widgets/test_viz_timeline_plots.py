@@ -246,3 +246,30 @@ def test_flowchart_text_is_legible():
     chart = Race(workers=4, duration=5.0, model="numpy_curve_fit").run().flowchart(dpi=120)
     chart.render(1.0)
     assert min(t.get_fontsize() for t in _texts(chart.figure)) >= 9
+
+
+@pytest.mark.parametrize("workers, strategies", [(4, None), (16, None), (8, "all")])
+def test_race_view_is_legible_on_a_projector(workers, strategies):
+    """Every text of the race picture (widget and slides) is 9 pt or more at 120 dpi, and none
+    is cut off at the figure's edge, for few and many devices and for every strategy at once."""
+    from teachflow.widgets import Race
+    from teachflow.widgets.race import STRATEGIES
+    options = {} if strategies is None else {"strategies": STRATEGIES}
+    view = Race(workers=workers, duration=30.0, model="numpy_curve_fit", **options).run().view(dpi=120)
+    fig = view.figure
+    for t in (view.duration / 2, view.duration):
+        view.render(t)
+        assert fig.dpi >= 120
+        texts = _texts(fig)
+        small = [(x.get_text(), x.get_fontsize()) for x in texts if x.get_fontsize() < 9]
+        assert not small, f"text under 9 pt: {small[:5]}"
+        renderer = fig.canvas.get_renderer()
+        box = fig.bbox
+        extents = [(x, x.get_window_extent(renderer)) for x in texts if not x.get_clip_on()]
+        cut = [x.get_text() for x, e in extents if not (box.contains(*e.p0) and box.contains(*e.p1))]
+        assert not cut, f"text cut off at the edge: {cut[:5]}"
+        for m in view.maps.values():    # the server's version stays inside its box
+            inside, box = m.version.get_window_extent(renderer), m.box.get_window_extent(renderer)
+            assert box.x0 <= inside.x0 and inside.x1 <= box.x1, (m.label, m.version.get_text())
+    assert any("target" in x.get_text() for x in texts) and any("Verdict" in x.get_text() or "reached"
+                                                                 in x.get_text() for x in texts)

@@ -71,3 +71,27 @@ def test_flowchart_of_a_single_run_and_its_widget(chart):
     player = fc.widget(frames=10)
     player.scrubber.value = 4.0
     assert fc.frame[0].time == 4.0 and player.image.value[:4] == b"\x89PNG"
+
+
+def test_panel_titles_come_from_the_strategy_registry():
+    """No table of titles in the flowchart: every registered strategy (K-async and K-batch-async
+    too) is titled by what it declares, and a new strategy needs nothing here."""
+    from teachflow.distributed import registry
+    from teachflow.widgets.flowchart import panel_title
+    assert {"k_async", "k_batch_async"} <= set(registry.keys())
+    for key in registry.keys():
+        cls = registry.strategy_class(key)
+        assert panel_title(key) == f"{cls.title}\n{cls.help}"
+        assert panel_title(key, "my run", 30).split("\n")[0] == "my run"
+    race = Race(workers=4, duration=6.0, model="numpy_curve_fit",
+                strategies=("k_async", "k_batch_async")).run()
+    fc = race.flowchart(dpi=60)
+    fc.render(2.0)
+    renderer = fc.figure.canvas.get_renderer()
+    clock = fc.clock.get_window_extent(renderer)
+    for panel, key in zip(fc.panels, ("k_async", "k_batch_async")):
+        title = panel.ax.title
+        name, *help_lines = title.get_text().split("\n")
+        assert name == panel.index.name
+        assert " ".join(help_lines) == registry.strategy_class(key).help
+        assert title.get_window_extent(renderer).y1 < clock.y0     # under the clock, not on it
