@@ -208,16 +208,21 @@ def quote(path):
     return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _unquote(text):
+def unquote(text):
+    """The string inside TF's double quotes (backslash escapes), or None if ``text`` is not one."""
     text = text.strip()
     if len(text) < 2 or text[0] != '"' or text[-1] != '"':
         return None
-    out, i, body = [], 0, text[1:-1]
+    out, body, i = [], text[1:-1], 0
     while i < len(body):
         c = body[i]
-        if c == "\\" and i + 1 < len(body):
+        if c == "\\":
+            if i + 1 >= len(body):
+                return None
             i += 1
             c = body[i]
+        elif c == '"':
+            return None
         out.append(c)
         i += 1
     return "".join(out)
@@ -245,7 +250,7 @@ def read_state(checkpoint_dir, filename=STATE_FILE):
         key, _, value = line.partition(":")
         if key.strip() != "model_checkpoint_path":
             continue
-        p = _unquote(value)
+        p = unquote(value)
         if not p:
             return None
         return inside(checkpoint_dir, p, state)

@@ -10,9 +10,8 @@ import dataclasses
 import os
 import warnings
 
-from .saver import STATE_FILE
+from .checkpoint_files import MAX_STATE_BYTES, STATE_FILE, quote, unquote
 
-MAX_STATE_BYTES = 1 << 20   # a state file lists a few paths; anything bigger is not one
 _FIELDS = ("model_checkpoint_path", "all_model_checkpoint_paths",
            "all_model_checkpoint_timestamps", "last_preserved_timestamp")
 
@@ -27,8 +26,8 @@ class CheckpointState:
     last_preserved_timestamp: float = 0.0
 
     def __str__(self):  # the text format, as printing TF1's proto shows it
-        lines = [f"model_checkpoint_path: {_quote(self.model_checkpoint_path)}"]
-        lines += [f"all_model_checkpoint_paths: {_quote(p)}" for p in self.all_model_checkpoint_paths]
+        lines = [f"model_checkpoint_path: {quote(self.model_checkpoint_path)}"]
+        lines += [f"all_model_checkpoint_paths: {quote(p)}" for p in self.all_model_checkpoint_paths]
         return "\n".join(lines) + "\n"
 
 
@@ -91,7 +90,7 @@ def _parse(path):
             except ValueError:
                 raise ValueError(f"line {number}: {key} must be a number, got {value[:40]!r}") from None
         else:
-            parsed = _unquote(value)
+            parsed = unquote(value)
             if parsed is None:
                 raise ValueError(f"line {number}: {key} must be a quoted path, got {value[:80]!r}")
         out.setdefault(key, []).append(parsed)
@@ -108,26 +107,3 @@ def _inside(folder, checkpoint_dir, p, state_path):
             "Checkpoints are restored only from inside their folder: move the checkpoint files into "
             "it (a folder saved on another machine may record absolute paths) or rewrite the file.")
     return full
-
-
-def _quote(path):
-    return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _unquote(text):
-    """The string inside TF's double quotes (backslash escapes), or None if ``text`` is not one."""
-    if len(text) < 2 or text[0] != '"' or text[-1] != '"':
-        return None
-    out, body, i = [], text[1:-1], 0
-    while i < len(body):
-        c = body[i]
-        if c == "\\":
-            if i + 1 >= len(body):
-                return None
-            i += 1
-            c = body[i]
-        elif c == '"':
-            return None
-        out.append(c)
-        i += 1
-    return "".join(out)
