@@ -6,6 +6,15 @@ import teachflow as tf
 
 
 @pytest.fixture
+def fresh_graph():
+    """A new default graph for the test, and none of its ops left for the next one. A module
+    takes it for every test with ``pytestmark = pytest.mark.usefixtures("fresh_graph")``."""
+    tf.reset_default_graph()
+    yield
+    tf.reset_default_graph()
+
+
+@pytest.fixture
 def curve_fit_step():
     """The curve fit of lessons 2-3 on 20 points (seed 1), initialized in a session: one
     training step is 16 forward, 14 backward and 4 update steps. A dict of sess, train, loss,

@@ -10,11 +10,7 @@ import teachflow as tf
 from teachflow.unsupported import UnsupportedAPIError
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-    tf.reset_default_graph()
+pytestmark = pytest.mark.usefixtures("fresh_graph")  # tests/conftest.py
 
 
 def test_deprecated_names_run_as_in_tf1():

@@ -6,11 +6,7 @@ import teachflow as tf
 from teachflow.core.shapes import ShapeError
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-    tf.reset_default_graph()
+pytestmark = pytest.mark.usefixtures("fresh_graph")  # tests/conftest.py
 
 
 def test_names_are_scoped_and_unique():

@@ -6,9 +6,7 @@ import teachflow as tf
 from teachflow.core import slicing
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
+pytestmark = pytest.mark.usefixtures("fresh_graph")  # tests/conftest.py
 
 
 def small_cnn():

@@ -7,9 +7,7 @@ from teachflow import losses
 from teachflow.testing import check_gradients
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
+pytestmark = pytest.mark.usefixtures("fresh_graph")  # tests/conftest.py
 
 
 def run(t):

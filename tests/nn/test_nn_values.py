@@ -10,9 +10,7 @@ def run(t, feed=None):
         return sess.run(t, feed)
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
+pytestmark = pytest.mark.usefixtures("fresh_graph")  # tests/conftest.py
 
 
 def np_log_softmax(z):

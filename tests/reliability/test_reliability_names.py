@@ -18,11 +18,7 @@ names = st.text(alphabet=st.sampled_from("aZ9._-/>\n\r \t#\"'()\\:;=<&\x00é"), 
                 max_size=12)
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-    tf.reset_default_graph()
+pytestmark = pytest.mark.usefixtures("fresh_graph")  # tests/conftest.py
 
 
 def payload(marker):

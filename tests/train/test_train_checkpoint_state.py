@@ -9,11 +9,7 @@ import teachflow as tf
 from teachflow.train.checkpoint_state import CheckpointStateWarning
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-    tf.reset_default_graph()
+pytestmark = pytest.mark.usefixtures("fresh_graph")  # tests/conftest.py
 
 
 def test_resume_idiom_finds_the_newest_and_kept_checkpoints(tmp_path):

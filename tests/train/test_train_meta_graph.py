@@ -14,11 +14,7 @@ from teachflow.core import errors
 from teachflow.train import meta_graph
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-    tf.reset_default_graph()
+pytestmark = pytest.mark.usefixtures("fresh_graph")  # tests/conftest.py
 
 
 def data():

@@ -8,10 +8,8 @@ from teachflow.viz import INSTALL_HINT, dot_available
 
 
 @pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
+def _every_viz_test_on_a_fresh_graph(fresh_graph):
     yield
-    tf.reset_default_graph()
 
 
 @pytest.fixture
