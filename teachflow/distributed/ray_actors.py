@@ -77,6 +77,16 @@ class ParameterShard:
         if not self.stopped.is_set():
             self._stop(self.until)
 
+    def _past_deadline(self):
+        """True once ``until`` has passed (the run is then stopped at exactly ``until``). Checked
+        before every update, so no update is taken after the deadline even when the event loop
+        was too busy to run the deadline timer on time."""
+        if self.until is None or _now(self.t0) < self.until:
+            return False
+        if not self.stopped.is_set():
+            self._stop(self.until)
+        return True
+
     def _stop(self, t):
         self.t_end = t
         self.stopped.set()
@@ -120,12 +130,13 @@ class ParameterShard:
         if self.index != 0:
             return True, arrived, None, None, False
         self.losses.append(loss)
-        if len(self.pieces[step]) == self.need:
+        if len(self.pieces[step]) == self.need and not self._past_deadline():
+            # the update is stamped when the coordinator takes it (before the deadline)
+            t = _now(self.t0)
             self.closing.add(step)
             used = sorted(self.pieces[step])
             await asyncio.gather(*[o.apply_step.remote(step, used) for o in self.others])
             await self.apply_step(step, used)
-            t = _now(self.t0)
             self.gradients += len(used) * (1 if self.mode == SYNC else self.period)
             self.applies.append((t, step, step + 1, 0, tuple(used)))
             self._after_update(t)
@@ -152,12 +163,13 @@ class ParameterShard:
         return True
 
     async def _push_async(self, worker, version_read, grad, loss, arrived):
-        if self.stopped.is_set() or (self.index != 0 and self.server.version >= self.updates_cap()):
+        if (self.stopped.is_set() or self._past_deadline()
+                or (self.index != 0 and self.server.version >= self.updates_cap())):
             return False, arrived, None, None, True
+        t = _now(self.t0)      # the update is stamped when the server takes it
         staleness = self.server.version - version_read
         lr = self.lr / max(1, staleness) if self.aware else self.lr
         self.server.apply(grad, lr)
-        t = _now(self.t0)
         if self.index != 0:
             self._snapshot(None)
             return True, arrived, t, None, False
@@ -191,8 +203,6 @@ class ParameterShard:
     def _after_update(self, t):
         self._snapshot(t)
         if self.updates is not None and self.server.version >= self.updates:
-            self._stop(t)
-        elif self.until is not None and t >= self.until:
             self._stop(t)
 
     async def _wake_ssp(self):
