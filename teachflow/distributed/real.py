@@ -33,7 +33,6 @@ import math
 import re
 import time
 
-import numpy as np
 
 from .asynchronous import Asynchronous, BoundedStaleness
 from .devices import Cluster, Constant
@@ -186,6 +185,55 @@ def train(strategy="sync", workers=8, model=None, *, backend="ray", compute=None
     cost only) instead of ``Exponential(1.0)``; ``network`` is the real one (``calibrate``
     models it); ``shards`` parameter-server processes; ``address`` of a Ray cluster;
     ``until`` is in wall-clock seconds."""
+    strat, mode, devices, workers = _checked(strategy, workers, backend, network, stop_at_target,
+                                             shards, backups, bound, period, staleness_aware,
+                                             cluster, compute, slowdown)
+    build = model_builder(model, seed)
+    local_model = None if model is None else build()
+    # the simulator's own checks of every option (and its defaults), on a stand-in cluster
+    nominal = Cluster(workers, [d.compute for d in devices] if devices else Constant(1.0),
+                      [d.slowdown for d in devices] if devices else None)
+    check = Run(strat, nominal, local_model, updates=updates, until=until, lr=lr,
+                batch_size=batch_size, seed=seed, eval_every=eval_every,
+                target_loss=target_loss, sampler=sampler)
+    strat.check(check)
+    n = check.n
+    params = [] if local_model is None else local_model.initial_params()
+    if local_model is not None and getattr(local_model, "n_examples", None) is not None:
+        sampler = sampler or ShardSampler(local_model.n_examples, n, batch_size, seed)
+    else:
+        sampler = None
+    layout = shard_layout(params, shards) if params else [[] for _ in range(shards)]
+    plan = {"mode": mode, "workers": n, "lr": check.lr, "updates": check.updates,
+            "until": until, "eval_every": check.eval_every,
+            "need": n - getattr(strat, "backups", 0) if mode == "sync" else n,
+            "staleness_aware": bool(getattr(strat, "staleness_aware", False)),
+            "bound": getattr(strat, "bound", None), "period": getattr(strat, "period", 1)}
+    logs, reports, startup = _run(address, shards, n, params, layout, plan, build, sampler,
+                                  devices, seed)
+    events = _events(logs, reports[0])
+    history = _history(reports, layout, local_model)
+    final = _assemble([r["params"] for r in reports], layout)
+    from .calibrate import fit_compute, fit_network
+    measured = Cluster(n, [d.compute for d in devices] if devices
+                       else fit_compute(events, n, strict=False),
+                       [d.slowdown for d in devices] if devices else None,
+                       network=fit_network(events, n))
+    options = {"updates": check.updates, "until": until, "lr": check.lr,
+               "batch_size": batch_size, "seed": seed, "eval_every": check.eval_every,
+               "target_loss": target_loss}
+    config = {"lr": check.lr, "seed": seed, "param_bytes": sum(p.nbytes for p in params),
+              "backend": backend,
+              "address": address, "shards": shards, "startup_seconds": startup,
+              "compute": None if devices is None else [repr(d) for d in devices],
+              "options": options, "sampler": sampler}
+    return RealRunResult(strat, measured, events, history, final, local_model, target_loss,
+                         config)
+
+
+def _checked(strategy, workers, backend, network, stop_at_target, shards, backups, bound, period,
+             staleness_aware, cluster, compute, slowdown):
+    """The options of ``train`` checked: ``(strategy, mode, devices or None, workers)``."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if network is not None:
@@ -216,27 +264,11 @@ def train(strategy="sync", workers=8, model=None, *, backend="ray", compute=None
                          "compute-time model too, e.g. compute=Constant(0.05), slowdown={3: 4.0}")
     else:
         devices = None
-    build = model_builder(model, seed)
-    local_model = None if model is None else build()
-    # the simulator's own checks of every option (and its defaults), on a stand-in cluster
-    nominal = Cluster(workers, [d.compute for d in devices] if devices else Constant(1.0),
-                      [d.slowdown for d in devices] if devices else None)
-    check = Run(strat, nominal, local_model, updates=updates, until=until, lr=lr,
-                batch_size=batch_size, seed=seed, eval_every=eval_every,
-                target_loss=target_loss, sampler=sampler)
-    strat.check(check)
-    n = check.n
-    params = [] if local_model is None else local_model.initial_params()
-    if local_model is not None and getattr(local_model, "n_examples", None) is not None:
-        sampler = sampler or ShardSampler(local_model.n_examples, n, batch_size, seed)
-    else:
-        sampler = None
-    layout = shard_layout(params, shards) if params else [[] for _ in range(shards)]
-    plan = {"mode": mode, "workers": n, "lr": check.lr, "updates": check.updates,
-            "until": until, "eval_every": check.eval_every,
-            "need": n - getattr(strat, "backups", 0) if mode == "sync" else n,
-            "staleness_aware": bool(getattr(strat, "staleness_aware", False)),
-            "bound": getattr(strat, "bound", None), "period": getattr(strat, "period", 1)}
+    return strat, mode, devices, workers
+
+
+def _run(address, shards, n, params, layout, plan, build, sampler, devices, seed):
+    """Start (or reuse) the processes, run, and return ``(logs, reports, startup_seconds)``."""
     ray = connect(address)
     began = time.time()
     servers, team = _processes(ray, shards, n, address)
@@ -245,8 +277,8 @@ def train(strategy="sync", workers=8, model=None, *, backend="ray", compute=None
                  for k, (s, ix) in enumerate(zip(servers, layout))])
         ray.get(servers[0].connect.remote(servers[1:]))
         devs = devices or [None] * n
-        ray.get([w.setup.remote(i, build, sampler, devs[i], seed, mode, plan["period"],
-                                check.lr, servers, layout) for i, w in enumerate(team)])
+        ray.get([w.setup.remote(i, build, sampler, devs[i], seed, plan["mode"], plan["period"],
+                                plan["lr"], servers, layout) for i, w in enumerate(team)])
         startup = time.time() - began
         t0 = time.time() + 0.05 + 0.01 * n       # every worker starts at once
         ray.get([s.start.remote(t0) for s in servers])
@@ -255,24 +287,7 @@ def train(strategy="sync", workers=8, model=None, *, backend="ray", compute=None
     except BaseException:
         _discard(ray)          # a failed or interrupted run leaves its processes in doubt
         raise
-    events = _events(logs, reports[0])
-    history = _history(reports, layout, local_model)
-    final = _assemble([r["params"] for r in reports], layout)
-    from .calibrate import fit_compute, fit_network
-    measured = Cluster(n, [d.compute for d in devices] if devices
-                       else fit_compute(events, n, strict=False),
-                       [d.slowdown for d in devices] if devices else None,
-                       network=fit_network(events, n))
-    options = {"updates": check.updates, "until": until, "lr": check.lr,
-               "batch_size": batch_size, "seed": seed, "eval_every": check.eval_every,
-               "target_loss": target_loss}
-    config = {"lr": check.lr, "seed": seed, "param_bytes": sum(p.nbytes for p in params),
-              "backend": backend,
-              "address": address, "shards": shards, "startup_seconds": startup,
-              "compute": None if devices is None else [repr(d) for d in devices],
-              "options": options, "sampler": sampler}
-    return RealRunResult(strat, measured, events, history, final, local_model, target_loss,
-                         config)
+    return logs, reports, startup
 
 
 class RealRunResult(RunResult):

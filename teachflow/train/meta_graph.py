@@ -457,39 +457,9 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
         return prefix + name
 
     # Every reference checked against the file's own ops before the graph is touched.
-    made = {}
     path = os.fspath(meta_graph_or_file)
     try:
-        for rec in ops:
-            n = rec["name"]
-            if n in made:
-                raise ValueError(f"the op name {n!r} appears twice")
-            if full(n) in g._ops_by_name:
-                raise ValueError(f"the graph already has an op named {full(n)!r}; import into a "
-                                 "fresh graph (tf.reset_default_graph()) or pass import_scope=")
-            check_op_name(full(n))
-            for (src, idx) in rec["inputs"] + ([rec["grad_incoming"]] if rec["grad_incoming"] else []):
-                if src not in made or idx >= made[src]:
-                    raise ValueError(f"op {n!r} uses tensor '{src}:{idx}', which no earlier op makes")
-            for c in rec["control"] + ([rec["gradient_of"]] if rec["gradient_of"] else []):
-                if c not in made:
-                    raise ValueError(f"op {n!r} refers to op {c!r}, which is not an earlier op")
-            made[n] = max(len(rec["shapes"]), 1)
-        for rec in ops:
-            if rec["variable"]:
-                src, idx = rec["variable"]["initial_value"]
-                if src not in made or rec["variable"]["initializer"] not in made:
-                    raise ValueError(f"variable {rec['name']!r} names an initializer not in the file")
-        is_var = {rec["name"] for rec in ops if rec["variable"]}
-        for key, items in collections.items():
-            for kind, ref in items:
-                if kind in ("variable", "op") and ref not in made:
-                    raise ValueError(f"collection {key!r} names op {ref!r}, which is not in the file")
-                if kind == "tensor" and (ref[0] not in made or ref[1] >= made[ref[0]]):
-                    raise ValueError(f"collection {key!r} names tensor '{ref[0]}:{ref[1]}', which "
-                                     "is not in the file")
-                if kind == "variable" and ref not in is_var:
-                    raise ValueError(f"collection {key!r} names {ref!r} as a variable, but it is not one")
+        _check_references(g, ops, collections, full)
     except (ValueError, TypeError) as e:
         raise errors.DataLossError(f"Meta graph {path} cannot be imported: {e}. Nothing was "
                                    "imported.") from None
@@ -509,6 +479,55 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
         src, idx = rec["initial_value"]
         var.initial_value = built[src].outputs[idx]
         var.initializer = built[rec["initializer"]]
+    _restore_collections(g, collections, built)
+    for k, v in var_store.items():
+        if v in built and isinstance(built[v].outputs[0], Variable):
+            g._var_store.setdefault(full(k), built[v].outputs[0])
+    # the Saver restores the checkpoint's names (the file's) into the imported variables
+    global_names = {ref for kind, ref in collections.get("variables", []) if kind == "variable"}
+    var_list = {rec["name"]: built[rec["name"]].outputs[0] for rec in ops
+                if rec["variable"] and rec["name"] in global_names}
+    return Saver(var_list) if var_list else None
+
+
+def _check_references(g, ops, collections, full):
+    """Raise ValueError unless every op name is new and valid and every input, control input,
+    initializer and collection entry names something the file itself made earlier."""
+    made = {}
+    for rec in ops:
+        n = rec["name"]
+        if n in made:
+            raise ValueError(f"the op name {n!r} appears twice")
+        if full(n) in g._ops_by_name:
+            raise ValueError(f"the graph already has an op named {full(n)!r}; import into a "
+                             "fresh graph (tf.reset_default_graph()) or pass import_scope=")
+        check_op_name(full(n))
+        for (src, idx) in rec["inputs"] + ([rec["grad_incoming"]] if rec["grad_incoming"] else []):
+            if src not in made or idx >= made[src]:
+                raise ValueError(f"op {n!r} uses tensor '{src}:{idx}', which no earlier op makes")
+        for c in rec["control"] + ([rec["gradient_of"]] if rec["gradient_of"] else []):
+            if c not in made:
+                raise ValueError(f"op {n!r} refers to op {c!r}, which is not an earlier op")
+        made[n] = max(len(rec["shapes"]), 1)
+    for rec in ops:
+        if rec["variable"]:
+            src, idx = rec["variable"]["initial_value"]
+            if src not in made or rec["variable"]["initializer"] not in made:
+                raise ValueError(f"variable {rec['name']!r} names an initializer not in the file")
+    is_var = {rec["name"] for rec in ops if rec["variable"]}
+    for key, items in collections.items():
+        for kind, ref in items:
+            if kind in ("variable", "op") and ref not in made:
+                raise ValueError(f"collection {key!r} names op {ref!r}, which is not in the file")
+            if kind == "tensor" and (ref[0] not in made or ref[1] >= made[ref[0]]):
+                raise ValueError(f"collection {key!r} names tensor '{ref[0]}:{ref[1]}', which "
+                                 "is not in the file")
+            if kind == "variable" and ref not in is_var:
+                raise ValueError(f"collection {key!r} names {ref!r} as a variable, but it is not one")
+
+
+def _restore_collections(g, collections, built):
+    """Add the file's collections to ``g``, each entry mapped to the op or tensor built for it."""
     for key, items in collections.items():
         for kind, ref in items:
             if kind == "value":
@@ -519,14 +538,6 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
                 g.add_to_collection(key, built[ref].outputs[0])
             else:
                 g.add_to_collection(key, built[ref])
-    for k, v in var_store.items():
-        if v in built and isinstance(built[v].outputs[0], Variable):
-            g._var_store.setdefault(full(k), built[v].outputs[0])
-    # the Saver restores the checkpoint's names (the file's) into the imported variables
-    global_names = {ref for kind, ref in collections.get("variables", []) if kind == "variable"}
-    var_list = {rec["name"]: built[rec["name"]].outputs[0] for rec in ops
-                if rec["variable"] and rec["name"] in global_names}
-    return Saver(var_list) if var_list else None
 
 
 def _build(g, rec, built, full, clear_devices, variables):
