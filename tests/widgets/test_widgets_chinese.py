@@ -117,9 +117,12 @@ def test_an_exported_animation_page_plays_in_chinese(chinese, tmp_path):
     page = to_html(view, frames=3)
     assert "&#9654; 播放</button>" in page and "t = 0.0 秒" in page
     assert '"\\u25b6 \\u64ad\\u653e"' in page          # the script's Play label, JSON-escaped
-    from teachflow.widgets.export import save_html
+    from teachflow.widgets.export import gif_bytes, save_html
     path = save_html(view, tmp_path / "race.html", frames=2)
     assert '<html lang="zh">' in open(path, encoding="utf-8").read()
+    assert gif_bytes(view, frames=2).startswith(b"GIF8")      # frames drawn with every glyph
+    flowchart = Race(workers=4, duration=10.0, model="numpy_curve_fit").run().flowchart(dpi=40)
+    assert gif_bytes(flowchart, frames=2).startswith(b"GIF8")
 
 
 def test_a_gradient_check_speaks_chinese(chinese, curve_fit_step):
