@@ -162,3 +162,16 @@ def test_open_widgets_and_graph_views_follow_a_switch_of_language(curve_fit_step
     assert race.run_button.description == "Run" and "Verdict:" in race.verdict.value
     texts = [t.get_text() for t in race.view.figure.findobj(lambda a: hasattr(a, "get_text"))]
     assert "simulated time (s)" in texts
+
+
+def test_the_race_table_keeps_its_columns_in_chinese(chinese):
+    """A Chinese character takes two columns in a terminal or a notebook's monospace output: the
+    headings are padded by what they show, so the table stays aligned."""
+    import unicodedata
+    table = Race(**SMALL).run().table()
+    lines = table.splitlines()
+    assert lines[0].split() == ["策略", "更新数", "梯度/秒", "空闲", "陈旧", "达标时间", "噪声", "最终损失"]
+
+    def shown(text):
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    assert len({shown(line) for line in lines}) == 1, table
