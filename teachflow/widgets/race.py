@@ -16,11 +16,11 @@ The strategies on offer, their help texts and colours come from the strategy reg
 (``teachflow.distributed.registry``).
 """
 import math
-import unicodedata
 from dataclasses import dataclass, fields, replace
 from numbers import Integral, Real
 
 from .. import distributed as dist
+from ..core.formatting import pad
 from ..core.i18n import N_, _
 from .frames import EventIndex, cursor_time
 
@@ -265,7 +265,7 @@ class Race:
     def table(self):
         """The race's figures as aligned text (deterministic, for lessons and reports)."""
         def row(cells):
-            return " ".join(_pad(c, width, i > 0) for i, (c, (_h, width)) in enumerate(zip(cells, TABLE_COLUMNS)))
+            return " ".join(pad(c, width, i > 0) for i, (c, (_h, width)) in enumerate(zip(cells, TABLE_COLUMNS)))
 
         rows = [row([_(head) for head, _w in TABLE_COLUMNS])]
         for label, s in self.summaries().items():
@@ -301,13 +301,6 @@ class Race:
 # the columns of Race.table(): heading and width (the first left-aligned, the others right)
 TABLE_COLUMNS = ((N_("strategy"), 18), (N_("updates"), 7), (N_("grads/s"), 7), (N_("idle"), 5),
                  (N_("stale"), 5), (N_("t(target)"), 9), (N_("noise"), 6), (N_("final loss"), 10))
-
-
-def _pad(text, width, right):
-    """``text`` padded to ``width`` columns as a terminal shows it (a Chinese character takes two)."""
-    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    fill = " " * max(0, width - shown)
-    return fill + text if right else text + fill
 
 
 # ----------------------------------------------------------------------------- the verdict
