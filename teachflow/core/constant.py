@@ -23,6 +23,12 @@ class Const(OpDef):
         v = op.attrs["value"]
         return lambda: v
 
+    def shape_value(self, op):
+        v = op.attrs["value"]
+        if v.dtype.kind not in "iu" or v.ndim > 1:
+            return None
+        return int(v) if v.ndim == 0 else tuple(int(d) for d in v)
+
 
 @register
 class Placeholder(OpDef):

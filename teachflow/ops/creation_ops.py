@@ -6,8 +6,8 @@ from ..core import dtypes as _dtypes
 from ..core.constant import constant, convert_to_tensor
 from ..core.graph import Tensor
 from ..core.opdef import OpDef, register
-from ..core.shapes import ShapeError, broadcast
-from ._util import make
+from ..core.shapes import ShapeError, broadcast, fmt
+from ._util import known_dims, make, run_dims, shape_arg
 
 _MAX_CONSTANT_ELEMENTS = 10 ** 8  # a range baked into the graph: ~400 MB of int32 at most
 
@@ -80,31 +80,58 @@ def _baked_shape(shape, what):
 
 def zeros(shape, dtype=_dtypes.float32, name=None):
     dt = _dtypes.as_dtype(dtype)
-    return constant(np.zeros(_baked_shape(shape, "tf.zeros"), dt.np), name=name or "zeros")
+    dims = _shape_or_tensor(shape, "tf.zeros")
+    if isinstance(dims, Tensor):  # tf.zeros(tf.shape(x)): a Fill read at run time, as TF1 builds it
+        return make("Fill", [dims, constant(0, dtype=dt)], name or "zeros")
+    return constant(np.zeros(_baked_shape(dims, "tf.zeros"), dt.np), name=name or "zeros")
 
 
 def ones(shape, dtype=_dtypes.float32, name=None):
     dt = _dtypes.as_dtype(dtype)
-    return constant(np.ones(_baked_shape(shape, "tf.ones"), dt.np), name=name or "ones")
+    dims = _shape_or_tensor(shape, "tf.ones")
+    if isinstance(dims, Tensor):
+        return make("Fill", [dims, constant(1, dtype=dt)], name or "ones")
+    return constant(np.ones(_baked_shape(dims, "tf.ones"), dt.np), name=name or "ones")
+
+
+def _shape_or_tensor(shape, fn):
+    """``shape`` as given, or, when it holds a tensor, a tuple of ints (its value known while
+    building) or the shape tensor itself (read at run time)."""
+    if isinstance(shape, Tensor) or (isinstance(shape, (list, tuple))
+                                     and any(isinstance(d, Tensor) for d in shape)):
+        return shape_arg(shape, fn)
+    return shape
 
 
 @register
 class Fill(OpDef):
+    """``value`` everywhere in a shape: ``attrs["dims"]``, or a shape tensor (first input) read
+    at run time (``tf.fill(tf.shape(x), 1.0)``)."""
     formula = "y = value everywhere (a given shape)"
     grad_formulas = ("∂L/∂value = Σ ∂L/∂y",)
 
     def infer(self, op):
+        if len(op.inputs) == 2:
+            if op.inputs[1]._dims not in ((), None):
+                raise ShapeError(f"fill: the value must be a scalar, got shape {fmt(op.inputs[1]._dims)}")
+            return known_dims(op.inputs[0], "tf.fill"), op.inputs[1].dtype
         return op.attrs["dims"], op.inputs[0].dtype
 
-    def kernel(self, op, v):
-        return np.full(op.attrs["dims"], v, dtype=np.asarray(v).dtype)
+    def bind(self, op, session):
+        if len(op.inputs) == 2:
+            return lambda dims, v: np.full(run_dims(dims), v, dtype=np.asarray(v).dtype)
+        dims = op.attrs["dims"]
+        return lambda v: np.full(dims, v, dtype=np.asarray(v).dtype)
 
     def gradient(self, op, g):
         from .reduce_ops import reduce_sum
-        return [reduce_sum(g)]
+        return [None] * (len(op.inputs) - 1) + [reduce_sum(g)]
 
 
 def fill(dims, value, name=None):
+    dims = _shape_or_tensor(dims, "tf.fill")
+    if isinstance(dims, Tensor):
+        return make("Fill", [dims, convert_to_tensor(value)], name or "Fill")
     dims = _baked_shape(dims, "tf.fill")
     if isinstance(value, Tensor):
         return make("Fill", [value], name or "Fill", dims=dims)
