@@ -103,15 +103,16 @@ def known_dims(t, fn, minus_one=False):
     return dims
 
 
-def run_dims(value, minus_one=False):
+def run_dims(value, minus_one=False, what="shape"):
     """A shape tensor's run-time value as a tuple of ints; a negative dimension (but one -1
     where ``minus_one``) is a ValueError naming the values (the plan names the op)."""
     v = np.asarray(value)
     if v.ndim != 1:
-        raise ValueError(f"the shape must be a 1-D vector, got a value of shape {list(v.shape)}: {v.tolist()}")
+        raise ValueError(f"the {what} must be a 1-D vector, got a value of shape {list(v.shape)}: {v.tolist()}")
     dims = tuple(v.tolist())
     if any(d < 0 and not (minus_one and d == -1) for d in dims) or (minus_one and dims.count(-1) > 1):
         allowed = "non-negative (one may be -1)" if minus_one else "non-negative"
-        raise ValueError(f"the shape {list(dims)} read at run time has a negative dimension; every "
-                         f"dimension must be {allowed}")
+        entry = "dimension" if what == "shape" else "entry"
+        raise ValueError(f"the {what} {list(dims)} read at run time has a negative {entry}; every "
+                         f"{entry} must be {allowed}")
     return dims

@@ -66,9 +66,11 @@ def test_values_follow_the_fed_batch(phs):
     filled = tf.fill(tf.shape(y)[:1], 7.5)
     flat = tf.reshape(y, [-1])
     back = tf.reshape(flat, tf.shape(y))
+    like = tf.zeros_like(y) + tf.ones_like(y)
     v = np.arange(15, dtype=np.float32).reshape(3, 5)
     with tf.Session() as sess:
-        z, o, f, b = sess.run([zeros, ones, filled, back], {y: v})
+        z, o, f, b, k = sess.run([zeros, ones, filled, back, like], {y: v})
+    np.testing.assert_array_equal(k, np.ones((3, 5), np.float32))
     assert z.dtype == np.int32 and z.shape == (3, 2) and not z.any()
     np.testing.assert_array_equal(o, np.ones((3, 5), np.float32))
     np.testing.assert_array_equal(f, [7.5, 7.5, 7.5])
@@ -162,3 +164,42 @@ def test_random_with_dynamic_shape_is_seeded():
     assert a[0][0].shape == (3, 4) and a[0][1].shape == (3, 2)
     assert not np.array_equal(a[0][0], a[1][0])     # each run draws new numbers
     assert not np.array_equal(a[0][0], c[0][0])     # another graph seed, other numbers
+
+
+# ------------------------------------------------------------------ tile multiples and range bounds
+def test_tile_and_range_take_tensors(phs):
+    x, y, n = phs["x"], phs["y"], phs["n"]
+    rows = tf.tile(tf.expand_dims(tf.constant([1., 2., 3., 4., 5.]), 0), [tf.shape(y)[0], 1])
+    cases = [(rows, [None, 5]), (tf.tile(y, [n, 2]), [None, 10]), (tf.tile(x, tf.shape(x)), [36, 16]),
+             (tf.range(tf.shape(y)[0]), [None]), (tf.range(tf.shape(x)[0]), [6]),
+             (tf.range(0., tf.cast(n, tf.float32), 0.5), [None]), (tf.range(2, n), [None])]
+    for t, dims in cases:        # TF1's static shapes for the same expressions
+        assert t.shape == tf.TensorShape(dims), t.name
+    assert tf.range(n).dtype == tf.int32 and not tf.range(tf.shape(x)[0]).op.inputs  # a constant
+    v = np.ones((3, 5), np.float32)
+    with tf.Session() as sess:
+        r, t2, idx, half, two = sess.run([rows, cases[1][0], cases[3][0], cases[5][0], cases[6][0]],
+                                         {y: v, n: 4})
+    np.testing.assert_array_equal(r, np.tile(np.arange(1, 6, dtype=np.float32), (3, 1)))
+    assert t2.shape == (12, 10) and idx.tolist() == [0, 1, 2] and two.tolist() == [2, 3]
+    np.testing.assert_array_equal(half, np.arange(0, 4, 0.5, dtype=np.float32))
+
+
+@pytest.mark.parametrize("make,fed,message", [
+    (lambda n, y: tf.range(0, n, 0), 3, "Requires delta != 0"),
+    (lambda n, y: tf.range(n), -3, "Requires start <= limit when delta > 0: start=0, limit=-3"),
+    (lambda n, y: tf.tile(y, [n, 1]), -1, "the multiples [-1, 1] read at run time has a negative entry"),
+])
+def test_tile_and_range_run_time_errors(phs, make, fed, message):
+    out = make(phs["n"], phs["y"])
+    with tf.Session() as sess, pytest.raises(InvalidArgumentError) as e:
+        sess.run(out, {phs["n"]: fed, phs["y"]: np.ones((1, 5))})
+    assert message in str(e.value) and f"op '{out.op.name}'" in str(e.value)
+
+
+def test_tile_gradient_with_dynamic_multiples():
+    def build(x):
+        t = tf.tile(x, _dynamic([2, 3]))
+        assert t.shape.as_list() == [None, None] and len(t.op.inputs) == 2
+        return tf.reshape(t, [4, 6]) * tf.reshape(t, [4, 6])
+    check_gradients(build, [np.random.default_rng(1).standard_normal((2, 2))])

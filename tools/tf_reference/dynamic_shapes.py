@@ -2,8 +2,9 @@
 
 Run with TensorFlow installed (never a teachflow dependency):
     /work/venvs/tf/bin/python tools/tf_reference/dynamic_shapes.py
-The expressions are those of ``STATIC`` in ``tests/core/test_core_dynamic_shapes.py``; the
-printed lists are what that table expects (None for an unknown rank).
+The expressions are those of ``STATIC`` and ``test_tile_and_range_take_tensors`` in
+``tests/core/test_core_dynamic_shapes.py``; the printed lists are what they expect (None for an
+unknown rank).
 """
 import tensorflow as tf
 
@@ -19,6 +20,10 @@ EXPRESSIONS = [
     "tf.random_uniform([tf.shape(y)[0], 2])", "tf.truncated_normal(tf.shape(x))",
     "tf.random_normal(su)", "tf.zeros(tf.shape(y)[1:])", "tf.ones([tf.shape(y)[0], 3])",
     "tf.fill(sp, 1.0)",
+    # test_tile_and_range_take_tensors
+    "tf.tile(tf.expand_dims(tf.constant([1., 2., 3., 4., 5.]), 0), [tf.shape(y)[0], 1])",
+    "tf.tile(y, [n, 2])", "tf.tile(x, tf.shape(x))", "tf.range(tf.shape(y)[0])",
+    "tf.range(tf.shape(x)[0])", "tf.range(0., tf.cast(n, tf.float32), 0.5)", "tf.range(2, n)",
 ]
 
 
