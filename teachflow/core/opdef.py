@@ -94,11 +94,13 @@ def shape_value(t):
     unknown. ``tf.stack([tf.shape(x)[0], 10])`` for x of shape (?, 5) gives ``(None, 10)``."""
     v = t.op.opdef.shape_value(t.op) if t.op.outputs and t is t.op.outputs[0] else None
     dims = t._dims
-    if dims is not None and len(dims) == 1:
-        if v is None or isinstance(v, int):
-            return None if dims[0] is None else (None,) * dims[0]
-        return tuple(v)
-    return v if dims is None or isinstance(v, int) or v is None else None
+    if dims is None:        # unknown rank: what the op says
+        return v
+    if len(dims) == 1:      # a vector: its entries, else as many unknowns as it is long
+        if isinstance(v, tuple):
+            return v
+        return None if dims[0] is None else (None,) * dims[0]
+    return v if dims == () and isinstance(v, int) else None
 
 
 def _elementwise_rows(op, batched):

@@ -93,12 +93,8 @@ def known_dims(t, fn, minus_one=False):
     """The entries of the shape tensor ``t`` known while building (a tuple with None for the
     rest; None when its length is unknown), checked as ``shape_arg`` says."""
     dims = shape_value(t)
-    if dims is None:
-        return None
-    bad = [d for d in dims if d is not None and d < 0 and not (minus_one and d == -1)]
-    if bad or (minus_one and dims.count(-1) > 1):
-        allowed = "non-negative (one may be -1)" if minus_one else "non-negative"
-        raise ValueError(f"{fn}: every dimension of the shape must be {allowed}, got "
+    if dims is not None and _negative(dims, minus_one):
+        raise ValueError(f"{fn}: every dimension of the shape must be {_ALLOWED[minus_one]}, got "
                          f"{fmt(dims)} (from {t.name}).")
     return dims
 
@@ -110,9 +106,17 @@ def run_dims(value, minus_one=False, what="shape"):
     if v.ndim != 1:
         raise ValueError(f"the {what} must be a 1-D vector, got a value of shape {list(v.shape)}: {v.tolist()}")
     dims = tuple(v.tolist())
-    if any(d < 0 and not (minus_one and d == -1) for d in dims) or (minus_one and dims.count(-1) > 1):
-        allowed = "non-negative (one may be -1)" if minus_one else "non-negative"
+    if _negative(dims, minus_one):
         entry = "dimension" if what == "shape" else "entry"
         raise ValueError(f"the {what} {list(dims)} read at run time has a negative {entry}; every "
-                         f"{entry} must be {allowed}")
+                         f"{entry} must be {_ALLOWED[minus_one]}")
     return dims
+
+
+_ALLOWED = {False: "non-negative", True: "non-negative (one may be -1)"}
+
+
+def _negative(dims, minus_one):
+    """Does ``dims`` hold a negative entry (besides a single -1 where ``minus_one``)?"""
+    return (any(d is not None and d < 0 and not (minus_one and d == -1) for d in dims)
+            or (minus_one and dims.count(-1) > 1))
