@@ -63,3 +63,27 @@ def test_vae_replays_under_a_graph_seed():
             sess.run(tf.global_variables_initializer())
             return [sess.run([cost, train], {x: data[:(5 + k) % 16 + 1]})[0] for k in range(20)]
     np.testing.assert_array_equal(losses(), losses())
+
+
+def test_vae_meta_graph_round_trip_keeps_the_dynamic_shape(tmp_path):
+    tf.set_random_seed(3)
+    x, eps, z, cost, train = build_vae()
+    data = toy_data()
+    saver = tf.train.Saver()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train, {x: data[:8]})
+        path = saver.save(sess, str(tmp_path / "vae"))
+    with tf.Session() as sess:                # a new session: the noise stream starts again
+        saver.restore(sess, path)
+        want = sess.run(cost, {x: data})
+    tf.reset_default_graph()
+    saver = tf.train.import_meta_graph(path + ".meta")
+    g = tf.get_default_graph()
+    noise = g.get_tensor_by_name(eps.name)
+    assert noise.shape.as_list() == [None, 2] and noise.op.inputs[0].op.type == "Shape"
+    with tf.Session() as sess:
+        saver.restore(sess, path)
+        got = sess.run(g.get_tensor_by_name(cost.name), {"x:0": data})
+        assert sess.run(noise, {"x:0": data[:3]}).shape == (3, 2)
+    assert got == want                        # same weights, and the op seeds came along
