@@ -5,7 +5,7 @@ A missing ``tf.<name>`` (or ``tf.nn.<name>``, ``tf.train.<name>`` ...) raises
 whose message names the API and says it is not supported -- instead of Python's bare
 "has no attribute" with a misleading "did you mean". Names removed before TensorFlow 1.0
 (``tf.mul``, ``tf.select`` ...) name their replacement; names planned for teachflow (control
-flow, RNNs, dynamic shapes) say so.
+flow, RNNs) say so.
 """
 import difflib
 import numbers
@@ -34,8 +34,7 @@ PLANNED = {
            "map_fn": "control flow", "scan": "control flow", "foldl": "control flow",
            "foldr": "control flow", "TensorArray": "control flow"},
     "tf.nn": {"rnn_cell": "recurrent networks", "dynamic_rnn": "recurrent networks",
-              "static_rnn": "recurrent networks", "bidirectional_dynamic_rnn": "recurrent networks",
-              "nce_loss": "sampled losses", "sampled_softmax_loss": "sampled losses"},
+              "static_rnn": "recurrent networks", "bidirectional_dynamic_rnn": "recurrent networks"},
 }
 
 

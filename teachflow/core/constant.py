@@ -25,6 +25,12 @@ class Const(OpDef):
         v = op.attrs["value"]
         return lambda: v
 
+    def shape_value(self, op):
+        v = op.attrs["value"]
+        if v.dtype.kind not in "iu" or v.ndim > 1:
+            return None
+        return int(v) if v.ndim == 0 else tuple(int(d) for d in v)
+
 
 @register
 class Placeholder(OpDef):
@@ -75,12 +81,12 @@ def constant(value, dtype=None, shape=None, name="Const"):
                          "Nested lists must be rectangular ([[1, 2], [3, 4]]).") from None
     if arr.dtype.kind == "f" and dt.is_integer:
         raise TypeError(f"Expected {dt.name} for tf.constant, got float value {value!r}.")
+    if dt == _dtypes.string:  # TF1 keeps bytes: sess.run prints b'Hello, TensorFlow!'
+        arr = _dtypes.string_array(arr, "tf.constant")
     try:
         arr = np.array(arr, dtype=dt.np)
     except (ValueError, TypeError, OverflowError) as e:
         raise ValueError(f"tf.constant cannot convert {str(value)[:60]!r} to {dt.name}: {e}") from None
-    if dt == _dtypes.string:  # TF1 keeps bytes: sess.run prints b'Hello, TensorFlow!'
-        arr = np.vectorize(lambda s: s.encode("utf-8") if isinstance(s, str) else bytes(s), otypes=[object])(arr)
     if shape is not None:
         shape = static_dims(shape, "tf.constant")
         if None in shape:

@@ -107,3 +107,24 @@ def infer_dtype(value):
     if arr.dtype.kind in "US":  # str / bytes: tf.constant("Hello, TensorFlow!")
         return string
     raise TypeError(f"Cannot make a tensor from {type(value).__name__} value {value!r}")
+
+
+def string_array(value, what):
+    """``value`` (a str, bytes, or nested lists/arrays of them) as an object ndarray of bytes, as
+    TF1 holds strings: a str is encoded as UTF-8. Anything else is a TypeError naming ``what``."""
+    try:
+        arr = np.asarray(value, dtype=object)
+    except ValueError as e:  # ragged nesting
+        raise TypeError(f"{what}: a tf.string value must be str, bytes or a rectangular list of them "
+                        f"({e}).") from None
+    out = np.empty(arr.shape, dtype=object)
+    flat = out.reshape(-1)
+    for i, s in enumerate(arr.reshape(-1)):
+        if isinstance(s, str):
+            flat[i] = s.encode("utf-8")
+        elif isinstance(s, (bytes, bytearray)):
+            flat[i] = bytes(s)
+        else:
+            raise TypeError(f"{what}: a tf.string tensor holds str or bytes, got {type(s).__name__} "
+                            f"{s!r}" + (f" in {str(value)[:60]}" if arr.ndim else "") + ".")
+    return out

@@ -64,6 +64,13 @@ class OpDef:
         rule = ROW_RULES.get(self.batching)
         return rule(op, batched) if rule else False
 
+    def shape_value(self, op):
+        """What graph building knows of output 0's value when it is used as a shape (TF1's
+        ``constant_value_as_shape``): for a 1-D int tensor a tuple of ints with ``None`` where an
+        entry is known only at run time, for a scalar an int or None; None when this op cannot
+        say (``shape_value(t)`` then falls back on the tensor's length)."""
+        return None
+
     def explain(self, op):
         """One line saying what this node computes."""
         return self.formula or self.type
@@ -82,6 +89,21 @@ class OpDef:
         if self.num_outputs == 1 and specs and not isinstance(specs, list):
             specs = [specs]
         return specs
+
+
+def shape_value(t):
+    """The build-time value of the int tensor ``t`` as a shape: a tuple of ints/None (its rank
+    known when ``t`` has a known length), an int/None for a scalar, None when even the length is
+    unknown. ``tf.stack([tf.shape(x)[0], 10])`` for x of shape (?, 5) gives ``(None, 10)``."""
+    v = t.op.opdef.shape_value(t.op) if t.op.outputs and t is t.op.outputs[0] else None
+    dims = t._dims
+    if dims is None:        # unknown rank: what the op says
+        return v
+    if len(dims) == 1:      # a vector: its entries, else as many unknowns as it is long
+        if isinstance(v, tuple):
+            return v
+        return None if dims[0] is None else (None,) * dims[0]
+    return v if dims == () and isinstance(v, int) else None
 
 
 def _elementwise_rows(op, batched):

@@ -18,12 +18,15 @@ import re
 
 import numpy as np
 
-from . import errors, numerics
+from . import dtypes as _dtypes, errors, numerics
 from .errors import FEED_SHAPE_HINT, UNINITIALIZED_HINT
 from .i18n import hint
 from .graph import VALID_OP_NAME, Operation, Tensor, ancestors
 from .shapes import fmt
 from .slicing import split_runner
+
+
+_STRING = _dtypes.string.np
 
 
 class SessionState:
@@ -231,12 +234,15 @@ class Plan:
             if isinstance(v, (Tensor, Operation)):
                 raise TypeError(f"The value of a feed cannot be a tf.Tensor ({v.name}) when feeding "
                                 f"{t.name}: feed NumPy arrays, lists or numbers (run the tensor first).")
-            try:
-                a = np.asarray(v, dtype=np_dtype)
-            except (TypeError, ValueError, OverflowError) as e:
-                raise errors.InvalidArgumentError(
-                    f"Cannot feed {t.name}: the value could not be converted to {t.dtype.name} ({e}).",
-                    t.op) from None
+            if np_dtype is _STRING:  # str becomes bytes, as TF1 holds strings
+                a = _dtypes.string_array(v, f"Cannot feed {t.name}")
+            else:
+                try:
+                    a = np.asarray(v, dtype=np_dtype)
+                except (TypeError, ValueError, OverflowError) as e:
+                    raise errors.InvalidArgumentError(
+                        f"Cannot feed {t.name}: the value could not be converted to {t.dtype.name} "
+                        f"({e}).", t.op) from None
             if dims is not None:
                 s = a.shape
                 if len(s) != len(dims) or any(d is not None and d != x for d, x in zip(dims, s)):

@@ -8,5 +8,8 @@ from ..ops.nn_ops import (batch_normalization, bias_add, dropout, embedding_look
                           in_top_k, moments, xw_plus_b)
 from ..ops.activation_ops import (elu, leaky_relu, log_softmax, relu6, selu,  # noqa: F401
                                   softmax, softplus, softsign)
+from ..ops.candidate_sampling_ops import (log_uniform_candidate_sampler,  # noqa: F401
+                                          uniform_candidate_sampler)
+from .sampled_losses import nce_loss, sampled_softmax_loss  # noqa: F401
 from ..unsupported import module_getattr as _module_getattr  # noqa: E402
 __getattr__ = _module_getattr("tf.nn", globals())  # a missing tf.nn.<name>: an error naming the API

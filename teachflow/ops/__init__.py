@@ -3,3 +3,4 @@
 from . import (activation_ops, array_ops, compare_ops, control_ops, conv_ops, creation_ops,  # noqa: F401
                debug_ops, index_ops, init_ops, loss_ops, math_ops, nn_ops, overloads, random_ops,
                reduce_ops, selection_ops, unary_ops)
+from . import candidate_sampling_ops  # noqa: F401,E402  (samplers of tf.nn.nce_loss)

@@ -5,9 +5,9 @@ import numpy as np
 
 from ..core.constant import convert_to_tensor
 from ..core.graph import Tensor
-from ..core.opdef import OpDef, register
+from ..core.opdef import OpDef, register, shape_value
 from ..core.shapes import ShapeError, fmt, normalize_axis
-from ._util import make
+from ._util import known_dims, make, run_dims, shape_arg
 from .index_ops import strided_slice
 from .selection_ops import identity
 
@@ -39,11 +39,15 @@ def _num(dims):
 # --------------------------------------------------------------------------- reshape & friends
 @register
 class Reshape(OpDef):
+    """Reshape to ``attrs["shape"]``, or (a second input) to a shape tensor read at run time."""
     formula = "y = x with a new shape (same values, same order)"
     grad_formulas = ("∂L/∂x = ∂L/∂y reshaped back",)
 
     def infer(self, op):
-        x, shape = op.inputs[0], op.attrs["shape"]
+        x = op.inputs[0]
+        if len(op.inputs) == 2:
+            return _reshape_dims(x._dims, known_dims(op.inputs[1], "tf.reshape", minus_one=True)), x.dtype
+        shape = op.attrs["shape"]
         if sum(1 for d in shape if d == -1) > 1:
             raise ShapeError(f"Reshape: at most one -1 in the new shape {list(shape)}")
         n = _num(x._dims)
@@ -61,16 +65,50 @@ class Reshape(OpDef):
         return tuple(shape), x.dtype
 
     def rowwise(self, op, batched):  # [-1, ...] with the rest of each row's shape fixed
+        if len(op.inputs) == 2:
+            return False
         x, shape = op.inputs[0], op.attrs["shape"]
         return (batched[0] and x._dims is not None and shape[:1] == (-1,) and -1 not in shape[1:]
                 and None not in x._dims[1:] and int(np.prod(x._dims[1:])) == int(np.prod(shape[1:])))
 
     def bind(self, op, session):
+        if len(op.inputs) == 2:
+            return _reshape_at_run_time
         shape = op.attrs["shape"]
         return lambda x: np.reshape(x, shape)
 
     def gradient(self, op, g):
-        return [reshape_like(g, op.inputs[0])]
+        return [reshape_like(g, op.inputs[0])] + [None] * (len(op.inputs) - 1)
+
+
+def _reshape_dims(x_dims, dims):
+    """The static shape of a reshape to the partly known shape ``dims`` (TF1's rule: one entry
+    that is -1 or unknown is inferred when x's size and every other entry are known)."""
+    if dims is None:
+        return None
+    if dims.count(-1) > 1:
+        raise ShapeError(f"Reshape: at most one -1 in the new shape {list(dims)}")
+    n, open_ = _num(x_dims), [i for i, d in enumerate(dims) if d is None or d == -1]
+    rest = _num([d for d in dims if d is not None and d != -1])
+    if n is not None and len(open_) <= 1:
+        if (open_ and (rest == 0 or n % rest)) or (not open_ and n != rest):
+            raise ShapeError(f"Cannot reshape a tensor with {n} elements to shape "
+                             f"{fmt(dims)}",
+                             hint="the product of the new dims must match the element count")
+        if open_:
+            return tuple(n // rest if d is None or d == -1 else d for d in dims)
+    return tuple(None if d == -1 else d for d in dims)
+
+
+def _reshape_at_run_time(x, shape):
+    """Reshape to a shape tensor's value, with TF1's message when the sizes disagree."""
+    dims = run_dims(shape, minus_one=True)
+    n, rest = np.size(x), int(np.prod([d for d in dims if d != -1], dtype=np.int64))
+    if (-1 in dims and (rest == 0 or n % rest)) or (-1 not in dims and n != rest):
+        raise ValueError(f"Input to reshape is a tensor with {n} values, but the requested shape "
+                         f"{list(dims)} " + (f"requires a multiple of {rest}" if -1 in dims
+                                             else f"has {rest}"))
+    return np.reshape(x, dims)
 
 
 @register
@@ -89,11 +127,14 @@ class ReshapeLike(OpDef):
 
 
 def reshape(tensor, shape, name=None):
-    """``tensor`` with a new static shape; one entry may be -1 (inferred)."""
+    """``tensor`` with a new shape; one entry may be -1 (inferred). The shape may be a tensor
+    (``tf.shape(y)``, ``[tf.shape(x)[0], -1]``): static when its value is known while building."""
     x = convert_to_tensor(tensor)
-    if isinstance(shape, Tensor):
-        raise TypeError("tf.reshape in teachflow takes a static shape (a list of ints, one may be -1), "
-                        f"not the tensor {shape.name}.")
+    if isinstance(shape, Tensor) or (isinstance(shape, (list, tuple))
+                                     and any(isinstance(d, Tensor) for d in shape)):
+        shape = shape_arg(shape, "tf.reshape", minus_one=True)
+        if isinstance(shape, Tensor):  # read at run time: tf.reshape(x, tf.shape(y))
+            return make("Reshape", [x, shape], name or "Reshape")
     shape = tuple(-1 if d is None else _int_arg(d, "tf.reshape", "shape") for d in _seq(shape, "tf.reshape", "shape"))
     return make("Reshape", [x], name or "Reshape", shape=shape)
 
@@ -237,6 +278,12 @@ class ConcatV2(OpDef):
         return [make("ConcatGrad", [g] + list(op.inputs), index=i, axis=op.attrs["axis"])
                 for i in range(len(op.inputs))]
 
+    def shape_value(self, op):  # tf.concat([[-1], tf.shape(x)[1:]], 0)
+        parts = [shape_value(x) for x in op.inputs]
+        if op.attrs["axis"] != 0 or not all(isinstance(p, tuple) for p in parts):
+            return None
+        return sum(parts, ())
+
 
 @register
 class ConcatGrad(OpDef):
@@ -297,6 +344,11 @@ class Pack(OpDef):
     def gradient(self, op, g):
         a = op.attrs["axis"]
         return [strided_slice(g, (slice(None),) * a + (i,)) for i in range(len(op.inputs))]
+
+    def shape_value(self, op):  # tf.stack([tf.shape(x)[0], 10]): the known entries
+        if op.attrs["axis"] != 0 or any(x._dims != () for x in op.inputs):
+            return None
+        return tuple(shape_value(x) for x in op.inputs)
 
 
 def stack(values, axis=0, name="stack"):

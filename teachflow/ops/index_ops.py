@@ -5,7 +5,7 @@ import numpy as np
 from ..core import dtypes as _dtypes
 from ..core.constant import convert_to_tensor
 from ..core.graph import Tensor
-from ..core.opdef import OpDef, register
+from ..core.opdef import OpDef, register, shape_value
 from ..core.shapes import ShapeError, fmt, normalize_axis
 from ._util import make
 
@@ -84,6 +84,15 @@ class StridedSlice(OpDef):
 
     def gradient(self, op, g):
         return [make("StridedSliceGrad", [g, op.inputs[0]], key=op.attrs["key"])]
+
+    def shape_value(self, op):  # tf.shape(x)[0], tf.shape(x)[1:]: part of a known shape
+        key, v = op.attrs["key"], shape_value(op.inputs[0])
+        if not isinstance(v, tuple) or len(key) != 1:
+            return None
+        k = key[0]
+        if isinstance(k, slice):
+            return v[k]
+        return v[k] if isinstance(k, int) and -len(v) <= k < len(v) else None
 
 
 @register

@@ -7,9 +7,9 @@ every ``sess.run`` draws fresh numbers, and a new session starts the sequence ag
 import numpy as np
 
 from ..core import dtypes as _dtypes
-from ..core.graph import get_default_graph, name_scope
+from ..core.graph import Tensor, get_default_graph, name_scope
 from ..core.opdef import OpDef, register
-from ._util import make
+from ._util import known_dims, make, run_dims, shape_arg
 
 DEFAULT_GRAPH_SEED = 87654321
 
@@ -30,12 +30,16 @@ class _Random(OpDef):
     kind = "random"
 
     def infer(self, op):
+        if op.inputs:  # the shape is a tensor: its entries known while building, None elsewhere
+            return known_dims(op.inputs[0], op.type), op.attrs["dtype"]
         return op.attrs["shape"], op.attrs["dtype"]
 
     def bind(self, op, session):
         rng = session.state.rng(op)
-        shape, dt = op.attrs["shape"], op.attrs["dtype"].np
-        draw = self.draw
+        dt, draw = op.attrs["dtype"].np, self.draw
+        if op.inputs:
+            return lambda shape: draw(rng, run_dims(shape)).astype(dt, copy=False)
+        shape = op.attrs["shape"]
         return lambda: draw(rng, shape).astype(dt, copy=False)
 
 
@@ -71,40 +75,45 @@ class TruncatedNormal(_Random):
         return out
 
 
-def _shape(shape):
+def _shape(shape, fn):
+    """A tuple of ints, or a 1-D int tensor (``tf.shape(z_mean)``) whose value is read at run time."""
     if isinstance(shape, (int, np.integer)):
         return (int(shape),)
-    if hasattr(shape, "op"):
-        raise TypeError("Random ops in teachflow take a static shape (a list of ints), not a tensor.")
+    if isinstance(shape, Tensor) or (isinstance(shape, (list, tuple))
+                                     and any(isinstance(d, Tensor) for d in shape)):
+        return shape_arg(shape, fn)
     return tuple(int(d) for d in shape)
 
 
-def _random(op_type, shape, dtype, seed):
+def _random(op_type, shape, dtype, seed, fn):
     dt = _dtypes.as_dtype(dtype)
     if not dt.is_floating:
         raise TypeError(f"{op_type} makes floating-point tensors, not {dt.name}.")
+    shape = _shape(shape, fn)
     s1, s2 = get_seed(seed)
-    return make(op_type, [], op_type, shape=_shape(shape), dtype=dt, seed=s1, seed2=s2)
+    if isinstance(shape, Tensor):
+        return make(op_type, [shape], op_type, dtype=dt, seed=s1, seed2=s2)
+    return make(op_type, [], op_type, shape=shape, dtype=dt, seed=s1, seed2=s2)
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=None):
     """Samples of N(mean, stddev²): ``RandomStandardNormal * stddev + mean``."""
     with name_scope(name, "random_normal") as scope:
-        r = _random("RandomStandardNormal", shape, dtype, seed)
+        r = _random("RandomStandardNormal", shape, dtype, seed, "tf.random_normal")
         return _affine(r, stddev, mean, scope)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=None):
     """Normal samples, redrawn when more than two standard deviations from the mean."""
     with name_scope(name, "truncated_normal") as scope:
-        r = _random("TruncatedNormal", shape, dtype, seed)
+        r = _random("TruncatedNormal", shape, dtype, seed, "tf.truncated_normal")
         return _affine(r, stddev, mean, scope)
 
 
 def random_uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=None, name=None):
     """Uniform samples in ``[minval, maxval)`` (maxval defaults to 1)."""
     with name_scope(name, "random_uniform") as scope:
-        r = _random("RandomUniform", shape, dtype, seed)
+        r = _random("RandomUniform", shape, dtype, seed, "tf.random_uniform")
         hi = 1.0 if maxval is None else maxval
         return _affine(r, hi - minval if not hasattr(hi, "op") else hi - minval, minval, scope)
 

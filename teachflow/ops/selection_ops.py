@@ -105,6 +105,9 @@ class Shape(OpDef):
     def kernel(self, op, x):
         return np.asarray(np.shape(x), dtype=op.attrs["out_type"].np)
 
+    def shape_value(self, op):
+        return op.inputs[0]._dims  # the static shape, None where a dim is known only at run time
+
 
 @register
 class Size(Shape):
@@ -115,6 +118,10 @@ class Size(Shape):
 
     def kernel(self, op, x):
         return np.asarray(np.size(x), dtype=op.attrs["out_type"].np)
+
+    def shape_value(self, op):
+        dims = op.inputs[0]._dims
+        return None if dims is None or None in dims else int(np.prod(dims, dtype=np.int64))
 
 
 def shape(input, name=None, out_type=_dtypes.int32):
