@@ -103,6 +103,21 @@ def test_pot_templates_are_current():
         assert have == want, f"{pot.name} is out of date: run tools/translate.py extract"
 
 
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_zh_graphs_stay_legible_and_show_no_error(nb_path):
+    """Chinese labels are wider than English ones: the drawings must still be readable, and no
+    stored output is an error or a warning (a missing glyph warns on stderr)."""
+    from teachflow.viz.legible import MIN_TEXT_PT, ScrollBox, label_pt
+    for i, cell in enumerate(nbformat.read(str(nb_path), as_version=4).cells):
+        for out in cell.get("outputs", []):
+            assert out.output_type != "error" and out.get("name") != "stderr", f"{nb_path.name} cell {i}: {out}"
+            data = out.get("data", {})
+            if "image/svg+xml" in data:
+                assert label_pt(data["image/svg+xml"]) >= MIN_TEXT_PT, f"{nb_path.name} cell {i}: graph too wide"
+            if "<svg" in data.get("text/html", "") and "overflow-x:auto" in data["text/html"]:
+                assert ScrollBox(data["text/html"]).label_pt() >= MIN_TEXT_PT, f"{nb_path.name} cell {i}"
+
+
 # ---------------------------------------------------------------- start page, guides and glossary
 def _links(text):
     return [t for t in re.findall(r"\]\(([^)#\s]+)[^)]*\)", text) if "://" not in t]
