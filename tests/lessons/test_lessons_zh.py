@@ -255,13 +255,14 @@ def test_the_guard_reads_numbers_written_in_chinese_numerals():
 def test_extract_merges_new_entries_and_keeps_translations(lesson, monkeypatch, tmp_path):
     monkeypatch.setattr(translate, "catalogue_path",
                         lambda src, lang="zh", suffix=".po": tmp_path / "po" / (pathlib.Path(src).stem + suffix))
-    translate.write_catalogue(tmp_path / "po" / "99_x.po", _catalogue(GOOD))
+    translate.write_catalogue(tmp_path / "po" / "99_x.po", _catalogue(GOOD + [("string", "'key'", "'键'")]))
     lesson.write_text(LESSON.replace("# how many steps", "# the number of steps")
                       .replace("It runs", "It now runs"), encoding="utf-8")
     translate.extract(lesson)
     po = translate.read_catalogue(tmp_path / "po" / "99_x.po")
     by_id = {(m.context, m.id): m for m in po if m.id}
     assert by_id[GOOD[2][:2]].string == GOOD[2][2]            # unchanged: the translation is kept
+    assert by_id[("string", "'key'")].string == "'键'"          # added by hand, still in the code: kept
     assert ("comment", "# the number of steps") in by_id and ("comment", "# how many steps") not in by_id
     changed = by_id[("markdown", "# A lesson\nIt now runs 200 steps.")]
     assert changed.fuzzy or not changed.string              # a near match is offered, never trusted
