@@ -108,6 +108,14 @@ class CondSpec:
     def first_arg(self):
         return 2 if self.has_frame else 1
 
+    @property
+    def contexts(self):
+        return [b.ctx for b in self.branches]
+
+    def joins(self):
+        """``[(context, tensors it gives the op)]``: where the picture joins a branch to the op."""
+        return [(b.ctx, b.outputs) for b in self.branches]
+
 
 @register
 class Cond(OpDef):
@@ -207,6 +215,17 @@ class WhileSpec:
         self.captures, self.has_max, self.back_prop = captures, has_max, back_prop
         self.body = Branch(ctx, args, outputs)
 
+    @property
+    def contexts(self):
+        return [self.ctx]
+
+    def joins(self):
+        return [(self.ctx, [self.pred])]  # the loop ends when the condition is false
+
+    def back_edges(self):
+        """``[(body output, loop variable it becomes)]``: the picture's back edges."""
+        return list(zip(self.outputs, self.args))
+
 
 @register
 class While(OpDef):
@@ -301,6 +320,16 @@ class WhileGradSpec:
     def __init__(self, body, forward, m, caps):
         self.body, self.forward, self.m, self.caps = body, forward, m, caps
 
+    @property
+    def contexts(self):
+        return [self.body.ctx]
+
+    def joins(self):
+        return [(self.body.ctx, self.body.outputs)]
+
+    def back_edges(self):
+        return list(zip(self.body.outputs[:self.m], self.body.args))
+
 
 @register
 class WhileGrad(OpDef):
@@ -335,7 +364,8 @@ class WhileGradKernel:
             out = yield from _run(self.plan, values, label, stepping)
             d = list(out[:m])
             acc = [a + o for a, o in zip(acc, out[m:])]
-        return d + acc
+        result = d + acc
+        return result if len(result) > 1 else result[0]  # one output: the value itself
 
 
 @register
