@@ -48,6 +48,8 @@ class Branch:
 
     def __init__(self, ctx, args, outputs):
         self.ctx, self.args, self.outputs = ctx, list(args), list(outputs)
+        for t in self.outputs:
+            ctx.capture(t)  # an outer tensor given back unchanged is fed in like any input
 
     def stash(self):
         """The tensors of this branch that some gradient of it reads (kept in the frame)."""
@@ -210,10 +212,11 @@ class WhileSpec:
     """What a While op runs: its context, the loop variables' Args, the condition's output,
     the body's outputs; inputs are ``[initial values..., captures..., maximum_iterations?]``."""
 
-    def __init__(self, ctx, args, pred, outputs, captures, has_max, back_prop):
+    def __init__(self, ctx, args, pred, outputs, has_max, back_prop):
         self.ctx, self.args, self.pred, self.outputs = ctx, args, pred, outputs
-        self.captures, self.has_max, self.back_prop = captures, has_max, back_prop
         self.body = Branch(ctx, args, outputs)
+        ctx.capture(pred)
+        self.captures, self.has_max, self.back_prop = list(ctx.captures), has_max, back_prop
 
     @property
     def contexts(self):

@@ -93,7 +93,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
             pred = _loop_condition(cond(*packed))
             result = body(*packed)
             result = _body_result(result, structure, args, dims)
-        spec = WhileSpec(ctx, args, pred, result, list(ctx.captures), limit is not None, back_prop)
+        spec = WhileSpec(ctx, args, pred, result, limit is not None, back_prop)
         inputs = init + list(ctx.captures) + ([limit] if limit is not None else [])
         with g.control_dependencies(ctx.control_captures):
             op = g.create_op(OPS["While"], inputs, {"parallel_iterations": int(parallel_iterations),

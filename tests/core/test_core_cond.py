@@ -138,3 +138,22 @@ def test_case_dict_is_ordered_by_predicate_name():
         assert sess.run(out, {x: 1}) == 5   # a_smaller is tested first, as TF1 sorts by name
     with pytest.raises(TypeError, match="2-tuple"):
         tf.case([x < 1], default=lambda: 1)
+
+
+def test_a_branch_may_return_an_outer_tensor_unchanged():
+    """TF1's classic "loss = cond(training, lambda: mse + penalty, lambda: mse)"."""
+    x = tf.placeholder(tf.float32, [None, 2])
+    w = tf.Variable([[1.0], [2.0]])
+    p = tf.placeholder(tf.bool, [])
+    mse = tf.reduce_mean(tf.square(tf.matmul(x, w)))
+    loss = tf.cond(p, lambda: mse + tf.reduce_sum(tf.square(w)), lambda: mse)
+    gw = tf.gradients(loss, w)[0]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        feed = {x: [[1.0, 1.0]]}
+        np.testing.assert_allclose(sess.run(gw, {**feed, p: False}), [[6.0], [6.0]])
+        np.testing.assert_allclose(sess.run(gw, {**feed, p: True}), [[8.0], [10.0]])
+    flag = tf.placeholder(tf.bool, [])
+    out = tf.while_loop(lambda v: tf.logical_and(flag, v < 5.0), lambda v: v + 1.0, [0.0])
+    with tf.Session() as sess:
+        assert sess.run(out, {flag: True}) == 5.0 and sess.run(out, {flag: False}) == 0.0
