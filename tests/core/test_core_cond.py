@@ -157,3 +157,18 @@ def test_a_branch_may_return_an_outer_tensor_unchanged():
     out = tf.while_loop(lambda v: tf.logical_and(flag, v < 5.0), lambda v: v + 1.0, [0.0])
     with tf.Session() as sess:
         assert sess.run(out, {flag: True}) == 5.0 and sess.run(out, {flag: False}) == 0.0
+
+
+def test_branches_returning_ops_give_the_cond_op():
+    """TF1's "tf.cond(is_training, lambda: train_op, lambda: tf.no_op())"."""
+    w = tf.Variable(1.0)
+    p = tf.placeholder(tf.bool, [])
+    step = tf.cond(p, lambda: tf.assign_add(w, 1.0).op, lambda: tf.no_op())
+    assert isinstance(step, tf.Operation) and step.type == "Cond"
+    with tf.Session() as sess:
+        sess.run(w.initializer)
+        sess.run(step, {p: True})
+        sess.run(step, {p: False})
+        assert sess.run(w) == 2.0
+    with pytest.raises(ValueError, match=r"true_fn returned operation, false_fn returned tensor"):
+        tf.cond(p, lambda: tf.no_op(), lambda: tf.constant(1.0))
