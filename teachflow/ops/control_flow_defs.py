@@ -160,6 +160,9 @@ class CondKernel:
         self.feeders = [Feeder(op, b.ctx, spec.first_arg, spec.n_args) for b in spec.branches]
         self.n_out = len(spec.branches[0].outputs)
 
+    def sub_plans(self):
+        return [(f"{b.ctx.label} branch", plan) for b, (plan, _) in zip(self.spec.branches, self.plans)]
+
     def _values(self, taken, inputs):
         return self.feeders[taken].values(inputs, inputs[1][1] if self.spec.has_frame else None)
 
@@ -276,6 +279,9 @@ class WhileKernel:
         pos = {t: i for i, t in enumerate(op.inputs)}
         self.caps = [pos[t] for t in spec.ctx.captures]
 
+    def sub_plans(self):
+        return [("loop condition", self.cond), ("loop body", self.body)]
+
     def __call__(self, *inputs):
         return _drain(self.steps(*inputs, stepping=False))
 
@@ -369,6 +375,9 @@ class WhileGradKernel:
         self.op, self.spec = op, op.control_flow
         self.plan, _ = self.spec.body.compile(session, fetches=self.spec.body.outputs)
         self.feeder = Feeder(op, self.spec.body.ctx, 0, 0)
+
+    def sub_plans(self):
+        return [("loop body's gradient, run once per iteration, last first", self.plan)]
 
     def __call__(self, *inputs):
         return _drain(self.steps(*inputs, stepping=False))
