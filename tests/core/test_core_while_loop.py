@@ -199,3 +199,23 @@ def test_plan_source_shows_the_condition_and_the_body():
     assert cond.startswith("# k1: grow (While) runs its loop condition:\ndef plan(feeds):")
     assert "# grow/Less (Less)" in cond
     assert body.startswith("# k1: grow (While) runs its loop body:") and "# grow/mul (Mul)" in body
+
+
+def test_gradient_uses_the_forward_runs_random_numbers():
+    """The body draws a new random factor each iteration; the gradient must use the very draws
+    of its own forward run (kept per iteration), not fresh ones."""
+    x = tf.placeholder(tf.float64, [], name="x")
+    _, v = tf.while_loop(lambda i, v: i < 3,
+                         lambda i, v: (i + 1, v * (x + tf.random_uniform([], dtype=tf.float64, seed=7))),
+                         [0, tf.constant(1.0, tf.float64)])
+    g = tf.gradients(v, x)[0]
+
+    def fresh_run(fetch, value):  # a new session replays the same random stream
+        with tf.Session() as sess:
+            return sess.run(fetch, {x: value})
+    eps = 1e-6
+    numeric = (fresh_run(v, 0.5 + eps) - fresh_run(v, 0.5 - eps)) / (2 * eps)
+    value, symbolic = fresh_run([v, g], 0.5)
+    assert symbolic == pytest.approx(numeric, rel=1e-6)
+    with tf.Session() as sess:                   # and a second run draws new numbers
+        assert sess.run(v, {x: 0.5}) != sess.run(v, {x: 0.5})
