@@ -68,6 +68,7 @@ STATE_STYLES = {
     "partial": {"fill": "#e6f4e6", "stroke": "#2e7d32", "stroke-width": "1.5"},   # some of a folded box
     "gradient": {"fill": "#f8c9c9", "stroke": "#b83b3b", "stroke-width": "2"},    # ∂L/∂ computed
     "updated": {"fill": "#ffd699", "stroke": "#d07000", "stroke-width": "2.5"},   # variable written
+    "skipped": {"opacity": "0.3", "fill": "#eeeeee", "stroke": "#999999"},  # a tf.cond branch not taken
 }
 
 
@@ -114,6 +115,9 @@ class StepPicture:
             if nid is not None:
                 members.setdefault(nid, []).append(s.index)
         self.members = members
+        # the ops of a tf.cond branch not taken: drawn faint and dashed at every step
+        skipped = {gv.node_id(s.op.name) for s in getattr(trace, "skipped", ())}
+        self.skipped = sorted(n for n in skipped if n is not None and n not in members)
         self._rep = {n.id: n.ops[0].name for n in gv.folded.nodes}   # a name highlight() maps to n
         self._phase = [s.phase for s in trace]
 
@@ -131,8 +135,9 @@ class StepPicture:
         return self.view.node_id(name) if name is not None else None
 
     def states(self, position):
-        """``{node id: state}`` (see STATE_STYLES) for every node some step lights up."""
-        out = {}
+        """``{node id: state}`` (see STATE_STYLES) for every node some step lights up, and
+        "skipped" for the ops of an untaken branch."""
+        out = dict.fromkeys(self.skipped, "skipped")
         for nid, idx in self.members.items():
             done = bisect.bisect_left(idx, position)          # steps of this node before the cursor
             if done < len(idx) and idx[done] == position:

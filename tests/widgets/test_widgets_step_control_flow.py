@@ -1,5 +1,7 @@
 """The step-through widget on a while loop: the caption names the iteration, the picture lights
 up the body's ops, each iteration again."""
+import re
+
 import pytest
 
 import teachflow as tf
@@ -27,3 +29,17 @@ def test_caption_shows_the_iteration_and_the_body_is_lit_up():
         last = len(trace) - 1                     # the While op itself, outside the loop
         w.slider.value = last
         assert w.counter.value == f"step {last + 1} / {len(trace)}"
+
+
+def test_untaken_branch_is_drawn_skipped():
+    x = tf.placeholder(tf.float32, [], name="x")
+    p = tf.placeholder(tf.bool, [], name="p")
+    y = tf.cond(p, lambda: tf.square(x, name="sq"), lambda: tf.negative(x, name="neg"))
+    with tf.Session() as sess:
+        w = StepThrough(step_through(sess, y, {x: 2.0, p: True}))
+        assert w.picture.skipped == ["cond/neg"]
+        for i in (0, len(w.trace) - 1):
+            w.slider.value = i
+            assert w.picture.states(i)["cond/neg"] == "skipped"
+            assert "cond/sq" not in w.picture.skipped
+        assert re.search(r'<g id="cond/neg" class="node"[^>]*opacity="0.3"', w.svg)
