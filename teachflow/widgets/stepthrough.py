@@ -27,7 +27,8 @@ tf-step-next        button: one step forward          tf-step-last   button: go 
 tf-step-play        ipywidgets.Play (jsdlink: Play -> slider, in the browser)
 tf-step-speed       slider: milliseconds per step while playing (jsdlink -> Play's interval)
 tf-step-slider      IntSlider, the current step index (0 .. n-1)
-tf-step-counter     Label, text ``step i / n`` (i counts from 1)
+tf-step-counter     Label, text ``step i / n`` (i counts from 1), then where inside control flow
+                    the op ran (``step 12 / 40 · while: iteration 3``)
 tf-step-phase       HTML: ``forward a/b · backward c/d · update e/f``; the current phase's span has
                     class ``tf-phase-current`` and ``data-phase="forward|backward|update"``
 tf-step-view        ToggleButtons: ``all`` (with gradient ops) or ``forward`` (value | gradient)
@@ -69,6 +70,7 @@ STATE_STYLES = {
     "partial": {"fill": "#e6f4e6", "stroke": "#2e7d32", "stroke-width": "1.5"},   # some of a folded box
     "gradient": {"fill": "#f8c9c9", "stroke": "#b83b3b", "stroke-width": "2"},    # ∂L/∂ computed
     "updated": {"fill": "#ffd699", "stroke": "#d07000", "stroke-width": "2.5"},   # variable written
+    "skipped": {"opacity": "0.3", "fill": "#eeeeee", "stroke": "#999999"},  # a tf.cond branch not taken
 }
 
 
@@ -115,6 +117,9 @@ class StepPicture:
             if nid is not None:
                 members.setdefault(nid, []).append(s.index)
         self.members = members
+        # the ops of a tf.cond branch not taken: drawn faint and dashed at every step
+        skipped = {gv.node_id(s.op.name) for s in getattr(trace, "skipped", ())}
+        self.skipped = sorted(n for n in skipped if n is not None and n not in members)
         self._rep = {n.id: n.ops[0].name for n in gv.folded.nodes}   # a name highlight() maps to n
         self._phase = [s.phase for s in trace]
 
@@ -132,8 +137,9 @@ class StepPicture:
         return self.view.node_id(name) if name is not None else None
 
     def states(self, position):
-        """``{node id: state}`` (see STATE_STYLES) for every node some step lights up."""
-        out = {}
+        """``{node id: state}`` (see STATE_STYLES) for every node some step lights up, and
+        "skipped" for the ops of an untaken branch."""
+        out = dict.fromkeys(self.skipped, "skipped")
         for nid, idx in self.members.items():
             done = bisect.bisect_left(idx, position)          # steps of this node before the cursor
             if done < len(idx) and idx[done] == position:
@@ -240,6 +246,8 @@ class StepDetails:
             what += " · " + html.escape(_("update"))
         else:
             what += " · " + html.escape(_("forward"))
+        if step.frame:
+            what += f" · <span class='tf-step-where'>{html.escape(step.where)}</span>"
         step_text = html.escape(_("step {number}: ")).format(number=step.index + 1)
         return f"<div class='tf-step-head' data-step='{step.index}'>{step_text}{what}</div>"
 
@@ -469,7 +477,8 @@ class StepThrough:
     def _show(self, i):
         step = self.trace.goto(i)
         n = len(self.trace)
-        self.counter.value = _("step {number} / {total}").format(number=i + 1, total=n)
+        self.counter.value = (_("step {number} / {total}").format(number=i + 1, total=n)
+                              + (f" · {step.where}" if step.frame else ""))
         self.phase.value = self._phase_html(i)
         self._draw_graph()
         self.details.value = self.details_model.html(step)
