@@ -194,7 +194,7 @@ class DotWriter:
             attrs["dir"] = quoted("back")
         n = len(e.tensors) if e.kind != "control" else len(e.src_ops)
         if e.kind == "back":
-            attrs["label"] = f"<{html(_('next iteration'))}>"
+            attrs["label"] = "<" + html(_("next iteration")) + ">"
         if self.shapes and e.kind == "data" and not all(o.opdef.kind == "constant" and
                                                         o.type == "Const" for o in e.src_ops):
             text = dims(e.tensors[0]._dims) if n == 1 else _("{n} tensors").format(n=n)
