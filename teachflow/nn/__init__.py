@@ -1,4 +1,5 @@
-"""``tf.nn``: activations, softmax, losses on logits, convolution and pooling (re-exports)."""
+"""``tf.nn``: activations, softmax, losses on logits, convolution and pooling, recurrent cells and
+``static_rnn``/``dynamic_rnn`` (re-exports)."""
 from ..ops.conv_ops import avg_pool, conv2d, max_pool  # noqa: F401
 from ..ops.loss_ops import (l2_loss, sigmoid_cross_entropy_with_logits,  # noqa: F401
                             softmax_cross_entropy_with_logits, softmax_cross_entropy_with_logits_v2,
@@ -8,5 +9,7 @@ from ..ops.nn_ops import (batch_normalization, bias_add, dropout, embedding_look
                           in_top_k, moments, xw_plus_b)
 from ..ops.activation_ops import (elu, leaky_relu, log_softmax, relu6, selu,  # noqa: F401
                                   softmax, softplus, softsign)
+from . import rnn_cell  # noqa: F401,E402  (tf.nn.rnn_cell.BasicLSTMCell ...)
+from .rnn import dynamic_rnn, static_rnn  # noqa: F401,E402
 from ..unsupported import module_getattr as _module_getattr  # noqa: E402
 __getattr__ = _module_getattr("tf.nn", globals())  # a missing tf.nn.<name>: an error naming the API

@@ -1,0 +1,123 @@
+"""``tf.nn.static_rnn`` and ``tf.nn.dynamic_rnn``: a cell run over time, as TF1's ``rnn.py``.
+
+Both open the variable scope ``rnn`` (or ``scope``), start from ``initial_state`` (else the cell's
+zero state of ``dtype``) and call the cell once per time step, its weights shared by every step.
+With ``sequence_length`` (one length per example) a step at or past an example's length outputs
+zeros for it and copies its state through, so the final state is the one after its last real
+step (TF1's ``_rnn_step``).
+"""
+from ..core.constant import convert_to_tensor
+from ..core.graph import Tensor
+from ..core.shapes import ShapeError, fmt
+from ..ops.array_ops import expand_dims, stack, transpose, unstack
+from ..ops.compare_ops import less_equal
+from ..ops.creation_ops import zeros_like
+from ..ops.math_ops import to_int32
+from ..ops.selection_ops import identity, where
+from ..ops.variable_scope import variable_scope
+from .rnn_cell import RNNCell, flatten, map_structure
+
+
+def _check_cell(cell, fn):
+    if not isinstance(cell, RNNCell):
+        raise TypeError(f"{fn}: cell must be an instance of RNNCell (tf.nn.rnn_cell.BasicLSTMCell "
+                        f"...), got {cell!r}.")
+
+
+def _initial_state(cell, initial_state, dtype, batch, fn):
+    """``initial_state`` checked against ``cell.state_size``, else the zero state of ``dtype``."""
+    if initial_state is None:
+        if dtype is None:
+            raise ValueError(f"{fn}: if there is no initial_state, you must give a dtype "
+                             "(e.g. dtype=tf.float32).")
+        return cell.zero_state(batch, dtype)
+    sizes, parts = flatten(cell.state_size), flatten(initial_state)
+    if len(sizes) != len(parts):
+        raise ValueError(f"{fn}: initial_state has {len(parts)} parts but the cell's state_size "
+                         f"{cell.state_size!r} has {len(sizes)}.")
+    return map_structure(convert_to_tensor, initial_state)
+
+
+def _sequence_length(sequence_length, fn):
+    seq = convert_to_tensor(sequence_length)
+    if seq.ndim not in (None, 1):
+        raise ValueError(f"{fn}: sequence_length must be a vector of length batch_size, but saw "
+                         f"shape: {fmt(seq._dims)}")
+    if not seq.dtype.is_integer:
+        raise TypeError(f"{fn}: sequence_length must hold integers, got {seq.dtype.name}.")
+    return identity(to_int32(seq), name="sequence_length")
+
+
+def _step_past_end(time, seq, output, state, new_output, new_state):
+    """Where ``time >= sequence_length``: output zeros and keep the old state (TF1's _rnn_step)."""
+    done = expand_dims(less_equal(seq, time), 1)  # [batch, 1]: row i is past its length
+    output = where(done, zeros_like(new_output), new_output)
+    state = map_structure(lambda old, new: where(done, old, new), state, new_state)
+    return output, state
+
+
+def _unroll(cell, steps, state, seq, varscope):
+    """The cell called once per step (weights shared), with TF1's sequence-length rule."""
+    outputs = []
+    for time, x in enumerate(steps):
+        if time > 0:
+            varscope.reuse_variables()
+        output, new_state = cell(x, state)
+        if seq is not None:
+            output, new_state = _step_past_end(time, seq, output, state, output, new_state)
+        outputs.append(output)
+        state = new_state
+    return outputs, state
+
+
+def _batch_of(x):
+    """The batch size of a [batch, ...] tensor: an int when static, else the tensor itself."""
+    return x._dims[0] if x._dims[0] is not None else x
+
+
+def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=None, scope=None):
+    """The cell unrolled over ``inputs``, a list of [batch, depth] tensors (one per time step):
+    returns ``(outputs, state)``, a list of [batch, output_size] tensors and the final state."""
+    _check_cell(cell, "static_rnn")
+    if isinstance(inputs, Tensor) or not isinstance(inputs, (list, tuple)):
+        raise TypeError("static_rnn: inputs must be a list of [batch, depth] tensors, one per time "
+                        "step (tf.unstack(x, axis=1) makes them from [batch, time, depth]).")
+    if not inputs:
+        raise ValueError("static_rnn: inputs must not be empty.")
+    steps = [convert_to_tensor(x) for x in inputs]
+    for x in steps:
+        if x.ndim != 2 or x._dims[1] is None:
+            raise ShapeError(f"static_rnn: every input must have shape [batch, depth] with a known "
+                             f"depth, got {x.name} of shape {fmt(x._dims)}.")
+    with variable_scope(scope or "rnn") as varscope:
+        state = _initial_state(cell, initial_state, dtype, _batch_of(steps[0]), "static_rnn")
+        seq = None if sequence_length is None else _sequence_length(sequence_length, "static_rnn")
+        return _unroll(cell, steps, state, seq, varscope)
+
+
+def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=None,
+                parallel_iterations=None, swap_memory=False, time_major=False, scope=None):
+    """The cell run over the time axis of ``inputs`` ([batch, time, depth], or [time, batch,
+    depth] with ``time_major``): returns ``(outputs, state)``, outputs shaped like the inputs
+    with ``output_size`` for depth, and the final state."""
+    _check_cell(cell, "dynamic_rnn")
+    x = convert_to_tensor(inputs)
+    if not x.dtype.is_floating:
+        raise TypeError(f"dynamic_rnn: inputs must be floating-point, got {x.name} of {x.dtype.name}.")
+    layout = "[time, batch, depth]" if time_major else "[batch, time, depth]"
+    if x.ndim != 3 or x._dims[2] is None:
+        raise ShapeError(f"dynamic_rnn: inputs must have shape {layout} with a known depth, got "
+                         f"{x.name} of shape {fmt(x._dims)}.")
+    with variable_scope(scope or "rnn") as varscope:
+        x_tm = x if time_major else transpose(x, [1, 0, 2])
+        if x_tm._dims[0] is None:
+            raise ShapeError(f"dynamic_rnn in teachflow unrolls the time axis, which must be known: "
+                             f"{x.name} has shape {fmt(x._dims)} ({layout}). Give the placeholder "
+                             "a fixed number of time steps (pad shorter sequences and pass "
+                             "sequence_length).")
+        steps = unstack(x_tm, axis=0)
+        state = _initial_state(cell, initial_state, dtype, _batch_of(steps[0]), "dynamic_rnn")
+        seq = None if sequence_length is None else _sequence_length(sequence_length, "dynamic_rnn")
+        outputs, state = _unroll(cell, steps, state, seq, varscope)
+        out = stack(outputs, axis=0)
+        return (out if time_major else transpose(out, [1, 0, 2])), state
