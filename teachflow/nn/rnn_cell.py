@@ -86,6 +86,7 @@ class RNNCell:
         self._dtype = dtype
         self._scope = None
         self.built = False
+        self._input_depth = None
         self._variables = []
 
     @property
@@ -131,8 +132,15 @@ class RNNCell:
                 self._scope = captured
                 self._dtype = self._dtype or inputs.dtype
                 self.build(TensorShape(inputs._dims))
-                self.built = True
+                self.built, self._input_depth = True, inputs._dims[-1]
                 return self.call(inputs, state)
+        if inputs._dims[-1] != self._input_depth:
+            raise ValueError(
+                f"{type(self).__name__} {self._scope.name!r} was built for inputs of depth "
+                f"{self._input_depth} and is now called with {inputs.name} of depth "
+                f"{inputs._dims[-1]}: one cell object keeps one set of weights. Hint: make a new "
+                "cell for each layer, e.g. MultiRNNCell([BasicLSTMCell(n) for _ in range(k)]) "
+                "instead of [cell] * k.")
         with variable_scope(self._scope, reuse=True):
             return self.call(inputs, state)
 
