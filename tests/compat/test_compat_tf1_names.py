@@ -46,7 +46,7 @@ def test_old_concat_argument_order_is_a_clear_error():
 
 
 @pytest.mark.parametrize("module,name,words", [
-    (tf, "contrib", "tf.contrib is not supported in teachflow"),
+    (tf.contrib, "layers", "tf.contrib.layers is not supported in teachflow"),
     (tf, "while_loop", "tf.while_loop is not supported in teachflow yet (control flow is planned"),
     (tf.nn, "bidirectional_dynamic_rnn", "tf.nn.bidirectional_dynamic_rnn is not supported in teachflow yet (recurrent"),
     (tf.train, "SyncReplicasOptimizer", "tf.train.SyncReplicasOptimizer is not supported in teachflow"),
