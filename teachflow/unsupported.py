@@ -30,8 +30,7 @@ REMOVED = {
 
 # TF1 APIs teachflow plans to support (issue 15's second part): say "not yet".
 PLANNED = {
-    "tf": {"cond": "control flow", "case": "control flow", "while_loop": "control flow",
-           "map_fn": "control flow", "scan": "control flow", "foldl": "control flow",
+    "tf": {"map_fn": "control flow", "scan": "control flow", "foldl": "control flow",
            "foldr": "control flow", "TensorArray": "control flow"},
     "tf.nn": {"bidirectional_dynamic_rnn": "recurrent networks",
               "nce_loss": "sampled losses", "sampled_softmax_loss": "sampled losses"},

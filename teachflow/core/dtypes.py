@@ -41,6 +41,8 @@ class DType:
         return self.np.itemsize
 
     def __eq__(self, other):
+        if isinstance(other, _OpaqueDType):
+            return other is self
         try:
             return self.np == as_dtype(other).np
         except TypeError:
@@ -63,6 +65,35 @@ int64 = DType("int64", np.int64)
 uint8 = DType("uint8", np.uint8)
 bool_ = DType("bool", np.bool_)
 string = DType("string", np.object_)
+
+
+
+class _OpaqueDType(DType):
+    """A value that is not an array: what a Cond/While op keeps of its forward run for the
+    gradient (TF's ``variant``). Equal only to itself."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        return other is self
+
+    def __hash__(self):
+        return hash(self.name)
+
+    @property
+    def is_floating(self):
+        return False
+
+    @property
+    def is_integer(self):
+        return False
+
+    @property
+    def is_bool(self):
+        return False
+
+
+variant = _OpaqueDType("variant", np.object_)
 
 _ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool_)
 _BY_NP = {d.np: d for d in _ALL}

@@ -8,6 +8,7 @@ import contextlib
 import re
 import threading
 
+from .control_flow import check_top_level
 from .shapes import TensorShape
 
 # TF1's rules (tensorflow/python/framework/ops.py). An op name starts with a letter, digit or
@@ -158,6 +159,8 @@ class Operation:
         self.gradient_of = None
         self.grad_input_index = None
         self.grad_incoming = None
+        self.context = None        # the tf.cond branch / tf.while_loop body it belongs to
+        self.control_flow = None   # for a Cond/While op: the branches or body it runs
         self._id = len(graph._ops)
 
     @property
@@ -204,6 +207,7 @@ class Graph:
         self._control_deps = []          # stack of lists of ops
         self._collections = {}
         self._gradient_context = None   # (forward op, incoming grad) while tf.gradients builds
+        self._flow_context = None       # the ControlFlowContext new ops belong to (None: top level)
         self._finalized = False
         self.seed = None                # graph-level seed (tf.set_random_seed)
         self._var_store = {}            # get_variable: full name -> Variable
@@ -317,11 +321,28 @@ class Graph:
         finally:
             self._gradient_context = old
 
+    @contextlib.contextmanager
+    def control_flow_context(self, ctx):
+        """Ops created inside belong to ``ctx`` (a branch, a loop body, or their gradient);
+        the control dependencies of the enclosing code apply to the op that runs ``ctx``."""
+        old, old_deps = self._flow_context, self._control_deps
+        self._flow_context, self._control_deps = ctx, []
+        try:
+            yield ctx
+        finally:
+            self._flow_context, self._control_deps = old, old_deps
+
+    @property
+    def flow_context(self):
+        """The control-flow context new ops go into (None at the top level)."""
+        return self._flow_context
+
     # ----- building
-    def create_op(self, opdef, inputs, attrs=None, name=None, exact_name=False):
+    def create_op(self, opdef, inputs, attrs=None, name=None, exact_name=False, control_flow=None):
         """Add one node: check the inputs, name it in the current scope, infer output shapes.
 
-        ``exact_name`` uses ``name`` as given (already unique and scoped), as variables do."""
+        ``exact_name`` uses ``name`` as given (already unique and scoped), as variables do;
+        ``control_flow`` is what a Cond/While op runs (its OpDef reads it in ``infer``)."""
         if self._finalized:
             raise RuntimeError("Graph is finalized and cannot be modified (an op was created "
                                "after graph.finalize(), often inside a training loop).")
@@ -346,6 +367,11 @@ class Graph:
         check_op_name(full)
         control = [op for group in self._control_deps for op in group]
         op = Operation(self, opdef, full, inputs, dict(attrs or {}), self._device, control)
+        op.control_flow = control_flow
+        if self._flow_context is not None:
+            self._flow_context.adopt(op)
+        else:
+            check_top_level(op)
         specs = opdef.infer_checked(op)
         op.outputs = [Tensor(op, i, shape, dtype) for i, (shape, dtype) in enumerate(specs)]
         if self._gradient_context is not None:

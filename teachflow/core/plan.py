@@ -104,15 +104,20 @@ def _new_rng(op):
 
 class PlanStep:
     """One op run by ``Plan.steps``: its input values (a variable an op writes shows its value
-    before the op), its outputs, and ``writes``: ``{variable: (before, after)}``."""
+    before the op), its outputs, and ``writes``: ``{variable: (before, after)}``.
 
-    __slots__ = ("op", "inputs", "outputs", "writes")
+    Inside control flow, ``frame`` says where the op ran, outermost first (``("true branch",)``,
+    ``("while iteration 3",)``); ``skipped`` marks an op of a branch not taken (no values)."""
 
-    def __init__(self, op, inputs, outputs, writes):
+    __slots__ = ("op", "inputs", "outputs", "writes", "frame", "skipped")
+
+    def __init__(self, op, inputs, outputs, writes, frame=(), skipped=False):
         self.op, self.inputs, self.outputs, self.writes = op, inputs, outputs, writes
+        self.frame, self.skipped = frame, skipped
 
     def __repr__(self):
-        return f"<PlanStep {self.op.name} ({self.op.type})>"
+        where = f" in {' / '.join(self.frame)}" if self.frame else ""
+        return f"<PlanStep {self.op.name} ({self.op.type}){where}{' skipped' if self.skipped else ''}>"
 
 
 class Plan:
@@ -122,8 +127,9 @@ class Plan:
     and ops; ``fn``/``source``: the straight-line function ``Session.run`` calls; ``split``: the
     same run in slices for big inference batches (or None); ``steps()``: the stepped driver."""
 
-    def __init__(self, session, fetches, feed_keys):
+    def __init__(self, session, fetches, feed_keys, context=None):
         g = session.graph
+        self.context = context  # a sub-plan runs the ops of one tf.cond branch / loop body
         self.state = session.state
         self.single = not isinstance(fetches, (list, tuple, dict)) or hasattr(fetches, "_as_graph_element")
         self.targets = [g.as_graph_element(x) for x in flatten_fetches(fetches)]
@@ -139,14 +145,18 @@ class Plan:
         needed = ancestors([t.op if isinstance(t, Tensor) else t for t in self.targets
                             if t not in fed], fed=fed, follow_refs=False)
         self.ops = sorted(needed, key=lambda o: o._id)
+        for op in self.ops:
+            if op.context is not context:
+                raise _foreign_op(op, context)
         # the ops whose value is fed (placeholders, or a variable fed to compute at other
         # parameters): the stepped driver shows them as steps giving the fed value
         self.fed_ops = list(dict.fromkeys(
             t.op for t in self.feeds if len(t.op.outputs) == 1 and t.op not in needed
+            and t.op.context is context  # a sub-plan shows its Args, not the outer values fed in
             and (t in self.targets or any(c in needed for c in t._consumers))))
         self._bind(session)
         self._generate()
-        self.split = split_runner(self)
+        self.split = split_runner(self) if context is None else None
 
     # ----- binding and code generation
     def _bind(self, session):
@@ -259,8 +269,15 @@ class Plan:
     def steps(self, feed_dict=None):
         """Run the plan one op at a time (the same bound kernels as ``fn``), yielding a
         ``PlanStep`` per op in creation order; fed placeholders are steps too. Writes go to
-        the session's state, as ``sess.run`` would (``SessionState.fork``/``restore`` undo them)."""
+        the session's state, as ``sess.run`` would (``SessionState.fork``/``restore`` undo them).
+        A Cond/While op's kernel steps through what it runs (``kernel.steps``): the taken
+        branch's ops, each iteration's ops, then the Cond/While op itself."""
         values = self.feed_values(feed_dict) if self.feeds else []
+        yield from self.walk(values)
+
+    def walk(self, values):
+        """``steps`` from checked feed values (also how a Cond/While op steps its sub-plans);
+        returns the fetched leaves, as ``fn`` does."""
         env = dict(zip(self.feeds, values))
         state = self.state.values
         calls = self._bound
@@ -278,6 +295,8 @@ class Plan:
                     result = k
                 elif how == "read":
                     result = k()
+                elif hasattr(k, "steps"):  # control flow: step through what it runs
+                    result = yield from k.steps(*ins)
                 else:
                     result = k(*[t if i in refs else v for i, (t, v) in enumerate(zip(op.inputs, ins))])
             except errors.OpError:
@@ -290,6 +309,7 @@ class Plan:
             writes = {} if before is None else {
                 v: (before.get(v), a) for v, a in state.items() if a is not before.get(v)}
             yield PlanStep(op, ins, outs, writes)
+        return [env.get(t) if isinstance(t, Tensor) else None for t in self.targets]
 
     # ----- results and errors
     def result(self, fetches, leaves):
@@ -316,6 +336,14 @@ def _op_failed(op, e):
     return errors.InvalidArgumentError(
         f"{op.type} op '{op.name}' failed while running: {type(e).__name__}: {e} "
         f"(static input shapes: {shapes or 'none'}).", op)
+
+
+def _foreign_op(op, context):
+    where = op.context.describe() if op.context is not None else "the graph's top level"
+    return ValueError(
+        f"Cannot run '{op.name}' here: it belongs to {where}, and its value exists only while "
+        "that runs. Fetch the tf.cond/tf.while_loop output (or return the value from the branch "
+        "or loop body) instead.")
 
 
 def _comment(name):

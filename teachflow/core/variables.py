@@ -140,7 +140,8 @@ class Variable(Tensor):
             raise ValueError("tf.Variable needs an initial_value (a value, a tensor or a callable).")
         g = get_default_graph()
         # like TF1's init_scope: a variable's own ops ignore surrounding control dependencies
-        with g.control_dependencies(None), g.name_scope(name or "Variable") as scope:
+        # and live outside any tf.cond/tf.while_loop (a cell's weights made inside a loop body)
+        with g.control_flow_context(None), g.name_scope(name or "Variable") as scope:
             if callable(initial_value):
                 with g.name_scope("Initializer"):
                     init = convert_to_tensor(initial_value(), dtype=dtype, name="initial_value")
@@ -159,7 +160,7 @@ class Variable(Tensor):
         op.outputs[0] = self
         self.initial_value = init
         self.trainable = trainable
-        with g.control_dependencies(None), g.name_scope(scope):
+        with g.control_flow_context(None), g.name_scope(scope):
             self.initializer = g.create_op(OPS["Assign"], [self, init],
                                            {"validate_shape": validate_shape}, "Assign")
         if collections is None:

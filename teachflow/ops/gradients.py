@@ -8,13 +8,15 @@ definition for the gradients of its inputs. Every op built while differentiating
 ``gradient_of = X``, so the step-through can say "backward step for X".
 """
 from ..core.constant import convert_to_tensor
+from ..core.dtypes import variant
 from ..core.graph import Tensor, _graph_of
 from .creation_ops import ones_like, zeros_like
 from .math_ops import add_n
 
 
-def _between(ys, xs):
-    """Ops on some path from an x to a y (following data inputs, not control edges)."""
+def _between(ys, xs, within=None):
+    """Ops on some path from an x to a y (following data inputs, not control edges); with
+    ``within`` (a control-flow context), only the ops of that branch or loop body."""
     back = set()
     stack = [y.op for y in ys]
     while stack:
@@ -27,15 +29,18 @@ def _between(ys, xs):
     stack = [c for x in xs for c in x._consumers]
     while stack:
         op = stack.pop()
-        if op in forward or op not in back:
+        if op in forward or op not in back or (within is not None and op.context is not within):
             continue
         forward.add(op)
         stack.extend(c for t in op.outputs for c in t._consumers)
     return forward
 
 
-def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None):
-    """``[∂(sum of ys)/∂x for x in xs]`` as new tensors (None where x does not reach ys)."""
+def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None, within=None):
+    """``[∂(sum of ys)/∂x for x in xs]`` as new tensors (None where x does not reach ys).
+
+    ``within`` (used by tf.cond/tf.while_loop's gradients) differentiates only the ops of one
+    branch or loop body, ``xs`` being its loop variables and the outer tensors it reads."""
     ys = list(ys) if isinstance(ys, (list, tuple)) else [ys]
     xs = list(xs) if isinstance(xs, (list, tuple)) else [xs]
     ys = [convert_to_tensor(y) for y in ys]
@@ -55,7 +60,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None):
     if len(grad_ys) != len(ys):
         raise ValueError(f"tf.gradients: {len(grad_ys)} grad_ys for {len(ys)} ys.")
     stops = {(s.op if isinstance(s, Tensor) else s) for s in (stop_gradients or [])}
-    ops = sorted(_between(ys, xs), key=lambda o: o._id, reverse=True)
+    ops = sorted(_between(ys, xs, within), key=lambda o: o._id, reverse=True)
     acc = {}  # tensor -> list of gradient tensors arriving at it
     with g.name_scope(name):
         for i, (y, gy) in enumerate(zip(ys, grad_ys)):
@@ -72,7 +77,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None):
             with g.name_scope(op.name + "_grad"), g.device(op.device), \
                     g.gradient_context(op, next(gr for gr in out_grads if gr is not None)):
                 if any(gr is None for gr in out_grads):  # an unused output: its gradient is zero
-                    out_grads = [gr if gr is not None else zeros_like(t)
+                    out_grads = [gr if gr is not None or t.dtype == variant else zeros_like(t)
                                  for gr, t in zip(out_grads, op.outputs)]
                 in_grads = op.opdef.gradient(op, *out_grads)
             if len(in_grads) != len(op.inputs):
