@@ -2,20 +2,26 @@
 
 Both open the variable scope ``rnn`` (or ``scope``), start from ``initial_state`` (else the cell's
 zero state of ``dtype``) and call the cell once per time step, its weights shared by every step.
+``static_rnn`` unrolls a Python list of steps into the graph (one copy of the cell's ops per
+step); ``dynamic_rnn`` builds the cell once, in the body of a ``tf.while_loop`` that runs it per
+step (so the number of steps may be known only at run time), appending each output.
 With ``sequence_length`` (one length per example) a step at or past an example's length outputs
 zeros for it and copies its state through, so the final state is the one after its last real
 step (TF1's ``_rnn_step``).
 """
-from ..core.constant import convert_to_tensor
+from ..core.constant import constant, convert_to_tensor
+from ..core.dtypes import int32
 from ..core.graph import Tensor
-from ..core.shapes import ShapeError, fmt
-from ..ops.array_ops import expand_dims, stack, transpose, unstack
-from ..ops.compare_ops import less_equal
+from ..core.shapes import ShapeError, TensorShape, fmt
+from ..ops.array_ops import concat, expand_dims, reshape, transpose
+from ..ops.compare_ops import less, less_equal
+from ..ops.control_flow_ops import while_loop
 from ..ops.creation_ops import zeros_like
+from ..ops.index_ops import gather
 from ..ops.math_ops import to_int32
-from ..ops.selection_ops import identity, where
+from ..ops.selection_ops import identity, shape, where
 from ..ops.variable_scope import variable_scope
-from .rnn_cell import RNNCell, flatten, map_structure
+from .rnn_cell import RNNCell, flatten, map_structure, zeros_for_batch
 
 
 def _check_cell(cell, fn):
@@ -98,8 +104,9 @@ def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=Non
 def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=None,
                 parallel_iterations=None, swap_memory=False, time_major=False, scope=None):
     """The cell run over the time axis of ``inputs`` ([batch, time, depth], or [time, batch,
-    depth] with ``time_major``): returns ``(outputs, state)``, outputs shaped like the inputs
-    with ``output_size`` for depth, and the final state."""
+    depth] with ``time_major``) by a ``tf.while_loop``, as TF1 does: returns ``(outputs,
+    state)``, outputs shaped like the inputs with ``output_size`` for depth, and the final state.
+    The number of time steps may be unknown until run time."""
     _check_cell(cell, "dynamic_rnn")
     x = convert_to_tensor(inputs)
     if not x.dtype.is_floating:
@@ -108,16 +115,37 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=No
     if x.ndim != 3 or x._dims[2] is None:
         raise ShapeError(f"dynamic_rnn: inputs must have shape {layout} with a known depth, got "
                          f"{x.name} of shape {fmt(x._dims)}.")
-    with variable_scope(scope or "rnn") as varscope:
+    with variable_scope(scope or "rnn"):
         x_tm = x if time_major else transpose(x, [1, 0, 2])
-        if x_tm._dims[0] is None:
-            raise ShapeError(f"dynamic_rnn in teachflow unrolls the time axis, which must be known: "
-                             f"{x.name} has shape {fmt(x._dims)} ({layout}). Give the placeholder "
-                             "a fixed number of time steps (pad shorter sequences and pass "
-                             "sequence_length).")
-        steps = unstack(x_tm, axis=0)
-        state = _initial_state(cell, initial_state, dtype, _batch_of(steps[0]), "dynamic_rnn")
+        batch = x_tm._dims[1] if x_tm._dims[1] is not None else (x_tm[0] if time_major else x)
+        state = _initial_state(cell, initial_state, dtype, batch, "dynamic_rnn")
         seq = None if sequence_length is None else _sequence_length(sequence_length, "dynamic_rnn")
-        outputs, state = _unroll(cell, steps, state, seq, varscope)
-        out = stack(outputs, axis=0)
-        return (out if time_major else transpose(out, [1, 0, 2])), state
+        outputs, state = _while_over_time(cell, x_tm, state, seq, batch)
+        return (outputs if time_major else transpose(outputs, [1, 0, 2])), state
+
+
+def _while_over_time(cell, x_tm, state, seq, batch):
+    """TF1's ``_dynamic_rnn_loop``: a while loop over ``time``, reading step ``time`` of the
+    inputs and appending the cell's output to the outputs so far ([time, batch, output_size])."""
+    steps = x_tm._dims[0] if x_tm._dims[0] is not None else shape(x_tm)[0]
+    b = x_tm._dims[1]
+    first = zeros_for_batch(batch, cell.output_size, x_tm.dtype)
+    no_outputs = expand_dims(first, 0)[:0]  # [0, batch, output_size]: nothing yet
+
+    def more_steps(time, outputs, state):
+        return less(time, steps)
+
+    def one_step(time, outputs, state):
+        output, new_state = cell(gather(x_tm, time), state)
+        if seq is not None:
+            output, new_state = _step_past_end(time, seq, output, state, output, new_state)
+        return time + 1, concat([outputs, expand_dims(output, 0)], 0), new_state
+
+    loop_vars = [constant(0, dtype=int32, name="time"), no_outputs, state]
+    invariants = [TensorShape([]), TensorShape([None, b, cell.output_size]),
+                  map_structure(lambda t: TensorShape([b] + list(t._dims[1:])), state)]
+    _, outputs, state = while_loop(more_steps, one_step, loop_vars, shape_invariants=invariants)
+    known = [-1 if d is None else d for d in (x_tm._dims[0], b)]
+    if known.count(-1) <= 1:  # give the outputs back their static shape
+        outputs = reshape(outputs, known + [cell.output_size])
+    return outputs, state

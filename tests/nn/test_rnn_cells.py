@@ -117,6 +117,23 @@ def test_static_and_dynamic_agree_and_time_major_transposes():
     np.testing.assert_allclose(hc, hb, rtol=1e-6)
 
 
+def test_dynamic_rnn_loops_over_a_time_length_known_only_at_run_time():
+    cell = rnn_cell.GRUCell(3)
+    x = tf.placeholder(tf.float32, [None, None, 2])
+    out, state = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+    assert out.shape.as_list() == [None, None, 3] and state.shape.as_list() == [None, 3]
+    assert [op.type for op in tf.get_default_graph().get_operations()].count("While") == 1
+    rng = np.random.default_rng(2)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        long_x = rng.uniform(-1, 1, (2, 7, 2))
+        o7, s7 = sess.run([out, state], {x: long_x})
+        o3, s3 = sess.run([out, state], {x: long_x[:, :3]})
+    assert o7.shape == (2, 7, 3) and o3.shape == (2, 3, 3)
+    np.testing.assert_allclose(o7[:, :3], o3, rtol=1e-6)
+    np.testing.assert_allclose(s7, o7[:, -1], rtol=1e-6)
+
+
 def test_a_cell_written_by_the_student_follows_the_protocol():
     class Leaky(rnn_cell.RNNCell):
         """h' = 0.5·h + x·W."""
@@ -169,8 +186,6 @@ def test_errors_name_the_problem():
     cell = rnn_cell.BasicLSTMCell(2)
     with pytest.raises(ValueError, match="no initial_state, you must give a dtype"):
         tf.nn.dynamic_rnn(cell, x)
-    with pytest.raises(ValueError, match="time axis, which must be known"):
-        tf.nn.dynamic_rnn(cell, tf.placeholder(tf.float32, [2, None, 3]), dtype=tf.float32)
     with pytest.raises(ValueError, match=r"\[batch, time, depth\]"):
         tf.nn.dynamic_rnn(cell, tf.placeholder(tf.float32, [2, 3]), dtype=tf.float32)
     with pytest.raises(TypeError, match="list of \\[batch, depth\\] tensors"):
