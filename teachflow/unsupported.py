@@ -32,8 +32,7 @@ REMOVED = {
 PLANNED = {
     "tf": {"map_fn": "control flow", "scan": "control flow", "foldl": "control flow",
            "foldr": "control flow", "TensorArray": "control flow"},
-    "tf.nn": {"bidirectional_dynamic_rnn": "recurrent networks",
-              "nce_loss": "sampled losses", "sampled_softmax_loss": "sampled losses"},
+    "tf.nn": {"nce_loss": "sampled losses", "sampled_softmax_loss": "sampled losses"},
 }
 
 

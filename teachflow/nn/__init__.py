@@ -10,6 +10,7 @@ from ..ops.nn_ops import (batch_normalization, bias_add, dropout, embedding_look
 from ..ops.activation_ops import (elu, leaky_relu, log_softmax, relu6, selu,  # noqa: F401
                                   softmax, softplus, softsign)
 from . import rnn_cell  # noqa: F401,E402  (tf.nn.rnn_cell.BasicLSTMCell ...)
-from .recurrent import dynamic_rnn, static_rnn  # noqa: F401,E402
+from .recurrent import (bidirectional_dynamic_rnn, dynamic_rnn, static_bidirectional_rnn,  # noqa: F401,E402
+                        static_rnn)
 from ..unsupported import module_getattr as _module_getattr  # noqa: E402
 __getattr__ = _module_getattr("tf.nn", globals())  # a missing tf.nn.<name>: an error naming the API

@@ -13,12 +13,13 @@ from ..core.constant import constant, convert_to_tensor
 from ..core.dtypes import int32
 from ..core.graph import Tensor
 from ..core.shapes import ShapeError, TensorShape, fmt
-from ..ops.array_ops import concat, expand_dims, reshape, transpose
+from ..ops.array_ops import concat, expand_dims, reshape, stack, transpose, unstack
 from ..ops.compare_ops import less, less_equal
 from ..ops.control_flow_ops import while_loop
 from ..ops.creation_ops import zeros_like
 from ..ops.index_ops import gather
 from ..ops.math_ops import to_int32
+from ..ops.reverse_ops import reverse, reverse_sequence
 from ..ops.selection_ops import identity, shape, where
 from ..ops.variable_scope import variable_scope
 from .rnn_cell import RNNCell, flatten, map_structure, zeros_for_batch
@@ -149,3 +150,57 @@ def _while_over_time(cell, x_tm, state, seq, batch):
     if known.count(-1) <= 1:  # give the outputs back their static shape
         outputs = reshape(outputs, known + [cell.output_size])
     return outputs, state
+
+
+def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None, initial_state_fw=None,
+                              initial_state_bw=None, dtype=None, parallel_iterations=None,
+                              swap_memory=False, time_major=False, scope=None):
+    """Two ``dynamic_rnn``: ``cell_fw`` reads the sequences forwards (scope ``fw``), ``cell_bw``
+    reads each one backwards from its last real step (``tf.reverse_sequence`` with
+    ``sequence_length``; scope ``bw``), and its outputs are reversed back so both line up in time.
+    Returns ``((output_fw, output_bw), (state_fw, state_bw))``, as TF1."""
+    _check_cell(cell_fw, "bidirectional_dynamic_rnn")
+    _check_cell(cell_bw, "bidirectional_dynamic_rnn")
+    time_axis, batch_axis = (0, 1) if time_major else (1, 0)
+    with variable_scope(scope or "bidirectional_rnn"):
+        seq = None if sequence_length is None else _sequence_length(sequence_length,
+                                                                    "bidirectional_dynamic_rnn")
+
+        def backwards(t):
+            return reverse(t, [time_axis]) if seq is None else reverse_sequence(t, seq, time_axis,
+                                                                                batch_axis)
+        with variable_scope("fw") as fw_scope:
+            output_fw, state_fw = dynamic_rnn(cell_fw, inputs, seq, initial_state_fw, dtype,
+                                              time_major=time_major, scope=fw_scope)
+        with variable_scope("bw") as bw_scope:
+            reversed_out, state_bw = dynamic_rnn(cell_bw, backwards(convert_to_tensor(inputs)), seq,
+                                                 initial_state_bw, dtype, time_major=time_major,
+                                                 scope=bw_scope)
+        return (output_fw, backwards(reversed_out)), (state_fw, state_bw)
+
+
+def static_bidirectional_rnn(cell_fw, cell_bw, inputs, initial_state_fw=None, initial_state_bw=None,
+                             dtype=None, sequence_length=None, scope=None):
+    """Two ``static_rnn`` (forwards in scope ``fw``, backwards in ``bw``, as in
+    ``bidirectional_dynamic_rnn``); returns ``(outputs, state_fw, state_bw)`` where each output is
+    ``concat([output_fw, output_bw], 1)``, as TF1."""
+    _check_cell(cell_fw, "static_bidirectional_rnn")
+    _check_cell(cell_bw, "static_bidirectional_rnn")
+    if isinstance(inputs, Tensor) or not isinstance(inputs, (list, tuple)) or not inputs:
+        raise TypeError("static_bidirectional_rnn: inputs must be a non-empty list of [batch, depth] "
+                        "tensors, one per time step.")
+    with variable_scope(scope or "bidirectional_rnn"):
+        seq = None if sequence_length is None else _sequence_length(sequence_length,
+                                                                    "static_bidirectional_rnn")
+
+        def backwards(steps):
+            if seq is None:
+                return list(reversed(steps))
+            return unstack(reverse_sequence(stack(steps), seq, seq_axis=0, batch_axis=1))
+        with variable_scope("fw") as fw_scope:
+            output_fw, state_fw = static_rnn(cell_fw, inputs, initial_state_fw, dtype, seq, fw_scope)
+        with variable_scope("bw") as bw_scope:
+            reversed_out, state_bw = static_rnn(cell_bw, backwards(list(inputs)), initial_state_bw,
+                                                dtype, seq, bw_scope)
+        outputs = [concat([fw, bw], 1) for fw, bw in zip(output_fw, backwards(reversed_out))]
+        return outputs, state_fw, state_bw

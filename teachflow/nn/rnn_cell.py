@@ -19,7 +19,7 @@ from ..ops import init_ops
 from ..ops.array_ops import concat, expand_dims, split
 from ..ops.creation_ops import broadcast_like, zeros
 from ..ops.math_ops import matmul
-from ..ops.nn_ops import bias_add
+from ..ops.nn_ops import bias_add, dropout
 from ..ops.selection_ops import clip_by_value
 from ..ops.unary_ops import sigmoid, tanh
 from ..ops.variable_scope import get_variable, variable_scope
@@ -419,6 +419,83 @@ class MultiRNNCell(RNNCell):
             new_states.append(s)
         return x, (tuple(new_states) if self._state_is_tuple else concat(new_states, 1))
 
+
+class DropoutWrapper(RNNCell):
+    """Dropout on a cell's inputs, outputs and (new) state, each with its own keep probability
+    (a number or a tensor such as a ``keep_prob`` placeholder); a fresh mask every time step.
+    The wrapped cell keeps its own scope and weight names. Variational (one mask per sequence)
+    dropout is not supported."""
+
+    def __init__(self, cell, input_keep_prob=1.0, output_keep_prob=1.0, state_keep_prob=1.0,
+                 variational_recurrent=False, input_size=None, dtype=None, seed=None,
+                 dropout_state_filter_visitor=None):
+        super().__init__()
+        if not isinstance(cell, RNNCell):
+            raise TypeError(f"DropoutWrapper: the cell must be an RNNCell, got {cell!r}.")
+        if variational_recurrent:
+            raise ValueError("DropoutWrapper(variational_recurrent=True) is not supported in teachflow.")
+        for what, p in (("input_keep_prob", input_keep_prob), ("output_keep_prob", output_keep_prob),
+                        ("state_keep_prob", state_keep_prob)):
+            if isinstance(p, numbers.Real) and not 0 < p <= 1:
+                raise ValueError(f"Parameter {what} must be between 0 and 1: {p}")
+        self._cell, self._seed = cell, seed
+        self._keep = {"input": input_keep_prob, "output": output_keep_prob, "state": state_keep_prob}
+        self._state_filter = dropout_state_filter_visitor or _drop_all_but_lstm_c
+
+    @property
+    def wrapped_cell(self):
+        return self._cell
+
+    @property
+    def state_size(self):
+        return self._cell.state_size
+
+    @property
+    def output_size(self):
+        return self._cell.output_size
+
+    @property
+    def variables(self):
+        return self._cell.variables
+
+    trainable_variables = trainable_weights = weights = variables
+
+    def zero_state(self, batch_size, dtype):
+        return self._cell.zero_state(batch_size, dtype)
+
+    def _drop(self, x, where, k=0):
+        keep = self._keep[where]
+        if isinstance(keep, numbers.Real) and keep == 1:
+            return x
+        seed = None if self._seed is None else self._seed + 7919 * k + {"input": 1, "state": 2}.get(where, 3)
+        return dropout(x, keep_prob=keep, seed=seed)
+
+    def __call__(self, inputs, state, scope=None):
+        output, new_state = self._cell(self._drop(inputs, "input"), state, scope=scope)
+        mask = flatten(_filter_mask(self._state_filter, new_state))
+        dropped = iter([self._drop(t, "state", k) if m else t
+                        for k, (t, m) in enumerate(zip(flatten(new_state), mask))])
+        return self._drop(output, "output"), map_structure(lambda _: next(dropped), new_state)
+
+
+def _drop_all_but_lstm_c(substate):
+    """TF1's default: drop every part of the state except an LSTM's memory ``c``."""
+    if isinstance(substate, LSTMStateTuple):
+        return LSTMStateTuple(c=False, h=True)
+    return True
+
+
+def _filter_mask(visitor, state):
+    """True (drop) or False per leaf of ``state``, as TF1 walks ``dropout_state_filter_visitor``:
+    on a leaf, True drops it; on a tuple, True looks inside, False keeps all of it, and a tuple
+    of bools decides per part."""
+    verdict = visitor(state)
+    if not isinstance(state, tuple):
+        return bool(verdict)
+    verdicts = [verdict] * len(state) if isinstance(verdict, bool) else list(verdict)
+    parts = [_filter_mask(visitor, part) if v else map_structure(lambda _: False, part)
+             for part, v in zip(state, verdicts)]
+    return type(state)(*parts) if hasattr(state, "_fields") else tuple(parts)
 
 from ..unsupported import module_getattr as _module_getattr  # noqa: E402
 __getattr__ = _module_getattr("tf.nn.rnn_cell", globals())  # a missing cell: an error naming it

@@ -108,3 +108,17 @@ def test_dynamic_rnn_zero_state_for_an_unknown_batch():
         got = sess.run(gx, feed)
         assert relative_error(got, numeric_gradient(sess, loss, x, feed)) < 1e-7
         assert np.all(got[1, 1:] == 0)  # steps past example 1's length change nothing
+
+
+@pytest.mark.parametrize("api", ["dynamic", "static"])
+def test_bidirectional_rnn_with_sequence_length(api):
+    def build(x, rng, with_initial_state):
+        fw, bw = tf.nn.rnn_cell.BasicLSTMCell(2), tf.nn.rnn_cell.GRUCell(3)
+        if api == "static":
+            outs, s_fw, s_bw = tf.nn.static_bidirectional_rnn(
+                fw, bw, tf.unstack(x, axis=1), dtype=tf.float64, sequence_length=[3, 1, 4])
+            return tf.stack(outs, axis=1), (s_fw, s_bw), [], []
+        (o_fw, o_bw), state = tf.nn.bidirectional_dynamic_rnn(
+            fw, bw, x, sequence_length=[3, 1, 4], dtype=tf.float64)
+        return tf.concat([o_fw, o_bw], 2), state, [], []
+    _check(np.random.default_rng(5).uniform(-1, 1, (3, 4, 2)), build, with_initial_state=False)

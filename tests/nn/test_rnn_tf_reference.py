@@ -36,20 +36,30 @@ def _build(case):
     opts = case["options"]
     x_val = np.array(case["x"])
     x = tf.placeholder(tf.float64, x_val.shape, name="x")
+    seq = opts.get("sequence_length")
+    time_major = opts.get("time_major", False)
+    if case["api"].startswith("bidirectional"):
+        fw, bw = [getattr(tf.nn.rnn_cell, kind)(**kw) for kind, kw in case["cells"]]
+        if case["api"] == "bidirectional_static":
+            outs, state_fw, state_bw = tf.nn.static_bidirectional_rnn(
+                fw, bw, tf.unstack(x, axis=1), dtype=tf.float64, sequence_length=seq)
+            return x, [], tf.stack(outs, axis=1), _flat((state_fw, state_bw))
+        (out_fw, out_bw), state = tf.nn.bidirectional_dynamic_rnn(
+            fw, bw, x, sequence_length=seq, dtype=tf.float64, time_major=time_major)
+        return x, [], tf.concat([out_fw, out_bw], 2), _flat(state)
     cell = _cell(case)
     init_phs = [tf.placeholder(tf.float64, np.shape(v)) for v in case["initial_state"]]
     init = None
     if init_phs:
         it = iter(init_phs)
         init = rnn_cell.map_structure(lambda _: next(it), cell.state_size)
-    seq = opts.get("sequence_length")
     if case["api"] == "static":
         outs, state = tf.nn.static_rnn(cell, tf.unstack(x, axis=1), initial_state=init,
                                        dtype=tf.float64, sequence_length=seq)
         out = tf.stack(outs, axis=1)
     else:
         out, state = tf.nn.dynamic_rnn(cell, x, sequence_length=seq, initial_state=init,
-                                       dtype=tf.float64, time_major=opts.get("time_major", False))
+                                       dtype=tf.float64, time_major=time_major)
     return x, init_phs, out, _flat(state)
 
 
@@ -81,7 +91,9 @@ def test_values_and_gradients_match_tensorflow(fresh_graph, name):
 def test_the_reference_covers_every_cell_and_both_loops():
     kinds = {kind for case in REFERENCE["cases"] for kind, _ in case["cells"]}
     assert kinds == {"BasicRNNCell", "BasicLSTMCell", "GRUCell", "LSTMCell"}
-    assert {case["api"] for case in REFERENCE["cases"]} == {"static", "dynamic"}
+    assert {case["api"] for case in REFERENCE["cases"]} == {
+        "static", "dynamic", "bidirectional_static", "bidirectional_dynamic"}
     assert any(case["multi"] is not None for case in REFERENCE["cases"])
     with_lengths = [c for c in REFERENCE["cases"] if "sequence_length" in c["options"]]
-    assert {c["api"] for c in with_lengths} == {"static", "dynamic"}
+    assert {c["api"] for c in with_lengths} == {
+        "static", "dynamic", "bidirectional_static", "bidirectional_dynamic"}

@@ -48,6 +48,13 @@ CASES = [
      {}, "dynamic", {"sequence_length": [4, 3, 2]}),
     ("multi_concat_static", [("BasicRNNCell", {"num_units": 2}), ("BasicRNNCell", {"num_units": 3})],
      {"state_is_tuple": False}, "static", {"initial_state": True}),
+    # bidirectional: the two cells are the forward and the backward cell
+    ("bidirectional_dynamic_seq", [("BasicLSTMCell", {"num_units": 3}), ("GRUCell", {"num_units": 2})],
+     None, "bidirectional_dynamic", {"sequence_length": [4, 2, 3]}),
+    ("bidirectional_dynamic_time_major", [("GRUCell", {"num_units": 2}), ("BasicRNNCell", {"num_units": 2})],
+     None, "bidirectional_dynamic", {"time_major": True}),
+    ("bidirectional_static_seq", [("BasicRNNCell", {"num_units": 3}), ("BasicLSTMCell", {"num_units": 2})],
+     None, "bidirectional_static", {"sequence_length": [1, 4, 3]}),
 ]
 BATCH, TIME, DEPTH = 3, 4, 2
 
@@ -76,6 +83,32 @@ def pack_state(cell, parts):
     return rebuild(cell.state_size)
 
 
+def build_one_way(cells, multi, api, x, seq, time_major, opts, rng):
+    cell = build_cell(cells, multi)
+    init_vals = state_arrays(cell, rng) if opts.get("initial_state") else None
+    init_phs = [tf1.placeholder(tf.float64, v.shape) for v in init_vals or []]
+    init = pack_state(cell, init_phs) if init_vals else None
+    if api == "static":
+        outs, state = rnn.static_rnn(cell, tf1.unstack(x, axis=1), initial_state=init,
+                                     dtype=tf.float64, sequence_length=seq)
+        return tf.stack(outs, axis=1), state, init_phs, init_vals
+    out, state = rnn.dynamic_rnn(cell, x, sequence_length=seq, initial_state=init,
+                                 dtype=tf.float64, time_major=time_major)
+    return out, state, init_phs, init_vals
+
+
+def build_bidirectional(cells, api, x, seq, time_major):
+    """Outputs: forward and backward side by side (last axis); state: (state_fw, state_bw)."""
+    fw, bw = [getattr(rnn_cell_impl, kind)(**kw) for kind, kw in cells]
+    if api == "bidirectional_static":
+        outs, state_fw, state_bw = rnn.static_bidirectional_rnn(
+            fw, bw, tf1.unstack(x, axis=1), dtype=tf.float64, sequence_length=seq)
+        return tf.stack(outs, axis=1), (state_fw, state_bw), [], None
+    (out_fw, out_bw), state = rnn.bidirectional_dynamic_rnn(
+        fw, bw, x, sequence_length=seq, dtype=tf.float64, time_major=time_major)
+    return tf.concat([out_fw, out_bw], 2), state, [], None
+
+
 def run_case(name, cells, multi, api, opts, seed):
     """One case in a fresh graph: its description plus TF's numbers (lists of floats)."""
     rng = np.random.default_rng(seed)
@@ -85,18 +118,11 @@ def run_case(name, cells, multi, api, opts, seed):
         shape = (TIME, BATCH, DEPTH) if time_major else (BATCH, TIME, DEPTH)
         x_val = rng.uniform(-1, 1, shape)
         x = tf1.placeholder(tf.float64, shape, name="x")
-        cell = build_cell(cells, multi)
-        init_vals = state_arrays(cell, rng) if opts.get("initial_state") else None
-        init_phs = [tf1.placeholder(tf.float64, v.shape) for v in init_vals or []]
-        init = pack_state(cell, init_phs) if init_vals else None
         seq = opts.get("sequence_length")
-        if api == "static":
-            outs, state = rnn.static_rnn(cell, tf1.unstack(x, axis=1), initial_state=init,
-                                         dtype=tf.float64, sequence_length=seq)
-            out = tf.stack(outs, axis=1)
+        if api.startswith("bidirectional"):
+            out, state, init_phs, init_vals = build_bidirectional(cells, api, x, seq, time_major)
         else:
-            out, state = rnn.dynamic_rnn(cell, x, sequence_length=seq, initial_state=init,
-                                         dtype=tf.float64, time_major=time_major)
+            out, state, init_phs, init_vals = build_one_way(cells, multi, api, x, seq, time_major, opts, rng)
         parts = flat(state)
         r_out = rng.uniform(-1, 1, out.shape.as_list())
         r_state = [rng.uniform(-1, 1, p.shape.as_list()) for p in parts]
