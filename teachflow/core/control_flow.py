@@ -56,6 +56,11 @@ class ControlFlowContext:
                 self.control_captures.append(c)  # the owning op waits for it instead
         op.control_inputs = inner
 
+    def capture(self, t):
+        """Note that this context gives back ``t`` (a branch or body may return an outer tensor
+        unchanged): made outside, it is captured like an input."""
+        self._see(t, None)
+
     def _see(self, t, op):
         src = t.op.context
         if self.encloses(src):
@@ -64,8 +69,9 @@ class ControlFlowContext:
             self.stashed.setdefault(t)
             return
         if src is not None and not src.encloses(self) and not _reads_forward(self, src):
+            user = f"an input of '{op.name}'" if op is not None else f"a result of {self.describe()}"
             raise ValueError(
-                f"Cannot use '{t.name}' as an input of '{op.name}': it was made inside "
+                f"Cannot use '{t.name}' as {user}: it was made inside "
                 f"{src.describe()}, and a value made there exists only while it runs. Return it "
                 "from the branch or loop body and use the tf.cond/tf.while_loop output instead.")
         self.captures.setdefault(t)
@@ -95,7 +101,8 @@ def check_top_level(op):
     """An op at the graph's top level may not read a value made inside a branch or loop."""
     for t in op.inputs:
         if t.op.context is not None:
+            user = f"an input of '{op.name}'" if op is not None else f"a result of {self.describe()}"
             raise ValueError(
-                f"Cannot use '{t.name}' as an input of '{op.name}': it was made inside "
+                f"Cannot use '{t.name}' as {user}: it was made inside "
                 f"{t.op.context.describe()}, and a value made there exists only while it runs. "
                 "Return it from the branch or loop body and use the tf.cond/tf.while_loop output.")

@@ -48,6 +48,8 @@ class Branch:
 
     def __init__(self, ctx, args, outputs):
         self.ctx, self.args, self.outputs = ctx, list(args), list(outputs)
+        for t in self.outputs:
+            ctx.capture(t)  # an outer tensor given back unchanged is fed in like any input
 
     def stash(self):
         """The tensors of this branch that some gradient of it reads (kept in the frame)."""
@@ -107,6 +109,14 @@ class CondSpec:
     @property
     def first_arg(self):
         return 2 if self.has_frame else 1
+
+    @property
+    def contexts(self):
+        return [b.ctx for b in self.branches]
+
+    def joins(self):
+        """``[(context, tensors it gives the op)]``: where the picture joins a branch to the op."""
+        return [(b.ctx, b.outputs) for b in self.branches]
 
 
 @register
@@ -202,10 +212,22 @@ class WhileSpec:
     """What a While op runs: its context, the loop variables' Args, the condition's output,
     the body's outputs; inputs are ``[initial values..., captures..., maximum_iterations?]``."""
 
-    def __init__(self, ctx, args, pred, outputs, captures, has_max, back_prop):
+    def __init__(self, ctx, args, pred, outputs, has_max, back_prop):
         self.ctx, self.args, self.pred, self.outputs = ctx, args, pred, outputs
-        self.captures, self.has_max, self.back_prop = captures, has_max, back_prop
         self.body = Branch(ctx, args, outputs)
+        ctx.capture(pred)
+        self.captures, self.has_max, self.back_prop = list(ctx.captures), has_max, back_prop
+
+    @property
+    def contexts(self):
+        return [self.ctx]
+
+    def joins(self):
+        return [(self.ctx, [self.pred])]  # the loop ends when the condition is false
+
+    def back_edges(self):
+        """``[(body output, loop variable it becomes)]``: the picture's back edges."""
+        return list(zip(self.outputs, self.args))
 
 
 @register
@@ -301,6 +323,16 @@ class WhileGradSpec:
     def __init__(self, body, forward, m, caps):
         self.body, self.forward, self.m, self.caps = body, forward, m, caps
 
+    @property
+    def contexts(self):
+        return [self.body.ctx]
+
+    def joins(self):
+        return [(self.body.ctx, self.body.outputs)]
+
+    def back_edges(self):
+        return list(zip(self.body.outputs[:self.m], self.body.args))
+
 
 @register
 class WhileGrad(OpDef):
@@ -335,7 +367,8 @@ class WhileGradKernel:
             out = yield from _run(self.plan, values, label, stepping)
             d = list(out[:m])
             acc = [a + o for a, o in zip(acc, out[m:])]
-        return d + acc
+        result = d + acc
+        return result if len(result) > 1 else result[0]  # one output: the value itself
 
 
 @register

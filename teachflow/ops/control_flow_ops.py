@@ -13,6 +13,7 @@ from ..core.shapes import TensorShape, fmt
 from .compare_ops import greater
 from .control_flow_defs import Branch, WhileSpec, arg, assert_true, make_cond
 from .math_ops import add_n, cast
+from .selection_ops import identity
 
 __all__ = ["cond", "case", "while_loop"]
 
@@ -39,24 +40,33 @@ def _describe(s):
     if isinstance(s, (list, tuple)):
         inner = ", ".join(_describe(x) for x in s)
         return f"[{inner}]" if isinstance(s, list) else f"({inner}{',' if len(s) == 1 else ''})"
+    if isinstance(s, Operation):
+        return "operation"
     return "tensor" if isinstance(s, Tensor) else type(s).__name__
 
 
 def _same_structure(a, b):
     if isinstance(a, (list, tuple)) != isinstance(b, (list, tuple)):
         return False
+    if isinstance(a, Operation) != isinstance(b, Operation):
+        return False
     if isinstance(a, (list, tuple)):
         return len(a) == len(b) and all(_same_structure(x, y) for x, y in zip(a, b))
     return True
 
 
-def _tensors(values, what):
-    """Every leaf of ``values`` as a tensor (numbers become constants here, in the branch)."""
+def _tensors(values, what, pivot=None):
+    """Every leaf of ``values`` as a tensor (numbers become constants here, in the branch). An
+    op a branch returns (``lambda: train_op``) becomes ``pivot`` read after it, as in TF1."""
     out = []
     for v in _flatten(values):
+        if isinstance(v, Operation) and pivot is not None:
+            with get_default_graph().control_dependencies([v]):
+                out.append(identity(pivot, name="op_done"))
+            continue
         if isinstance(v, Operation):
-            raise TypeError(f"{what} returned the operation '{v.name}'; teachflow's control flow "
-                            "returns tensors: return a tensor (e.g. tf.identity of a value) instead.")
+            raise TypeError(f"{what} returned the operation '{v.name}'; a loop body returns new "
+                            "values of the loop variables (tensors).")
         if v is None:
             raise ValueError(f"{what} returned None; it must return tensors (or numbers).")
         out.append(convert_to_tensor(v))
@@ -93,7 +103,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
             pred = _loop_condition(cond(*packed))
             result = body(*packed)
             result = _body_result(result, structure, args, dims)
-        spec = WhileSpec(ctx, args, pred, result, list(ctx.captures), limit is not None, back_prop)
+        spec = WhileSpec(ctx, args, pred, result, limit is not None, back_prop)
         inputs = init + list(ctx.captures) + ([limit] if limit is not None else [])
         with g.control_dependencies(ctx.control_captures):
             op = g.create_op(OPS["While"], inputs, {"parallel_iterations": int(parallel_iterations),
@@ -197,12 +207,15 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
             ctx = ControlFlowContext("cond", label, outer=g.flow_context)
             with g.control_flow_context(ctx):
                 result = fn()
-                outs = _tensors(result, f"{label}_fn")
+                outs = _tensors(result, f"{label}_fn", pivot=pred)
             branches.append(Branch(ctx, [], outs))
             results.append(result)
         _check_branches(results, branches)
         op = make_cond(pred, branches, name=scope)
-    out = _pack(results[0], iter(op.outputs[:-1]))
+    # where both branches returned an op, the result is the Cond op itself (run it for its effect)
+    leaves = [op if isinstance(a, Operation) and isinstance(b, Operation) else t for a, b, t in
+              zip(_flatten(results[0]), _flatten(results[1]), op.outputs[:-1])]
+    out = _pack(results[0], iter(leaves))
     if not strict and isinstance(out, (list, tuple)) and len(out) == 1 and not hasattr(out, "_fields"):
         return out[0]
     return out

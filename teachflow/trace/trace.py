@@ -6,6 +6,11 @@ inputs and outputs, shown phase by phase; the session's state is forked before a
 changes nothing. The Trace is then a cursor: moving through forward and backward steps changes
 nothing; moving past an update step writes what that op writes into the real session, and
 moving back before it restores the earlier value.
+
+Control flow is stepped as it runs: the taken branch of a ``tf.cond`` (the other branch's ops
+are listed in ``trace.skipped``), the body of a ``tf.while_loop`` once per iteration, and the
+loop's gradient backwards over the iterations; each such step says where it ran
+(``step.frame``/``step.where``: "while: iteration 3").
 """
 from ..core.graph import Tensor
 from ..core.formatting import summary
@@ -20,7 +25,7 @@ class Step:
     forward op they differentiate (``forward_op``), the gradient flowing in (``incoming``) and
     the rule used (``rule``); update steps know ``writes``: ``{variable: (before, after)}``."""
 
-    def __init__(self, index, op, phase, inputs, outputs, writes=None, incoming=None):
+    def __init__(self, index, op, phase, inputs, outputs, writes=None, incoming=None, frame=()):
         self.index = index
         self.op = op
         self.phase = phase
@@ -28,6 +33,12 @@ class Step:
         self.outputs = outputs
         self.writes = writes or {}
         self.incoming = incoming
+        self.frame = frame  # where inside control flow: ("while: iteration 3",), () outside
+
+    @property
+    def where(self):
+        """Where the op ran inside tf.cond/tf.while_loop ("while: iteration 3"), or ""."""
+        return " / ".join(self.frame)
 
     @property
     def name(self):
@@ -65,6 +76,10 @@ class Step:
 
     def explain(self):
         """One line of plain text with real shapes (and real numbers for small tensors)."""
+        line = self._explain()
+        return f"[{self.where}] {line}" if self.frame else line
+
+    def _explain(self):
         op = self.op
         out = summary(self.output)
         if self.phase == "forward":
@@ -137,17 +152,20 @@ class Trace:
         self._plan = plan
         state = sess.state
         self._snapshot = state.fork()  # the run writes the real state; restored right after
-        env, phases, self.steps = {}, {}, []
+        env, phases, self.steps, self.skipped = {}, {}, [], []
         try:
             for ps in plan.steps(feed_dict):
                 op = ps.op
+                if ps.skipped:  # an op of a tf.cond branch not taken: listed, never run
+                    self.skipped.append(Step(len(self.skipped), op, "skipped", [], [], frame=ps.frame))
+                    continue
                 phases[op] = _phase(op, phases)
                 for t, v in zip(op.outputs, ps.outputs):
                     env.setdefault(t, v)
                 incoming = env.get(op.grad_incoming) if op.grad_incoming is not None else None
                 writes = ps.writes if phases[op] == "update" else {}
                 self.steps.append(Step(len(self.steps), op, phases[op], ps.inputs, ps.outputs,
-                                       writes, incoming))
+                                       writes, incoming, ps.frame))
         finally:
             state.restore(self._snapshot)
         # shown phase by phase: a stable sort of the plan's order. Ops that need nothing of a

@@ -165,10 +165,8 @@ class DotWriter:
 
     # ----- edges
     def edge_attrs(self, e):
-        if e.kind == "control":
-            key = "control"
-        elif e.kind == "ref":
-            key = "ref"
+        if e.kind in ("control", "ref", "back"):
+            key = e.kind
         else:
             src_role = _role_of(e.src_ops, self.roles)
             if src_role == "gradient":
@@ -191,6 +189,8 @@ class DotWriter:
         if reverse:
             attrs["dir"] = quoted("back")
         n = len(e.tensors) if e.kind != "control" else len(e.src_ops)
+        if e.kind == "back":
+            attrs["label"] = "<next iteration>"
         if self.shapes and e.kind == "data" and not all(o.opdef.kind == "constant" and
                                                         o.type == "Const" for o in e.src_ops):
             text = dims(e.tensors[0]._dims) if n == 1 else f"{n} tensors"
@@ -258,7 +258,7 @@ class DotWriter:
                 body.append(f"{indent}{quoted(n.id)} [" + ", ".join(f"{k}={v}" for k, v in a.items()) + "];")
 
         def emit_cluster(c, indent):
-            role = _role_of(c.ops, self.roles)
+            role = c.kind or _role_of(c.ops, self.roles)
             st = S.CLUSTER_STYLES.get(role, S.CLUSTER_STYLES["forward"])
             body.append(f"{indent}subgraph {quoted(c.id)} {{")
             inner = indent + "  "

@@ -10,6 +10,11 @@
 
 An op whose name is also a scope (a variable ``dense/kernel`` with its slots
 ``dense/kernel/Adam``) lives inside that scope, so folding the scope folds the op with it.
+
+Control flow draws as boxes too: the ops of a ``tf.cond`` branch sit in a box labelled "true"
+or "false", the ops of a ``tf.while_loop`` in a "while loop" box, both inside the box of the
+Cond/While op (its name), whose node the branches' outputs join; a loop's body outputs go
+back to its loop variables along a dashed back edge.
 """
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -48,6 +53,35 @@ class Cluster:
     parent: str                # path of the enclosing drawn cluster, "" for the top
     label: str                 # the path relative to the parent ("layer1", "gradients/dense")
     ops: list = field(default_factory=list)       # every op drawn somewhere inside
+    kind: str = ""             # "cond" / "while" for a branch or loop body, "" for a scope
+
+
+FLOW_MARK = "~"   # starts a path segment standing for a branch or loop body (no op name has it)
+FLOW_LABELS = {"cond": "{} branch", "while": "while loop: condition + {}",
+               "cond_grad": "gradient of the {} branch", "while_grad": "gradient of the loop {}, last iteration first"}
+
+
+def flow_homes(ops):
+    """``({op: drawn path}, {path: (label, kind)})`` for the ops of branches and loop bodies
+    (and the Cond/While ops running them): a branch's path is its op's, plus ``~true``."""
+    homes, labels = {}, {}
+
+    def path(ctx):
+        p = f"{base(ctx.op)}/{FLOW_MARK}{ctx.label}"
+        labels[p] = (FLOW_LABELS[ctx.kind].format(ctx.label), ctx.kind.replace("_grad", ""))
+        return p
+
+    def base(owner):
+        if owner.context is None or owner.context.op is None:
+            return owner.name
+        return path(owner.context) + "/" + owner.name.rpartition("/")[2]
+
+    for op in ops:
+        if op.control_flow is not None:
+            homes[op] = base(op)
+        elif op.context is not None and op.context.op is not None:
+            homes[op] = path(op.context)
+    return homes, labels
 
 
 @dataclass
@@ -78,12 +112,13 @@ def _patterns(spec):
 class _Scopes:
     """The scope tree of the chosen ops, and the rule deciding which scopes are folded."""
 
-    def __init__(self, ops, roles=None):
+    def __init__(self, ops, roles=None, homes=None):
         self.ops = ops
         scopes = set()
         for op in ops:
             scopes.update(_prefixes(op.scope))
-        self.home = {op: (op.name if op.name in scopes else op.scope) for op in ops}
+        homes = homes or {}
+        self.home = {op: homes.get(op) or (op.name if op.name in scopes else op.scope) for op in ops}
         # how many chosen ops each scope holds (a scope of one op is never folded)
         self.size = {}
         forward = set()       # scopes holding some op of the model itself (not training machinery)
@@ -161,9 +196,10 @@ def fold(ops, collapse=None, expand=(), roles=None):
     ``expand``: names/patterns of scopes to keep open (and their parents) whatever ``collapse`` says.
     ``roles``: ``{op: role}`` from ``select.roles`` (tells the training machinery from the model).
     """
-    sc = _Scopes(ops, roles)
+    homes, flow_labels = flow_homes(ops)
+    sc = _Scopes(ops, roles, homes)
     nodes, node_of = _nodes(ops, sc, sc.rule(collapse, expand))
-    clusters = _clusters(nodes)
+    clusters = _clusters(nodes, flow_labels)
     edges = _edges(ops, node_of)
     return Folded(nodes, edges, clusters, node_of, [n.scope for n in nodes if n.scope is not None])
 
@@ -217,10 +253,11 @@ def _drawn_scopes(nodes):
     return drawn
 
 
-def _clusters(nodes):
+def _clusters(nodes, flow_labels=None):
     """Move each node into its innermost drawn scope; the clusters in creation order of their
-    first member (a deterministic order)."""
-    drawn = _drawn_scopes(nodes)
+    first member (a deterministic order). A branch or loop body is always a box."""
+    flow_labels = flow_labels or {}
+    drawn = _drawn_scopes(nodes) | {p for n in nodes for p in _prefixes(n.cluster) if p in flow_labels}
 
     def enclosing(path):
         for p in reversed(_prefixes(path)):
@@ -235,13 +272,13 @@ def _clusters(nodes):
         for p in (q for q in _prefixes(node.cluster) if q in drawn):
             if p not in clusters:
                 parent = enclosing(p.rpartition("/")[0])
-                label = p[len(parent) + 1:] if parent else p
-                clusters[p] = Cluster(p, "cluster-" + safe_id(p), parent, label)
+                label, kind = flow_labels.get(p, (p[len(parent) + 1:] if parent else p, ""))
+                clusters[p] = Cluster(p, "cluster-" + safe_id(p), parent, label, kind=kind)
             clusters[p].ops.extend(node.ops)
     return list(clusters.values())
 
 
-_EDGE_SUFFIX = {"data": "", "ref": "--ref", "control": "--ctl"}
+_EDGE_SUFFIX = {"data": "", "ref": "--ref", "control": "--ctl", "back": "--back"}
 
 
 def _edges(ops, node_of):
@@ -272,5 +309,29 @@ def _edges(ops, node_of):
                 e = edge(src, dst, "control")
                 if c not in e.src_ops:
                     e.src_ops.append(c)
+    _flow_edges(ops, node_of, visible, edge)
     return [e for (s, d, k), e in edges.items()
             if k != "control" or ((s, d, "data") not in edges and (s, d, "ref") not in edges)]
+
+
+def _flow_edges(ops, node_of, visible, edge):
+    """A branch's outputs join its Cond op (a loop's condition its While op); a loop body's
+    outputs go back to the loop variables (kind ``back``)."""
+    for op in ops:
+        spec = op.control_flow
+        if spec is None:
+            continue
+        dst = node_of[op.name]
+        for _, tensors in spec.joins():
+            for t in tensors:
+                src = node_of.get(t.op.name) if t.op in visible else None
+                if src is not None and src != dst:
+                    e = edge(src, dst, "data")
+                    if t not in e.tensors:
+                        e.tensors.append(t)
+                        e.src_ops.append(t.op)
+        for out, var in (spec.back_edges() if hasattr(spec, "back_edges") else ()):
+            if out.op in visible and var.op in visible and node_of[out.op.name] != node_of[var.op.name]:
+                e = edge(node_of[out.op.name], node_of[var.op.name], "back")
+                e.tensors.append(out)
+                e.src_ops.append(out.op)

@@ -10,7 +10,8 @@ Every op falls in one of four roles, read off the graph rather than guessed from
 - ``forward``: everything else, the model itself.
 
 A view is a set of roles: ``forward``; ``gradients`` (forward + gradient ops); ``all`` (+ updates).
-Initializers are left out of pictures of a whole graph unless ``show_init=True``.
+Initializers are left out of pictures of a whole graph unless ``show_init=True``. A picture of
+a tensor that a ``tf.cond`` or ``tf.while_loop`` computes also shows the branches or body it runs.
 """
 from ..core.graph import Graph, Operation, Tensor, ancestors, get_default_graph
 
@@ -100,7 +101,25 @@ def select(target=None, view="all", show_init=None, graph=None):
         keep.add("init")
     pool = g.get_operations()
     if tops is not None:
-        needed = ancestors(tops)
+        needed = with_control_flow(ancestors(tops))
         pool = [op for op in pool if op in needed]
     ops = [op for op in pool if role[op] in keep]
     return g, ops, role
+
+
+def flow_contexts(op):
+    """The branches / loop body a Cond, While or WhileGrad op runs (empty for other ops)."""
+    return getattr(op.control_flow, "contexts", ()) if op.control_flow is not None else ()
+
+
+def with_control_flow(ops):
+    """``ops`` plus the ops of every branch and loop body they run (and what those need), so a
+    picture of a tf.cond's output shows both branches."""
+    ops = set(ops)
+    todo = [op for op in ops if op.control_flow is not None]
+    while todo:
+        inner = [o for ctx in flow_contexts(todo.pop()) for o in ctx.ops if o not in ops]
+        new = ancestors(inner) - ops
+        ops |= new
+        todo.extend(o for o in new if o.control_flow is not None)
+    return ops

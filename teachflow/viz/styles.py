@@ -42,6 +42,8 @@ CLUSTER_STYLES = {
     "gradient": dict(fillcolor="#fdf1f1", color="#dca3a3"),
     "update": dict(fillcolor="#fff6ea", color="#e7bd80"),
     "init": dict(fillcolor="#f7f7f7", color="#cccccc"),
+    "cond": dict(fillcolor="#eef6ff", color="#5b8fd0"),     # a tf.cond branch
+    "while": dict(fillcolor="#f3eefa", color="#8a6bbf"),    # a tf.while_loop body
 }
 
 EDGE_STYLES = {
@@ -52,11 +54,13 @@ EDGE_STYLES = {
     "ref": dict(color="#d07000", style="dashed", dir="back", constraint="false"),
     "control": dict(color="#888888", style="dotted"),
     "cross_device": dict(color="#222222", penwidth="2.5"),   # devices=True: data must travel
+    "back": dict(color="#6a3d9a", fontcolor="#6a3d9a", style="dashed", constraint="false"),  # next iteration
 }
 EDGE_LEGEND = {
     "ref": ("◀╌╌", "update writes the variable"),
     "control": ("┈┈▶", "control dependency (runs first)"),
     "cross_device": ("━━▶", "tensor sent between devices"),
+    "back": ("╌╌▶", "loop: a value for the next iteration"),
 }
 
 # devices: a qualitative palette (ColorBrewer Set3), assigned to device names in sorted order

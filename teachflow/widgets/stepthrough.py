@@ -27,7 +27,8 @@ tf-step-next        button: one step forward          tf-step-last   button: go 
 tf-step-play        ipywidgets.Play (jsdlink: Play -> slider, in the browser)
 tf-step-speed       slider: milliseconds per step while playing (jsdlink -> Play's interval)
 tf-step-slider      IntSlider, the current step index (0 .. n-1)
-tf-step-counter     Label, text ``step i / n`` (i counts from 1)
+tf-step-counter     Label, text ``step i / n`` (i counts from 1), then where inside control flow
+                    the op ran (``step 12 / 40 · while: iteration 3``)
 tf-step-phase       HTML: ``forward a/b · backward c/d · update e/f``; the current phase's span has
                     class ``tf-phase-current`` and ``data-phase="forward|backward|update"``
 tf-step-view        ToggleButtons: ``all`` (with gradient ops) or ``forward`` (value | gradient)
@@ -235,6 +236,8 @@ class StepDetails:
             what += " · update"
         else:
             what += " · forward"
+        if step.frame:
+            what += f" · <span class='tf-step-where'>{html.escape(step.where)}</span>"
         return f"<div class='tf-step-head' data-step='{step.index}'>step {step.index + 1}: {what}</div>"
 
     def html(self, step):
@@ -444,7 +447,7 @@ class StepThrough:
     def _show(self, i):
         step = self.trace.goto(i)
         n = len(self.trace)
-        self.counter.value = f"step {i + 1} / {n}"
+        self.counter.value = f"step {i + 1} / {n}" + (f" · {step.where}" if step.frame else "")
         self.phase.value = self._phase_html(i)
         self._draw_graph()
         self.details.value = self.details_model.html(step)
