@@ -406,6 +406,13 @@ class MultiRNNCell(RNNCell):
 
     trainable_variables = trainable_weights = weights = variables
 
+    def zero_state(self, batch_size, dtype):
+        """Each layer's zero state (TF1: ``MultiRNNCellZeroState/BasicLSTMCellZeroState/...``)."""
+        if not self._state_is_tuple:
+            return super().zero_state(batch_size, dtype)
+        with name_scope("MultiRNNCellZeroState"):
+            return tuple(c.zero_state(batch_size, dtype) for c in self._cells)
+
     def call(self, inputs, state):
         if self._state_is_tuple and (not isinstance(state, tuple) or len(state) != len(self._cells)):
             raise ValueError(f"Expected state to be a tuple of length {len(self._cells)}, but "
@@ -461,7 +468,8 @@ class DropoutWrapper(RNNCell):
     trainable_variables = trainable_weights = weights = variables
 
     def zero_state(self, batch_size, dtype):
-        return self._cell.zero_state(batch_size, dtype)
+        with name_scope("DropoutWrapperZeroState"):
+            return self._cell.zero_state(batch_size, dtype)
 
     def _drop(self, x, where, k=0):
         keep = self._keep[where]

@@ -221,3 +221,24 @@ def test_missing_rnn_names_are_clear_errors():
         rnn_cell.NASCell  # noqa: B018
     with pytest.raises(UnsupportedAPIError, match="tf.nn.rnn was removed .* tf.nn.static_rnn"):
         tf.nn.rnn  # noqa: B018
+
+
+def test_a_fed_state_carries_over_between_runs_as_in_char_rnn_programs():
+    """The stateful-training idiom: feed the last run's final state as the next initial state,
+    one tensor at a time (``feed[c] = state[i].c``)."""
+    x = tf.placeholder(tf.float32, [4, 3, 2])
+    cell = rnn_cell.MultiRNNCell([rnn_cell.BasicLSTMCell(5) for _ in range(2)])
+    init = cell.zero_state(4, tf.float32)
+    assert init[1].c.name.startswith("MultiRNNCellZeroState/BasicLSTMCellZeroState")
+    out, final = tf.nn.dynamic_rnn(cell, x, initial_state=init)
+    x_val = np.random.default_rng(3).uniform(-1, 1, (4, 6, 2)).astype(np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        state = sess.run(init)
+        for part in (x_val[:, :3], x_val[:, 3:]):
+            feed = {x: part}
+            for i, (c, h) in enumerate(init):
+                feed[c], feed[h] = state[i].c, state[i].h
+            o, state = sess.run([out, final], feed)
+        whole = tf.nn.dynamic_rnn(cell, tf.constant(x_val), dtype=tf.float32)[0]
+        np.testing.assert_allclose(o, sess.run(whole)[:, 3:], rtol=1e-5, atol=1e-6)
