@@ -111,9 +111,9 @@ class RNNCell:
         raise NotImplementedError("An RNNCell subclass must define call(inputs, state)")
 
     def add_variable(self, name, shape, initializer=None, dtype=None):
-        """``tf.get_variable`` in the cell's scope (glorot-uniform unless ``initializer``)."""
-        if initializer is None:
-            initializer = init_ops.glorot_uniform_initializer()
+        """``tf.get_variable`` in the cell's scope; without ``initializer``, the scope's
+        initializer (``variable_scope(..., initializer=...)``, as the PTB model sets one), else
+        glorot-uniform."""
         v = get_variable(name, shape=list(shape), dtype=dtype or self._dtype, initializer=initializer)
         if all(v is not w for w in self._variables):
             self._variables.append(v)

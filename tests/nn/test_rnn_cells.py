@@ -242,3 +242,15 @@ def test_a_fed_state_carries_over_between_runs_as_in_char_rnn_programs():
             o, state = sess.run([out, final], feed)
         whole = tf.nn.dynamic_rnn(cell, tf.constant(x_val), dtype=tf.float32)[0]
         np.testing.assert_allclose(o, sess.run(whole)[:, 3:], rtol=1e-5, atol=1e-6)
+
+
+def test_a_scope_initializer_reaches_the_kernels_but_not_the_biases():
+    with tf.variable_scope("model", initializer=tf.constant_initializer(0.25)):
+        tf.nn.dynamic_rnn(rnn_cell.LSTMCell(2, use_peepholes=True), tf.ones([1, 2, 3]),
+                          dtype=tf.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        v = dict(zip(_names(), sess.run(tf.global_variables())))
+    assert (v["model/rnn/lstm_cell/kernel"] == 0.25).all()
+    assert (v["model/rnn/lstm_cell/w_f_diag"] == 0.25).all()
+    assert not v["model/rnn/lstm_cell/bias"].any()  # TF1 gives biases their own zeros
