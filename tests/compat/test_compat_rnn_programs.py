@@ -132,3 +132,60 @@ def test_stacked_grus_on_variable_length_sequences():
     assert acc > 0.85                                      # two classes: chance is 0.5
     past_end = np.arange(max_len)[None, :] >= test_len[:, None]
     assert not outs[past_end].any()                        # zeros after each sequence's end
+
+
+def test_char_rnn_language_model_with_stacked_lstms_and_carried_state():
+    """The char-RNN shape: embedding, MultiRNNCell of DropoutWrapper(LSTMCell), dynamic_rnn from a
+    fed initial state, dense softmax over characters, clipped gradients, the final state of one
+    batch fed as the initial state of the next."""
+    text = "the quick brown fox jumps over the lazy dog. " * 40
+    chars = sorted(set(text))
+    vocab_size = len(chars)
+    char_to_id = {c: i for i, c in enumerate(chars)}
+    data = np.array([char_to_id[c] for c in text])
+    batch_size, num_steps, hidden_size, num_layers, grad_clip = 8, 10, 32, 2, 5.0
+
+    input_data = tf.placeholder(tf.int32, [batch_size, num_steps])
+    targets = tf.placeholder(tf.int32, [batch_size, num_steps])
+    keep_prob = tf.placeholder_with_default(1.0, [])
+
+    def lstm_cell():
+        cell = tf.nn.rnn_cell.LSTMCell(hidden_size)
+        return tf.nn.rnn_cell.DropoutWrapper(cell, output_keep_prob=keep_prob)
+
+    cell = tf.nn.rnn_cell.MultiRNNCell([lstm_cell() for _ in range(num_layers)])
+    initial_state = cell.zero_state(batch_size, tf.float32)
+    embedding = tf.get_variable("embedding", [vocab_size, hidden_size])
+    inputs = tf.nn.embedding_lookup(embedding, input_data)
+    outputs, final_state = tf.nn.dynamic_rnn(cell, inputs, initial_state=initial_state)
+    logits = tf.layers.dense(tf.reshape(outputs, [-1, hidden_size]), vocab_size)
+    labels = tf.reshape(targets, [-1])
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+    accuracy = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1, output_type=tf.int32), labels),
+                                      tf.float32))
+    tvars = tf.trainable_variables()
+    grads, _ = tf.clip_by_global_norm(tf.gradients(loss, tvars), grad_clip)
+    train_op = tf.train.AdamOptimizer(0.01).apply_gradients(zip(grads, tvars))
+
+    span = (len(data) - 1) // batch_size
+    xs = data[:batch_size * span].reshape(batch_size, span)
+    ys = data[1:batch_size * span + 1].reshape(batch_size, span)
+    losses = []
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for epoch in range(5):
+            state = sess.run(initial_state)
+            for i in range(span // num_steps):
+                window = slice(i * num_steps, (i + 1) * num_steps)
+                feed = {input_data: xs[:, window], targets: ys[:, window], keep_prob: 0.9}
+                for k, (c, h) in enumerate(initial_state):
+                    feed[c], feed[h] = state[k].c, state[k].h
+                batch_loss, state, _ = sess.run([loss, final_state, train_op], feed)
+                losses.append(batch_loss)
+        feed = {input_data: xs[:, :num_steps], targets: ys[:, :num_steps]}
+        acc = sess.run(accuracy, feed)
+    assert losses[0] == pytest.approx(np.log(vocab_size), abs=0.2)   # untrained: uniform guess
+    assert np.mean(losses[-10:]) < 0.25 * losses[0]
+    assert acc > 0.7                    # next character right from a cold state (chance: 1/28)
+    assert [v.op.name for v in tvars][1:3] == ["rnn/multi_rnn_cell/cell_0/lstm_cell/kernel",
+                                               "rnn/multi_rnn_cell/cell_0/lstm_cell/bias"]
