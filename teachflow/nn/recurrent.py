@@ -55,7 +55,7 @@ def _sequence_length(sequence_length, fn):
     return identity(to_int32(seq), name="sequence_length")
 
 
-def _step_past_end(time, seq, output, state, new_output, new_state):
+def _step_past_end(time, seq, state, new_output, new_state):
     """Where ``time >= sequence_length``: output zeros and keep the old state (TF1's _rnn_step)."""
     done = expand_dims(less_equal(seq, time), 1)  # [batch, 1]: row i is past its length
     output = where(done, zeros_like(new_output), new_output)
@@ -71,7 +71,7 @@ def _unroll(cell, steps, state, seq, varscope):
             varscope.reuse_variables()
         output, new_state = cell(x, state)
         if seq is not None:
-            output, new_state = _step_past_end(time, seq, output, state, output, new_state)
+            output, new_state = _step_past_end(time, seq, state, output, new_state)
         outputs.append(output)
         state = new_state
     return outputs, state
@@ -139,7 +139,7 @@ def _while_over_time(cell, x_tm, state, seq, batch):
     def one_step(time, outputs, state):
         output, new_state = cell(gather(x_tm, time), state)
         if seq is not None:
-            output, new_state = _step_past_end(time, seq, output, state, output, new_state)
+            output, new_state = _step_past_end(time, seq, state, output, new_state)
         return time + 1, concat([outputs, expand_dims(output, 0)], 0), new_state
 
     loop_vars = [constant(0, dtype=int32, name="time"), no_outputs, state]
