@@ -254,3 +254,29 @@ def test_a_scope_initializer_reaches_the_kernels_but_not_the_biases():
     assert (v["model/rnn/lstm_cell/kernel"] == 0.25).all()
     assert (v["model/rnn/lstm_cell/w_f_diag"] == 0.25).all()
     assert not v["model/rnn/lstm_cell/bias"].any()  # TF1 gives biases their own zeros
+
+
+def test_a_training_and_a_test_model_share_the_rnn_weights_through_reuse():
+    """The PTB idiom: the same model function built twice, the second time with reuse=True (or
+    both with AUTO_REUSE), for another batch size; both read the same weights."""
+    def model(x):
+        cell = rnn_cell.MultiRNNCell([rnn_cell.BasicLSTMCell(4) for _ in range(2)])
+        out, _ = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+        return tf.layers.dense(out[:, -1], 2, name="out")
+
+    train_x, test_x = tf.placeholder(tf.float32, [5, 3, 2]), tf.placeholder(tf.float32, [1, 3, 2])
+    with tf.variable_scope("Model"):
+        train_y = model(train_x)
+    with tf.variable_scope("Model", reuse=True):
+        test_y = model(test_x)
+    with tf.variable_scope("Auto", reuse=tf.AUTO_REUSE):
+        auto_train, auto_test = model(train_x), model(test_x)
+    assert _names()[:2] == ["Model/rnn/multi_rnn_cell/cell_0/basic_lstm_cell/kernel",
+                            "Model/rnn/multi_rnn_cell/cell_0/basic_lstm_cell/bias"]
+    assert len(_names()) == 2 * 6
+    x_val = np.random.default_rng(5).uniform(size=(5, 3, 2))
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for a, b in ((train_y, test_y), (auto_train, auto_test)):
+            np.testing.assert_allclose(sess.run(a, {train_x: x_val})[:1],
+                                       sess.run(b, {test_x: x_val[:1]}), rtol=1e-5, atol=1e-6)
