@@ -109,6 +109,10 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=No
     state)``, outputs shaped like the inputs with ``output_size`` for depth, and the final state.
     The number of time steps may be unknown until run time."""
     _check_cell(cell, "dynamic_rnn")
+    if isinstance(inputs, (list, tuple)):
+        raise TypeError("dynamic_rnn in teachflow takes one tensor of inputs, [batch, time, depth] "
+                        "(nested tuples of inputs are not supported); for a list of per-step "
+                        "tensors use tf.nn.static_rnn, or tf.stack(steps, axis=1).")
     x = convert_to_tensor(inputs)
     if not x.dtype.is_floating:
         raise TypeError(f"dynamic_rnn: inputs must be floating-point, got {x.name} of {x.dtype.name}.")

@@ -190,6 +190,8 @@ def test_errors_name_the_problem():
         tf.nn.dynamic_rnn(cell, tf.placeholder(tf.float32, [2, 3]), dtype=tf.float32)
     with pytest.raises(TypeError, match="list of \\[batch, depth\\] tensors"):
         tf.nn.static_rnn(cell, x, dtype=tf.float32)
+    with pytest.raises(TypeError, match="one tensor of inputs.*tf.nn.static_rnn"):
+        tf.nn.dynamic_rnn(cell, tf.unstack(x, axis=1), dtype=tf.float32)
     with pytest.raises(ValueError, match="sequence_length must be a vector"):
         tf.nn.dynamic_rnn(cell, x, sequence_length=[[1]], dtype=tf.float32)
     with pytest.raises(TypeError, match="cell must be an instance of RNNCell"):
