@@ -101,8 +101,7 @@ def check_top_level(op):
     """An op at the graph's top level may not read a value made inside a branch or loop."""
     for t in op.inputs:
         if t.op.context is not None:
-            user = f"an input of '{op.name}'" if op is not None else f"a result of {self.describe()}"
             raise ValueError(
-                f"Cannot use '{t.name}' as {user}: it was made inside "
+                f"Cannot use '{t.name}' as an input of '{op.name}': it was made inside "
                 f"{t.op.context.describe()}, and a value made there exists only while it runs. "
                 "Return it from the branch or loop body and use the tf.cond/tf.while_loop output.")

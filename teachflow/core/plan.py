@@ -223,6 +223,17 @@ class Plan:
         exec(self.code, ns)
         self.fn = ns["plan"]
 
+    def full_source(self):
+        """``source``, followed by the sub-plans a Cond/While op runs (its kernel lists them in
+        ``sub_plans()``: the branches, the loop's condition and body), each introduced by a
+        comment naming the op -- what ``sess.plan_source`` shows."""
+        parts = [self.source]
+        for j, (op, how, k) in enumerate(self.calls):
+            for label, sub in (k.sub_plans() if hasattr(k, "sub_plans") else ()):
+                parts.append(f"# k{j}: {_comment(op.name)} ({_comment(op.type)}) runs its {label}:\n"
+                             + sub.full_source())
+        return "\n\n".join(parts)
+
     def kernel(self, op):
         """The kernel bound for ``op`` in this plan, as a function of its input values (a
         constant's gives its value, a variable's reads it); an op that writes a variable takes

@@ -111,8 +111,9 @@ class Session:
         """The generated Python source of the run plan for these fetches and feed keys.
 
         ``fN`` are fed values, ``vN()`` reads a variable, ``cN`` is a constant, ``kN`` the kernel
-        of the op named in the comment; ``rN`` hands a variable to an op that writes it."""
-        return self.plan(fetches, feed_dict).source
+        of the op named in the comment; ``rN`` hands a variable to an op that writes it. A
+        tf.cond/tf.while_loop op's branches or condition and body follow, as functions of their own."""
+        return self.plan(fetches, feed_dict).full_source()
 
 
 # ----- default session

@@ -91,11 +91,21 @@ def _run(plan, values, label, stepping):
     return (yield from _in_frame(plan.walk(values), label))
 
 
-def _feeds(op, ctx, frame_values, args, inputs):
-    """A sub-plan's feed values, in ``Branch.compile``'s order."""
-    pos = {t: i for i, t in enumerate(op.inputs)}
-    stashed = [frame_values[t] for t in ctx.stashed]
-    return stashed + list(args) + [inputs[pos[t]] for t in ctx.captures]
+class Feeder:
+    """How a sub-plan's feed values (``Branch.compile``'s order: stashed, Args, captures) are
+    taken from the op's inputs, worked out once when the op is bound."""
+
+    def __init__(self, op, ctx, first_arg, n_args):
+        pos = {t: i for i, t in enumerate(op.inputs)}
+        self.stashed = list(ctx.stashed)
+        self.args = slice(first_arg, first_arg + n_args)
+        self.caps = [pos[t] for t in ctx.captures]
+
+    def values(self, inputs, frame_values=None, args=None):
+        """The feed values; ``args`` replaces the op's own Args inputs (a loop's gradients)."""
+        stashed = [frame_values[t] for t in self.stashed] if self.stashed else []
+        args = list(inputs[self.args]) if args is None else list(args)
+        return stashed + args + [inputs[i] for i in self.caps]
 
 
 # ----------------------------------------------------------------------------- Cond
@@ -145,27 +155,35 @@ class CondKernel:
 
     def __init__(self, op, session):
         self.op, self.spec = op, op.control_flow
-        self.plans = [b.compile(session) for b in self.spec.branches]
-        self.n_out = len(self.spec.branches[0].outputs)
+        spec = self.spec
+        self.plans = [b.compile(session) for b in spec.branches]
+        self.feeders = [Feeder(op, b.ctx, spec.first_arg, spec.n_args) for b in spec.branches]
+        self.n_out = len(spec.branches[0].outputs)
+
+    def sub_plans(self):
+        return [(f"{b.ctx.label} branch", plan) for b, (plan, _) in zip(self.spec.branches, self.plans)]
+
+    def _values(self, taken, inputs):
+        return self.feeders[taken].values(inputs, inputs[1][1] if self.spec.has_frame else None)
+
+    def _result(self, taken, out):
+        stash = self.plans[taken][1]
+        return list(out[:self.n_out]) + [(taken, dict(zip(stash, out[self.n_out:])) if stash else {})]
 
     def __call__(self, *inputs):
-        return _drain(self.steps(*inputs, stepping=False))
-
-    def steps(self, *inputs, stepping=True):
-        spec = self.spec
         taken = 0 if inputs[0] else 1
-        branch = spec.branches[taken]
-        plan, stash = self.plans[taken]
-        frame = inputs[1][1] if spec.has_frame else None
-        args = inputs[spec.first_arg:spec.first_arg + spec.n_args]
-        values = _feeds(self.op, branch.ctx, frame, args, inputs)
-        label = f"{self.op.name}: {branch.ctx.label} branch"
-        if stepping:
-            other = spec.branches[1 - taken]
-            for skipped in self.plans[1 - taken][0].ops:
-                yield PlanStep(skipped, [], [], {}, (f"{self.op.name}: {other.ctx.label} branch",), True)
-        out = yield from _run(plan, values, label, stepping)
-        return list(out[:self.n_out]) + [(taken, dict(zip(stash, out[self.n_out:])))]
+        return self._result(taken, self.plans[taken][0].run(self._values(taken, inputs)))
+
+    def steps(self, *inputs):
+        """The same, stepped: the other branch's ops as skipped steps, then the taken one's."""
+        taken = 0 if inputs[0] else 1
+        branches, name = self.spec.branches, self.op.name
+        skipped = (f"{name}: {branches[1 - taken].ctx.label} branch",)
+        for op in self.plans[1 - taken][0].ops:
+            yield PlanStep(op, [], [], {}, skipped, True)
+        label = f"{name}: {branches[taken].ctx.label} branch"
+        out = yield from _in_frame(self.plans[taken][0].walk(self._values(taken, inputs)), label)
+        return self._result(taken, out)
 
 
 def make_cond(pred, branches, args=(), frame=None, name="cond"):
@@ -258,6 +276,11 @@ class WhileKernel:
         self.cond = Plan(session, [spec.pred], feeds, context=spec.ctx)
         self.body, self.stash = spec.body.compile(session)
         self.keep = spec.back_prop and bool(spec.ctx.gradients)
+        pos = {t: i for i, t in enumerate(op.inputs)}
+        self.caps = [pos[t] for t in spec.ctx.captures]
+
+    def sub_plans(self):
+        return [("loop condition", self.cond), ("loop body", self.body)]
 
     def __call__(self, *inputs):
         return _drain(self.steps(*inputs, stepping=False))
@@ -265,12 +288,11 @@ class WhileKernel:
     def steps(self, *inputs, stepping=True):
         n, spec = self.n, self.spec
         values = list(inputs[:n])
-        pos = {t: i for i, t in enumerate(self.op.inputs)}
-        caps = [inputs[pos[t]] for t in spec.ctx.captures]
+        caps = [inputs[i] for i in self.caps]
         limit = int(inputs[-1]) if spec.has_max else None
         stack, i = [], 0
         while limit is None or i < limit:
-            label = f"{self.op.name}: iteration {i + 1}"
+            label = f"{self.op.name}: iteration {i + 1}" if stepping else None
             go = yield from _run(self.cond, values + caps, label, stepping)
             if not go[0]:
                 break
@@ -352,6 +374,10 @@ class WhileGradKernel:
     def __init__(self, op, session):
         self.op, self.spec = op, op.control_flow
         self.plan, _ = self.spec.body.compile(session, fetches=self.spec.body.outputs)
+        self.feeder = Feeder(op, self.spec.body.ctx, 0, 0)
+
+    def sub_plans(self):
+        return [("loop body's gradient, run once per iteration, last first", self.plan)]
 
     def __call__(self, *inputs):
         return _drain(self.steps(*inputs, stepping=False))
@@ -362,8 +388,8 @@ class WhileGradKernel:
         d, stack = list(inputs[:m]), inputs[m]
         acc = [np.zeros_like(v) for v in inputs[m + 1:m + 1 + k]]
         for j in range(len(stack) - 1, -1, -1):
-            values = _feeds(self.op, spec.body.ctx, stack[j], d, inputs)
-            label = f"{spec.forward.name}: backward iteration {j + 1}"
+            values = self.feeder.values(inputs, stack[j], d)
+            label = f"{spec.forward.name}: backward iteration {j + 1}" if stepping else None
             out = yield from _run(self.plan, values, label, stepping)
             d = list(out[:m])
             acc = [a + o for a, o in zip(acc, out[m:])]

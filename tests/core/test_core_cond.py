@@ -172,3 +172,22 @@ def test_branches_returning_ops_give_the_cond_op():
         assert sess.run(w) == 2.0
     with pytest.raises(ValueError, match=r"true_fn returned operation, false_fn returned tensor"):
         tf.cond(p, lambda: tf.no_op(), lambda: tf.constant(1.0))
+
+
+@pytest.mark.parametrize("sx,sy", [(1, 1), (1, -1), (-1, 1), (-1, -1)])
+def test_nested_conds_gradient_in_each_of_four_paths(sx, sy):
+    def build(x, y):
+        return tf.cond(tf.reduce_sum(x) > 0,
+                       lambda: tf.cond(tf.reduce_sum(y) > 0, lambda: x * y, lambda: x + y * y),
+                       lambda: tf.cond(tf.reduce_sum(y) > 0, lambda: tf.exp(x), lambda: y * 3.0))
+    check_gradients(build, [np.array([0.5, 0.2]) * sx, np.array([0.4, 0.3]) * sy], tol=1e-6)
+
+
+def test_a_value_from_one_branch_cannot_be_used_in_another():
+    p = tf.placeholder(tf.bool, [])
+    leaked = []
+    tf.cond(p, lambda: leaked.append(tf.constant(1.0, name="inner")) or leaked[0], lambda: 2.0)
+    with pytest.raises(ValueError, match=r"'cond/inner:0' as an input of 'cond_1/add'.*the true branch"):
+        tf.cond(p, lambda: tf.add(leaked[0], 1.0, name="add"), lambda: 2.0)
+    with pytest.raises(ValueError, match=r"'cond/inner:0' as a result of the false branch"):
+        tf.cond(p, lambda: 1.0, lambda: leaked[0])

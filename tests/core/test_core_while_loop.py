@@ -177,3 +177,25 @@ def test_variables_made_in_the_body_live_outside():
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         assert sess.run(h) == 8.0
+
+
+def test_inner_loop_reading_the_outer_loop_variable_gradient():
+    def build(x):
+        def outer(j, v):
+            _, p = tf.while_loop(lambda i, p: i < 2, lambda i, p: (i + 1, p * v + tf.sin(x)),
+                                 [0, tf.ones_like(v)])
+            return j + 1, p * 0.5
+        return tf.while_loop(lambda j, v: j < 3, outer, [0, x])[1]
+    check_gradients(build, [np.array([0.3, -0.7])], tol=1e-6)
+
+
+def test_plan_source_shows_the_condition_and_the_body():
+    x = tf.placeholder(tf.float32, [], name="x")
+    out = tf.while_loop(lambda v: v < 10.0, lambda v: v * x, [1.0], name="grow")
+    with tf.Session() as sess:
+        src = sess.plan_source(out, {x: 2.0})
+    main, cond, body = src.split("\n\n")
+    assert "# grow (While)" in main and "Less" not in main and "Mul" not in main
+    assert cond.startswith("# k1: grow (While) runs its loop condition:\ndef plan(feeds):")
+    assert "# grow/Less (Less)" in cond
+    assert body.startswith("# k1: grow (While) runs its loop body:") and "# grow/mul (Mul)" in body
