@@ -22,7 +22,8 @@ from ..ops.math_ops import to_int32
 from ..ops.reverse_ops import reverse, reverse_sequence
 from ..ops.selection_ops import identity, shape, where
 from ..ops.variable_scope import variable_scope
-from .rnn_cell import RNNCell, flatten, map_structure, zeros_for_batch
+from .rnn_cell import RNNCell
+from .rnn_state import flatten, map_structure, zeros_for_batch
 
 
 def _check_cell(cell, fn):
