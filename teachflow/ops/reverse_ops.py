@@ -40,7 +40,7 @@ class ReverseSequence(OpDef):
 
     def infer(self, op):
         x, lengths = op.inputs
-        seq_axis, batch_axis = op.attrs["seq_axis"], op.attrs["batch_axis"]
+        batch_axis = op.attrs["batch_axis"]
         if lengths._dims is not None and len(lengths._dims) != 1:
             raise ShapeError(f"reverse_sequence: seq_lengths must be a vector, got shape "
                              f"{fmt(lengths._dims)}")
