@@ -45,9 +45,10 @@ from .ops.variable_scope import (AUTO_REUSE, VariableScope, get_variable, get_va
 from .ops.reduce_ops import (argmax, argmin, count_nonzero, reduce_all, reduce_any, reduce_max,
                              reduce_mean, reduce_min, reduce_prod, reduce_sum)
 from . import config, datasets, debugging, distributed, keras, layers, losses, nn, trace, train, viz  # noqa: E402,F401,E501
-from . import linalg, summary  # noqa: E402,F401
+from . import contrib, linalg, summary  # noqa: E402,F401
 from .ops.clip_ops import clip_by_global_norm, clip_by_norm, global_norm  # noqa: E402
 from .ops.linalg_ops import matrix_determinant, matrix_inverse, matrix_transpose  # noqa: E402
+from .ops.reverse_ops import reverse, reverse_sequence, reverse as reverse_v2  # noqa: E402
 # TF1's deprecated names, which TF 1.x still runs
 from .ops.reduce_ops import argmax as arg_max, argmin as arg_min  # noqa: E402
 from .core.variables import local_variables_initializer as initialize_local_variables  # noqa: E402

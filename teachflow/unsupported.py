@@ -25,15 +25,14 @@ REMOVED = {
            "image_summary": "tf.summary.image", "merge_summary": "tf.summary.merge",
            "merge_all_summaries": "tf.summary.merge_all", "audio_summary": "tf.summary.audio"},
     "tf.train": {"SummaryWriter": "tf.summary.FileWriter"},
-    "tf.nn": {"rnn": "tf.nn.static_rnn (not supported in teachflow yet)"},
+    "tf.nn": {"rnn": "tf.nn.static_rnn"},
 }
 
 # TF1 APIs teachflow plans to support (issue 15's second part): say "not yet".
 PLANNED = {
     "tf": {"map_fn": "control flow", "scan": "control flow", "foldl": "control flow",
            "foldr": "control flow", "TensorArray": "control flow"},
-    "tf.nn": {"rnn_cell": "recurrent networks", "dynamic_rnn": "recurrent networks",
-              "static_rnn": "recurrent networks", "bidirectional_dynamic_rnn": "recurrent networks"},
+    "tf.nn": {},
 }
 
 

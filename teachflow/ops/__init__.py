@@ -3,5 +3,5 @@
 from . import (activation_ops, array_ops, compare_ops, control_flow_ops, control_ops, conv_ops,  # noqa: F401
                creation_ops,
                debug_ops, index_ops, init_ops, loss_ops, math_ops, nn_ops, overloads, random_ops,
-               reduce_ops, selection_ops, unary_ops)
+               reduce_ops, reverse_ops, selection_ops, unary_ops)
 from . import candidate_sampling_ops  # noqa: F401,E402  (samplers of tf.nn.nce_loss)

@@ -27,7 +27,7 @@ def as_matrix(value):
         return a.reshape(1, 1)
     if a.ndim == 1:
         return a.reshape(1, -1)
-    return a.reshape(a.shape[0], -1)
+    return a.reshape(a.shape[0], int(np.prod(a.shape[1:])))  # not -1: an empty tensor has no -1
 
 
 def is_numeric(value):
@@ -37,7 +37,7 @@ def is_numeric(value):
 def is_small(value):
     """True when ``value`` is shown number by number (a scalar or a small matrix)."""
     a = np.asarray(value)
-    if a.ndim == 0:
+    if a.ndim == 0 or a.size == 0:  # an empty tensor (a loop's outputs before step 1): no heatmap
         return True
     if a.ndim > 2 or a.size > TABLE_SIZE:
         return False

@@ -18,7 +18,7 @@ LAYERS = [
     {"core"},
     {"ops", "datasets", "unsupported"},
     {"layers", "nn", "losses", "debugging", "train", "testing", "keras", "linalg", "config",
-     "summary"},
+     "summary", "contrib"},
     {"distributed"},
     {"trace"},
     {"viz"},
