@@ -74,7 +74,12 @@ class Session:
         feed_keys = tuple(feed_dict) if feed_dict else ()
         plan = self._plans.get((key, feed_keys))
         if plan is None:
-            plan = self._compile(fetches, feed_keys, key)
+            if any(isinstance(k, (tuple, list)) for k in feed_keys):
+                feed_dict = flatten_feeds(feed_dict)     # a nested key, e.g. an LSTM's state
+                feed_keys = tuple(feed_dict)
+                plan = self._plans.get((key, feed_keys))
+            if plan is None:
+                plan = self._compile(fetches, feed_keys, key)
         values = plan.feed_values(feed_dict) if feed_keys else ()
         try:  # plan.run, inlined: this is the hot loop of every training step
             out = (plan.split or plan.fn)(values)
@@ -98,7 +103,7 @@ class Session:
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
         key = fetches if isinstance(fetches, (Tensor, Operation)) else fetch_key(fetches)
-        feed_keys = tuple(feed_dict) if feed_dict else ()
+        feed_keys = tuple(flatten_feeds(feed_dict)) if feed_dict else ()
         return self._plans.get((key, feed_keys)) or self._compile(fetches, feed_keys, key)
 
     def _compile(self, fetches, feed_keys, key):
@@ -173,3 +178,28 @@ class InteractiveSession(Session):
         s = _session_stack()
         if self in s:
             s.remove(self)
+
+
+def flatten_feeds(feed_dict):
+    """``feed_dict`` with nested keys spread out, as TF1 does: a key that is a tuple or list of
+    tensors (an ``LSTMStateTuple``, a ``MultiRNNCell``'s tuple of states) takes a value of the
+    same structure, fed entry by entry."""
+    out = {}
+
+    def add(key, value, where):
+        if isinstance(key, (tuple, list)):
+            if not isinstance(value, (tuple, list)):
+                raise TypeError(f"feed_dict: the key {where} is a structure of {len(key)} tensors, "
+                                f"so its value must be a tuple or list of {len(key)} values, got "
+                                f"{type(value).__name__}.")
+            if len(value) != len(key):
+                raise ValueError(f"feed_dict: the key {where} has {len(key)} entries but its value "
+                                 f"has {len(value)}.")
+            for i, (k, v) in enumerate(zip(key, value)):
+                add(k, v, f"{where}[{i}]")
+        else:
+            out[key] = value
+
+    for i, (k, v) in enumerate(feed_dict.items()):
+        add(k, v, f"#{i}" if isinstance(k, (tuple, list)) else repr(k))
+    return out
