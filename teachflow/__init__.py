@@ -10,6 +10,7 @@ from .core.constant import constant, convert_to_tensor, placeholder, placeholder
 from .core.dtypes import (DType, as_dtype, bool_ as bool, float16, float32, float64, int8,  # noqa: A004
                           int16, int32, int64, uint8, string)
 from .ops.gradients import gradients
+from .core.i18n import get_language, set_language
 from .core.graph import (Graph, GraphKeys, Operation, Tensor, add_to_collection, add_to_collections,
                          control_dependencies, device, get_collection, get_collection_ref,
                          get_default_graph, name_scope, reset_default_graph, set_random_seed)

@@ -14,8 +14,12 @@ comparative sentence ("... than ...", "wins", "beats"; questions excepted) must 
 ``assert`` that fails if a re-run makes it false. ``build`` refuses a lesson with problems;
 ``tests/lessons`` runs the same check on every stored source.
 
-Usage: ``python tools/build_lessons.py [--check] [lessons/src/01_*.py ...]`` (``--check`` only
-runs the guard, without executing anything).
+The guard reads Chinese prose as well (numbers against the characters, 比…快, 更好, 胜过, 优于).
+
+Usage: ``python tools/build_lessons.py [--check] [--lang zh] [lessons/src/01_*.py ...]``
+(``--check`` only runs the guard, without executing anything; ``--lang zh`` builds the Chinese
+edition ``lessons/zh/`` from the English sources and ``lessons/zh/po/*.po``, every lesson that
+has a catalogue when no source is named).
 """
 import pathlib
 import re
@@ -24,17 +28,26 @@ import time
 
 import nbformat
 
+if str(pathlib.Path(__file__).resolve().parent) not in sys.path:   # translate.py sits beside this file
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SMALL = 10          # counts up to this are prose ("two layers", "lesson 4"), not results
 
 # a number not glued to a word (hidden1, conv2, d2l, SHA-256) or to a decimal point on its left
-_NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z]-)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\w])")
+# (ASCII word characters only: in Chinese prose a number sits right against the characters, 训练200步)
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])(?<![A-Za-z]-)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![A-Za-z0-9_])")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９，．", "0123456789,.")
 _LITERAL = re.compile(r"(?<![\w.])(\d+(?:_\d{3})*)(\.\d+)?(?:[eE][-+]?\d+)?(?![\w])")
 _FIXED = re.compile(r"<!--\s*fixed:(.*?)-->", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _CODE_SPAN = re.compile(r"```.*?```|`[^`]*`", re.S)
 _LINK_TARGET = re.compile(r"\]\([^)]*\)")
 _COMPARATIVE = re.compile(r"\b(than|wins?|beats?|outperforms?)\b", re.I)
+# the same in Chinese: 比…快/慢/好…, 更好/更快…, 胜过, 优于, 不如 (not 比如, 比较, 比例, 对比, 更新)
+_COMPARATIVE_ZH = re.compile(r"(?<!对)比(?![如较例率特值重分])[^，。；！？]{0,20}?[快慢好差高低大小多少强弱准稳]"
+                             r"|更(?:好|快|慢|差|准|稳)|胜过|优于|劣于|不如|赢|击败|战胜")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
 
 
 def parse(text):
@@ -79,8 +92,8 @@ def prose_numbers(markdown):
     """(text, value) of each number in a markdown cell's prose, and the set declared fixed."""
     fixed = set()
     for block in _FIXED.findall(markdown):
-        fixed.update(_value(m.group(1), m.group(2)) for m in _NUMBER.finditer(block))
-    prose = _LINK_TARGET.sub("]", _CODE_SPAN.sub(" ", _COMMENT.sub(" ", markdown)))
+        fixed.update(_value(m.group(1), m.group(2)) for m in _NUMBER.finditer(block.translate(_FULLWIDTH)))
+    prose = _LINK_TARGET.sub("]", _CODE_SPAN.sub(" ", _COMMENT.sub(" ", markdown))).translate(_FULLWIDTH)
     return [(m.group(0), _value(m.group(1), m.group(2))) for m in _NUMBER.finditer(prose)], fixed, prose
 
 
@@ -101,10 +114,10 @@ def claim_problems(cells, name="lesson"):
                             f"({line[:90]!r}). Render it from computed values (IPython.display."
                             f"Markdown), or, if no run can change it, list it in <!-- fixed: {text} -->.")
         neighbours = [c for c in cells[max(i - 1, 0):i + 2] if c.cell_type == "code"]
-        for sentence in re.split(r"(?<=[.!?])\s+", prose):
-            if sentence.rstrip().endswith("?"):
+        for sentence in _SENTENCE_END.split(prose):
+            if sentence.rstrip().endswith(("?", "？")):
                 continue                                # a question asks, it claims nothing
-            if _COMPARATIVE.search(sentence) and not any(
+            if (_COMPARATIVE.search(sentence) or _COMPARATIVE_ZH.search(sentence)) and not any(
                     re.search(r"^\s*assert\b", c.source, re.M) for c in neighbours):
                 problems.append(f"{name}, markdown cell {i}: the comparative claim "
                                 f"{sentence.strip()[:90]!r} has no assert in the code cell before "
@@ -125,24 +138,35 @@ def sources():
     return sorted((ROOT / "lessons").glob("**/src/*.py"))
 
 
-def build(src):
-    from nbclient import NotebookClient
+def build(src, lang=None):
+    """Execute the lesson ``src`` and store it with its outputs: in English as
+    ``notebook_path(src)``, or in ``lang`` as ``lessons/<lang>/<stem>.ipynb``, its cells
+    translated by the lesson's catalogue (``tools/translate.py``)."""
     src = pathlib.Path(src)
-    cells = parse(src.read_text(encoding="utf-8"))
-    problems = claim_problems(cells, src.name)
+    if lang is None:
+        cells, out, prefix = parse(src.read_text(encoding="utf-8")), notebook_path(src), src.stem[:2]
+    else:
+        import translate
+        cells, out, prefix = translate.translate(src, lang), translate.notebook_path(src, lang), lang + src.stem[:2]
+    problems = claim_problems(cells, out.name)
     if problems:
         raise SystemExit("not built, the prose states results no code computes:\n  " + "\n  ".join(problems))
+    execute(cells, out, prefix)
+
+
+def execute(cells, out, prefix):
+    """Run ``cells`` in a fresh kernel in ``out``'s folder and write the notebook ``out``."""
+    from nbclient import NotebookClient
     nb = nbformat.v4.new_notebook()
     nb.cells = cells
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
-    out = notebook_path(src)
     start = time.perf_counter()
     NotebookClient(nb, timeout=600, kernel_name="python3", store_widget_state=False,
                    resources={"metadata": {"path": str(out.parent)}}).execute()
     elapsed = time.perf_counter() - start
     for i, cell in enumerate(nb.cells):
-        cell["id"] = f"{src.stem[:2]}-{i:03d}"  # stable ids: re-building gives clean diffs
+        cell["id"] = f"{prefix}-{i:03d}"        # stable ids: re-building gives clean diffs
         cell.metadata.pop("execution", None)    # wall-clock stamps would make every diff noisy
     tmp = out.with_suffix(".tmp")
     nbformat.write(nb, str(tmp))
@@ -152,14 +176,26 @@ def build(src):
 
 def main(argv):
     check_only = "--check" in argv
-    paths = [a for a in argv if a != "--check"] or sources()
+    lang = None
+    if "--lang" in argv:
+        at = argv.index("--lang")
+        if at + 1 >= len(argv):
+            raise SystemExit("--lang needs a language, e.g. --lang zh")
+        lang, argv = argv[at + 1], argv[:at] + argv[at + 2:]
+    paths = [a for a in argv if a != "--check"] or \
+        (sources() if lang is None else sorted((ROOT / "lessons" / lang / "po").glob("*.po")))
+    paths = [ROOT / "lessons" / "src" / (pathlib.Path(p).stem + ".py") if lang else p for p in paths]
     if check_only:
-        problems = [p for path in paths for p in
-                    claim_problems(parse(pathlib.Path(path).read_text(encoding="utf-8")), pathlib.Path(path).name)]
+        if lang:
+            import translate
+            problems = [p for path in paths for p in claim_problems(translate.translate(path, lang), path.name)]
+        else:
+            problems = [p for path in paths for p in
+                        claim_problems(parse(pathlib.Path(path).read_text(encoding="utf-8")), pathlib.Path(path).name)]
         print("\n".join(problems) or f"{len(paths)} sources: no typed results")
         return 1 if problems else 0
     for path in paths:
-        build(path)
+        build(path, lang)
     return 0
 
 

@@ -42,6 +42,7 @@ LANGUAGES = {"zh": "zh_Hans_CN"}
 MARKDOWN, STRING, COMMENT = "markdown", "string", "comment"
 # a replacement field of a str.format / f-string literal; {{ and }} are literal braces
 _FIELD = re.compile(r"(?<!\{)\{(?!\{)[^{}]*\}")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _LETTERS = re.compile(r"[^\W\d_]")
 _KEEP_COMMENT = re.compile(r"#\s*(NBVAL_|noqa|type:|%%)")
 
@@ -148,7 +149,9 @@ def extract(src, lang="zh"):
 
 
 def fields(text):
-    return collections.Counter(_FIELD.findall(text))
+    """The ``{fields}`` of a literal, as a multiset; a quoted word inside a field
+    (``{'agree' if ok else 'differ'}``) may be translated, so quoted text counts as ``''``."""
+    return collections.Counter(_QUOTED.sub("''", f) for f in _FIELD.findall(text))
 
 
 def problems(src, cat, lang="zh"):

@@ -3,7 +3,9 @@ time), and ``convert_to_tensor``, which turns Python and NumPy values into const
 import numpy as np
 
 from . import dtypes as _dtypes
+from .errors import PLACEHOLDER_HINT
 from .graph import Tensor, get_default_graph
+from .i18n import hint
 from .opdef import OPS, OpDef, register
 from .shapes import ShapeError, fmt
 
@@ -40,9 +42,9 @@ class Placeholder(OpDef):
             raise InvalidArgumentError(
                 f"You must feed a value for placeholder tensor '{op.name}' with dtype "
                 f"{op.attrs['dtype'].name} and shape {fmt(op.attrs['shape'])}: pass "
-                f"feed_dict={{{op.name.split('/')[-1]}: ...}} to sess.run.", op)
+                f"feed_dict={{{op.name.split('/')[-1]}: ...}} to sess.run."
+                + hint(PLACEHOLDER_HINT).format(name=op.name), op)
         return missing
-
 
 @register
 class PlaceholderWithDefault(OpDef):

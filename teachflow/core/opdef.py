@@ -10,6 +10,8 @@ Stateful ops (variables, assignments, random numbers) override ``bind(op, sessio
 """
 import functools
 
+from . import i18n
+from .errors import SHAPE_HINT
 from .shapes import ShapeError, fmt
 
 OPS = {}
@@ -75,7 +77,8 @@ class OpDef:
             hint = f" Hint: {e.hint}." if e.hint else ""
             raise ShapeError(
                 f"{e} for '{op.name}' (op: {self.type}, scope: {scope}) with input shapes: "
-                f"{shapes}.{hint}", hint=e.hint) from None
+                f"{shapes}.{hint}" + i18n.hint(SHAPE_HINT).format(name=op.name, shapes=shapes),
+                hint=e.hint) from None
         if self.num_outputs == 1 and specs and not isinstance(specs, list):
             specs = [specs]
         return specs

@@ -19,6 +19,8 @@ import re
 import numpy as np
 
 from . import errors, numerics
+from .errors import FEED_SHAPE_HINT, UNINITIALIZED_HINT
+from .i18n import hint
 from .graph import VALID_OP_NAME, Operation, Tensor, ancestors
 from .shapes import fmt
 from .slicing import split_runner
@@ -44,8 +46,8 @@ class SessionState:
         except KeyError:
             raise errors.FailedPreconditionError(
                 f"Attempting to use uninitialized value {var.op.name}: run "
-                "sess.run(tf.global_variables_initializer()) (or restore a checkpoint) first.",
-                var.op) from None
+                "sess.run(tf.global_variables_initializer()) (or restore a checkpoint) first."
+                + hint(UNINITIALIZED_HINT).format(name=var.op.name), var.op) from None
 
     def get(self, var, default=None):
         return self.values.get(var, default)
@@ -240,7 +242,8 @@ class Plan:
                 if len(s) != len(dims) or any(d is not None and d != x for d, x in zip(dims, s)):
                     raise errors.InvalidArgumentError(
                         f"Cannot feed value of shape {fmt(s)} for tensor '{t.name}', which has shape "
-                        f"{fmt(dims)}." + _feed_hint(s, dims), t.op)
+                        f"{fmt(dims)}." + _feed_hint(s, dims)
+                        + hint(FEED_SHAPE_HINT).format(name=t.name, value=fmt(s), expected=fmt(dims)), t.op)
             values.append(a)
         for i in self.int_feeds:  # NumPy wraps -1 to 255 when casting an array: refuse, as TF1
             _check_int_range(self.feeds[i], list(feed_dict.values())[i])

@@ -12,6 +12,8 @@ import numpy as np
 
 from . import dtypes as _dtypes
 from . import errors
+from .errors import UNINITIALIZED_HINT
+from .i18n import hint
 from .constant import convert_to_tensor
 from .graph import GraphKeys, Tensor, get_default_graph
 from .opdef import OPS, OpDef, register
@@ -84,7 +86,8 @@ def _current(values, var, op):
         return values[var]
     except KeyError:
         raise errors.FailedPreconditionError(
-            f"Attempting to use uninitialized value {var.op.name} in {op.name}.", op) from None
+            f"Attempting to use uninitialized value {var.op.name} in {op.name}."
+            + hint(UNINITIALIZED_HINT).format(name=var.op.name), op) from None
 
 
 @register

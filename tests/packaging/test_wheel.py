@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from teachflow.core import i18n
+
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "teachflow", "lessons")
 
@@ -42,8 +44,13 @@ def test_the_wheel_carries_the_course_and_the_renderer(wheel):
     assert lessons and {f"teachflow/course/{n}" for n in lessons} <= names
     assert {"teachflow/course/README.md", "teachflow/course/sanitize.cfg", "teachflow/course/conftest.py",
             "teachflow/viz/static/graph_widget.js", "teachflow/viz/static/graphviz_engine.js",
-            "teachflow/__main__.py"} <= names
+            "teachflow/__main__.py", "teachflow/locale/zh/LC_MESSAGES/teachflow.po",
+            "teachflow/locale/zh/LC_MESSAGES/teachflow.mo"} <= names
     assert not any(n.startswith("teachflow/course/src/") for n in names)
+    with zipfile.ZipFile(wheel) as z:     # the build compiled the catalogue from the .po it ships
+        po, mo = (z.read(f"teachflow/locale/zh/LC_MESSAGES/teachflow.{x}") for x in ("po", "mo"))
+    assert po == (ROOT / "teachflow/locale/zh/LC_MESSAGES/teachflow.po").read_bytes()
+    assert mo == i18n.compile_catalogue(ROOT / "teachflow/locale/zh/LC_MESSAGES/teachflow.po")
     size = wheel.stat().st_size
     print(f"wheel {wheel.name}: {size / 1e6:.2f} MB")
     assert size < 5_000_000, f"the wheel should stay small, it is {size / 1e6:.1f} MB"
