@@ -9,7 +9,10 @@ by ``python -m teachflow lessons DIR`` checks the same way: ``pytest --nbval DIR
   or a note that the page draws it) is compared as ``'<svg>…</svg>'``.
 - ``sanitize.cfg`` beside this file is used when no other ``--nbval-sanitize-with`` is given, and
   the kernel is the one pytest runs in (``--nbval-current-env``) unless a kernel is named.
+- A glyph missing from every font (Chinese text on a machine without a CJK font) is an error in
+  the kernels too (``PYTHONWARNINGS``, which they inherit), not an empty box in a passing lesson.
 """
+import os
 import pathlib
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -25,7 +28,13 @@ def _drawn_by_dot():
     return render.renderer() == "dot"
 
 
+GLYPH_ERROR = "error:Glyph:UserWarning"      # matplotlib: "Glyph 35745 (...) missing from font(s) ..."
+
+
 def pytest_configure(config):
+    warned = os.environ.get("PYTHONWARNINGS", "")
+    if GLYPH_ERROR not in warned.split(","):
+        os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [warned, GLYPH_ERROR]))
     option = config.option
     if hasattr(option, "nbval_sanitize_with") and not option.nbval_sanitize_with:
         option.nbval_sanitize_with = str(HERE / "sanitize.cfg")

@@ -131,18 +131,17 @@ def check_fonts():
         parts.append(f"graphs' {FONT}: the browser's (or Graphviz's) nearest sans-serif")
     try:
         from matplotlib import font_manager, rcParams
+        from .viz import fonts
         family = rcParams["font.sans-serif"][0] if rcParams["font.family"] == ["sans-serif"] else rcParams["font.family"][0]
         path = font_manager.findfont(font_manager.FontProperties(family=rcParams["font.family"]),
                                      fallback_to_default=True)
         parts.append(f"plots in {Path(path).stem} (asked: {family})")
-        cjk = sorted({f.name for f in font_manager.fontManager.ttflist
-                      if any(k in f.name for k in ("CJK", "Noto Sans SC", "WenQuanYi", "SimHei", "YaHei",
-                                                   "PingFang", "Heiti", "Source Han"))})
+        cjk = fonts.cjk_font()
         if cjk:
-            parts.append(f"Chinese text: {cjk[0]}")
+            parts.append(f"Chinese text (set_language('zh')): {cjk}")
         else:
-            parts.append("no font for Chinese text")
-            fix = "only for Chinese labels in plots: apt install fonts-noto-cjk (or any CJK font), then restart the kernel"
+            parts.append("no font for Chinese text (set_language('zh') would show empty boxes)")
+            fix = "only for the Chinese edition: " + fonts.FIX
             ok = None
     except ImportError:
         return Check("fonts", False, "; ".join(parts) + "; matplotlib is not installed", "pip install matplotlib")

@@ -7,6 +7,7 @@ Without Graphviz's ``dot`` the notebook page lays graphs out itself (Graphviz co
 WebAssembly, shipped in the package); ``set_renderer("browser" | "dot" | "auto")`` chooses.
 """
 from ..core.graph import register_display
+from . import fonts  # noqa: F401  (Chinese: CJK fonts in figures and drawings)
 from .calibration_plots import plot_real_vs_simulated
 from .render import INSTALL_HINT, GraphvizError, GraphvizNotFound, dot_available, renderer, set_renderer
 from .restyle import SVG

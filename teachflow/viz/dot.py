@@ -6,6 +6,7 @@ the graph's creation order; every label is escaped (``labels.html``), every tool
 from collections import Counter
 
 from . import styles as S
+from .fonts import graph_font
 from .labels import dims, html, number, quoted, summary
 
 BIG = 250  # more drawn nodes than this: a faster, plainer layout (straight edges)
@@ -281,12 +282,13 @@ class DotWriter:
         # big drawings: cap the x-placement search and draw straight edges (spline routing
         # around hundreds of boxes takes Graphviz minutes, this takes seconds)
         big = ", nslimit=0.05, mclimit=0.3, remincross=false, splines=line" if len(f.nodes) > BIG else ""
+        font = graph_font()     # Helvetica; a CJK font when the language is Chinese
         head = [
             "digraph teachflow {",
-            f'  graph [id="graph", rankdir={self.rankdir}, bgcolor="white", fontname="{S.FONT}", '
+            f'  graph [id="graph", rankdir={self.rankdir}, bgcolor="white", fontname={quoted(font)}, '
             f'fontsize=10, nodesep=0.25, ranksep=0.3, pad=0.15, outputorder=edgesfirst{big}];',
-            f'  node [fontname="{S.FONT}", fontsize=10, margin="0.10,0.04", height=0.3, width=0.3];',
-            f'  edge [fontname="{S.FONT}", fontsize=9, arrowsize=0.6];',
+            f'  node [fontname={quoted(font)}, fontsize=10, margin="0.10,0.04", height=0.3, width=0.3];',
+            f'  edge [fontname={quoted(font)}, fontsize=9, arrowsize=0.6];',
         ]
         if self.legend or self.title:
             head.append(f"  graph [label={self.legend_label()}, labelloc=b, labeljust=l];")
