@@ -40,6 +40,7 @@ Only a parameter server can serve asynchronous workers: collectives (``RingAllRe
 import heapq
 from numbers import Integral
 
+from ..core.i18n import N_
 from .clock import EventQueue
 from .devices import Exponential, ShiftedExponential
 from .events import Event
@@ -56,7 +57,7 @@ class Asynchronous(Strategy):
     aliases = ("asynchronous",)
     title = "async"
     color = "#D1495B"
-    help = "asynchronous: every gradient is applied as soon as it arrives"
+    help = N_("asynchronous: every gradient is applied as soon as it arrives")
     order = 2
     bound = None
 
@@ -111,7 +112,7 @@ class BoundedStaleness(Asynchronous):
     aliases = ("bounded", "bounded_staleness")
     title = "ssp"
     color = "#E39B1B"
-    help = "bounded staleness (SSP): asynchronous, but nobody runs too far ahead"
+    help = N_("bounded staleness (SSP): asynchronous, but nobody runs too far ahead")
     order = 3
 
     def __init__(self, bound, staleness_aware=False):
@@ -140,7 +141,7 @@ class KAsync(Strategy):
     aliases = ("kasync", "k_async_sgd")
     title = "K-async"
     color = "#8C564B"
-    help = "K-async: average the first K learners' gradients; the others keep computing"
+    help = N_("K-async: average the first K learners' gradients; the others keep computing")
     barrier = True
     order = 5
     distinct = True
@@ -208,7 +209,7 @@ class KBatchAsync(KAsync):
     aliases = ("kbatch", "k_batch", "kbatchasync")
     title = "K-batch-async"
     color = "#17BECF"
-    help = "K-batch-async: average any K gradients as they arrive; nobody waits"
+    help = N_("K-batch-async: average any K gradients as they arrive; nobody waits")
     barrier = False
     order = 6
     distinct = False

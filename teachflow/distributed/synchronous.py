@@ -26,6 +26,7 @@ from numbers import Integral
 
 import numpy as np
 
+from ..core.i18n import N_
 from .devices import Constant
 from .events import Event
 from .runner import Strategy, clip, mean_of
@@ -41,7 +42,7 @@ class Synchronous(Strategy):
     aliases = ("synchronous",)
     title = "sync"
     color = "#1F5FA8"
-    help = "synchronous: average all N gradients at a barrier"
+    help = N_("synchronous: average all N gradients at a barrier")
     barrier = True
     order = 0
 
@@ -141,7 +142,7 @@ class BackupWorkers(Synchronous):
     aliases = ("backups", "sync_backup", "k_sync", "ksync")
     title = "backup"
     color = "#7B4F9D"
-    help = "synchronous with backup workers: the slowest gradients are dropped"
+    help = N_("synchronous with backup workers: the slowest gradients are dropped")
     order = 1
 
     def __init__(self, backups=1):
@@ -159,7 +160,7 @@ class LocalSGD(Strategy):
     aliases = ("local_sgd", "localsgd")
     title = "local"
     color = "#2A9D8F"
-    help = "local SGD: H local steps, then average the parameters"
+    help = N_("local SGD: H local steps, then average the parameters")
     barrier = True
     sends = "parameters"
     order = 4

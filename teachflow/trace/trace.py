@@ -8,6 +8,7 @@ nothing; moving past an update step writes what that op writes into the real ses
 moving back before it restores the earlier value.
 """
 from ..core.graph import Tensor
+from ..core.i18n import _
 from ..core.formatting import summary
 from ..core.formatting import value_shape as shape_str
 from .explain import to_latex
@@ -54,13 +55,13 @@ class Step:
         if f is not None and i is not None and i < len(f.opdef.grad_formulas) and f.opdef.grad_formulas[i]:
             return f.opdef.grad_formulas[i]
         if f is not None and f.outputs and self.op.type == "OnesLike":
-            return "∂L/∂L = 1 (the seed of the backward pass)"
+            return _("∂L/∂L = 1 (the seed of the backward pass)")
         if self.op.type == "AddN" and f is not None:
-            return "∂L/∂t = Σ over the paths through t (gradients from several consumers add up)"
+            return _("∂L/∂t = Σ over the paths through t (gradients from several consumers add up)")
         own = self.op.opdef.formula or self.op.type
         if f is not None:  # an intermediate op of a backward rule
             rules = "; ".join(r for r in f.opdef.grad_formulas if r)
-            return f"{own}   (a part of {f.type}'s rule: {rules})" if rules else own
+            return _("{own}   (a part of {op}'s rule: {rules})").format(own=own, op=f.type, rules=rules) if rules else own
         return own
 
     def explain(self):
@@ -69,13 +70,14 @@ class Step:
         out = summary(self.output)
         if self.phase == "forward":
             if op.opdef.kind in ("placeholder", "variable", "constant"):
-                what = {"placeholder": "fed", "variable": "reads variable", "constant": "constant"}[op.opdef.kind]
+                what = {"placeholder": _("fed"), "variable": _("reads variable"),
+                        "constant": _("constant")}[op.opdef.kind]
                 return f"{op.name} ({what}) = {out}"
             ins = ", ".join(shape_str(v) for v in self.inputs)
             return f"{op.name}: {op.opdef.formula or op.type}   ({ins} → {shape_str(self.output)}) = {out}"
         if self.phase == "backward":
             target = f"∂L/∂{_short(self.wrt.name)}" if self.wrt is not None else op.name
-            head = f"backward of {self.forward_op.name}: " if self.forward_op is not None else ""
+            head = _("backward of {name}: ").format(name=self.forward_op.name) if self.forward_op is not None else ""
             return f"{head}{self.rule}   → {target} [{shape_str(self.output)}] = {out}"
         parts = [f"{_short(v.name)}: {summary(b)} → {summary(a)}" for v, (b, a) in self.writes.items()]
         return f"{op.name}: {op.opdef.formula or op.type}   " + "; ".join(parts)
@@ -221,7 +223,7 @@ class Trace:
             else:
                 state.write(t, before)
         for s in self.steps[:self.position + 1]:
-            for t, (_, after) in s.writes.items():
+            for t, (_before, after) in s.writes.items():
                 state.write(t, after)
 
     def __repr__(self):

@@ -5,6 +5,7 @@ the graph's creation order; every label is escaped (``labels.html``), every tool
 """
 from collections import Counter
 
+from ..core.i18n import N_, _
 from . import styles as S
 from .fonts import graph_font
 from .labels import dims, html, number, quoted, summary
@@ -34,7 +35,7 @@ def _op_lines(op, key):
     """(bold first line, small second line or None) for a single op."""
     short = op.name.rpartition("/")[2]
     if key in ("placeholder", "variable") or (key == "constant" and op.type == "Const"):
-        word = {"placeholder": "placeholder", "variable": "variable", "constant": "const"}[key]
+        word = {"placeholder": _("placeholder"), "variable": _("variable"), "constant": _("const")}[key]
         t = op.outputs[0] if op.outputs else None
         extra = _const_text(op) if key == "constant" else (dims(t._dims) if t is not None else "")
         return short, f"{word} {extra}".strip()
@@ -42,7 +43,7 @@ def _op_lines(op, key):
         return (short, op.type) if short.lower() != op.type.lower() else (op.type, None)
     second = [] if short.lower() == op.type.lower() else [short]
     if key == "update" and op.opdef.ref_inputs and op.inputs:   # which variable it writes
-        second.append("writes " + op.inputs[op.opdef.ref_inputs[0]].op.name.rpartition("/")[2])
+        second.append(_("writes {name}").format(name=op.inputs[op.opdef.ref_inputs[0]].op.name.rpartition("/")[2]))
     if op.type == "Const" and _const_text(op):
         second.append(_const_text(op))
     return op.type, " ".join(second) or None
@@ -56,15 +57,17 @@ def _grad_line(op):
     return "∂L/∂" + fwd.inputs[i].op.name.rpartition("/")[2]
 
 
-_PLURAL = {"variable": "variables", "constant": "constants", "placeholder": "placeholders",
-           "gradient": "gradient ops", "update": "updates"}
+_PLURAL = {"variable": N_("{n} variables"), "constant": N_("{n} constants"),
+           "placeholder": N_("{n} placeholders"), "gradient": N_("{n} gradient ops"),
+           "update": N_("{n} updates")}
+_OPS = N_("{n} ops")
 
 
 def _count(ops, roles):
     """``"12 ops"``, or ``"3 variables"`` when a folded scope holds only variables."""
     keys = {S.node_style_key(op, roles[op]) for op in ops}
-    word = _PLURAL.get(keys.pop(), "ops") if len(keys) == 1 else "ops"
-    return f"{len(ops)} {word}"
+    text = _PLURAL.get(keys.pop(), _OPS) if len(keys) == 1 else _OPS
+    return _(text).format(n=len(ops))
 
 
 def _role_of(ops, roles):
@@ -73,19 +76,19 @@ def _role_of(ops, roles):
 
 
 def _tooltip_op(op):
-    out = ", ".join(f"{dims(t._dims)} {t.dtype.name}" for t in op.outputs) or "no outputs"
+    out = ", ".join(f"{dims(t._dims)} {t.dtype.name}" for t in op.outputs) or _("no outputs")
     lines = [f"{op.name}  ({op.type})", op.opdef.explain(op), f"→ {out}"]
     if op.gradient_of is not None:
-        lines.append(f"backward step of {op.gradient_of.name}")
+        lines.append(_("backward step of {name}").format(name=op.gradient_of.name))
     if op.device:
-        lines.append(f"device {op.device}")
+        lines.append(_("device {name}").format(name=op.device))
     return "\n".join(lines)
 
 
 def _tooltip_scope(node):
     kinds = Counter(op.type for op in node.ops).most_common()
     shown = ", ".join(f"{n} {t}" for t, n in kinds[:6]) + (", …" if len(kinds) > 6 else "")
-    return f"{node.scope}  (folded: {len(node.ops)} ops)\n{shown}"
+    return _("{scope}  (folded: {n} ops)").format(scope=node.scope, n=len(node.ops)) + f"\n{shown}"
 
 
 class DotWriter:
@@ -139,9 +142,9 @@ class DotWriter:
         if grad_of:
             lines.append(_small(grad_of, S.GRAD_COLOR))
         if name in self.values:
-            lines.append(_small("value " + summary(self.values[name]), S.VALUE_COLOR, 9))
+            lines.append(_small(_("value {text}").format(text=summary(self.values[name])), S.VALUE_COLOR, 9))
         if name in self.grads:
-            lines.append(_small("grad " + summary(self.grads[name]), S.GRAD_COLOR, 9))
+            lines.append(_small(_("grad {text}").format(text=summary(self.grads[name])), S.GRAD_COLOR, 9))
         style.pop("legend", None)
         if self.devices:
             self._device_fill(node, style)
@@ -194,20 +197,21 @@ class DotWriter:
         n = len(e.tensors) if e.kind != "control" else len(e.src_ops)
         if self.shapes and e.kind == "data" and not all(o.opdef.kind == "constant" and
                                                         o.type == "Const" for o in e.src_ops):
-            text = dims(e.tensors[0]._dims) if n == 1 else f"{n} tensors"
+            text = dims(e.tensors[0]._dims) if n == 1 else _("{n} tensors").format(n=n)
             attrs["label"] = f"<{html(text)}>"
         if n > 1 and not crossing:
             attrs["penwidth"] = f"{min(1.0 + 0.4 * (n - 1), 4.0):.1f}"
         names = [t.name for t in e.tensors] if e.kind != "control" else [o.name for o in e.src_ops]
-        tip = "\n".join(names[:8]) + (f"\n… {len(names) - 8} more" if len(names) > 8 else "")
+        more = "\n" + _("… {n} more").format(n=len(names) - 8) if len(names) > 8 else ""
+        tip = "\n".join(names[:8]) + more
         if e.kind == "control":
-            tip = "runs after: " + tip
+            tip = _("runs after: {names}").format(names=tip)
         elif e.kind == "ref":
-            tip = "writes: " + tip
+            tip = _("writes: {names}").format(names=tip)
         else:
             tip += ("  " + dims(e.tensors[0]._dims)) if n == 1 else ""
         if crossing:
-            tip += f"\nsent from {crossing[0]} to {crossing[1]}"
+            tip += "\n" + _("sent from {source} to {target}").format(source=crossing[0], target=crossing[1])
         attrs["tooltip"] = quoted(tip)
         return attrs, reverse
 
@@ -225,16 +229,18 @@ class DotWriter:
             st = S.NODE_STYLES[key]
             fill = st["fillcolor"] if not self.devices else "#ffffff"
             groups[0].append(f'<td bgcolor="{fill}" color="{st["color"]}" border="1">'
-                             f'{html(st["legend"])}</td>')
+                             f'{html(_(st["legend"]))}</td>')
         for key in (self.used_edges if self.legend else ()):
             glyph, text = S.EDGE_LEGEND[key]
             groups[1].append(f'<td border="0"><font color="{S.EDGE_STYLES[key]["color"]}">{glyph}</font> '
-                             f'{html(text)}</td>')
+                             f'{html(_(text))}</td>')
         if self.devices and self.legend:
             for dev, col in self.device_colors.items():
-                groups[2].append(f'<td bgcolor="{col}" border="1">device {html(dev)}</td>')
+                text = html(_("device {name}").format(name=dev))
+                groups[2].append(f'<td bgcolor="{col}" border="1">{text}</td>')
             if self.unplaced:
-                groups[2].append(f'<td bgcolor="{S.UNPLACED}" border="1">no device set</td>')
+                text = html(_("no device set"))
+                groups[2].append(f'<td bgcolor="{S.UNPLACED}" border="1">{text}</td>')
         rows = [g[i:i + 4] for g in groups for i in range(0, len(g), 4)]
         body = "".join("<tr>" + "".join(r) + "</tr>" for r in rows)
         if self.title:

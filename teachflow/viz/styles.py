@@ -4,29 +4,30 @@ The shape says what a node *is* (data in, parameter, constant, operation, update
 colour says the same again, or, with ``devices=True``, where it runs. Gradient ops keep the
 operation's shape in their own colour, so the backward pass reads as a mirror of the forward one.
 """
+from ..core.i18n import N_
 
-# style key -> Graphviz node attributes, plus "legend" (what the legend says)
+# style key -> Graphviz node attributes, plus "legend" (what the legend says; translated where shown)
 NODE_STYLES = {
     "placeholder": dict(shape="box", style="filled,rounded,bold", fillcolor="#fff2cc", color="#b58900",
-                        legend="placeholder (data in)"),
+                        legend=N_("placeholder (data in)")),
     "variable": dict(shape="cylinder", style="filled", fillcolor="#dae8fc", color="#3465a4",
-                     legend="variable (parameter)"),
+                     legend=N_("variable (parameter)")),
     "constant": dict(shape="box", style="filled", fillcolor="#f2f2f2", color="#9a9a9a",
-                     fontcolor="#444444", legend="constant"),
+                     fontcolor="#444444", legend=N_("constant")),
     "op": dict(shape="box", style="filled,rounded", fillcolor="#ffffff", color="#444444",
-               legend="operation"),
+               legend=N_("operation")),
     "random": dict(shape="box", style="filled,rounded", fillcolor="#eadcf2", color="#7b4f9d",
-                   legend="random numbers"),
+                   legend=N_("random numbers")),
     "gradient": dict(shape="box", style="filled,rounded", fillcolor="#fbdcdc", color="#b83b3b",
-                     legend="gradient op (tf.gradients)"),
+                     legend=N_("gradient op (tf.gradients)")),
     "update": dict(shape="box", style="filled,bold", fillcolor="#ffe0b3", color="#d07000",
-                   legend="optimizer update (writes a variable)"),
+                   legend=N_("optimizer update (writes a variable)")),
     "group": dict(shape="box", style="filled,rounded,dashed", fillcolor="#ffffff", color="#777777",
-                  fontcolor="#444444", legend="group (runs its control inputs)"),
+                  fontcolor="#444444", legend=N_("group (runs its control inputs)")),
     "init": dict(shape="box", style="filled,rounded,dashed", fillcolor="#eeeeee", color="#999999",
-                 fontcolor="#555555", legend="initializer"),
+                 fontcolor="#555555", legend=N_("initializer")),
     "scope": dict(shape="box3d", style="filled", fillcolor="#eeeeee", color="#555555",
-                  legend="folded name scope"),
+                  legend=N_("folded name scope")),
 }
 
 # a folded scope whose ops all share a role takes that role's colours (keeps the box3d shape)
@@ -54,9 +55,9 @@ EDGE_STYLES = {
     "cross_device": dict(color="#222222", penwidth="2.5"),   # devices=True: data must travel
 }
 EDGE_LEGEND = {
-    "ref": ("◀╌╌", "update writes the variable"),
-    "control": ("┈┈▶", "control dependency (runs first)"),
-    "cross_device": ("━━▶", "tensor sent between devices"),
+    "ref": ("◀╌╌", N_("update writes the variable")),
+    "control": ("┈┈▶", N_("control dependency (runs first)")),
+    "cross_device": ("━━▶", N_("tensor sent between devices")),
 }
 
 # devices: a qualitative palette (ColorBrewer Set3), assigned to device names in sorted order

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.i18n import N_, _
+
 KIND_COLORS = {
     "compute": "#4C78A8",
     "pull": "#54A24B",
@@ -21,13 +23,14 @@ KIND_COLORS = {
     "apply": "#222222",
     "idle": "#FFFFFF",
 }
-KIND_LABELS = {
-    "compute": "compute gradient",
-    "pull": "pull parameters",
-    "push": "push gradient",
-    "wait": "wait (barrier)",
-    "apply": "update (new version)",
+KIND_LABELS = {      # translated where shown: _(KIND_LABELS[kind])
+    "compute": N_("compute gradient"),
+    "pull": N_("pull parameters"),
+    "push": N_("push gradient"),
+    "wait": N_("wait (barrier)"),
+    "apply": N_("update (new version)"),
 }
+PIPELINE_LABELS = {"forward": N_("forward"), "backward": N_("backward"), "transfer": N_("transfer")}
 BAR_HEIGHT = 0.72
 FIGURE_DPI = 120   # figures this module creates: sharp on a projector, text >= 9 pt
 
@@ -47,7 +50,7 @@ def row_keys(result):
 def row_label(key):
     if isinstance(key, int):
         return f"w{key}"
-    return {"ps": "server", "all": "all (apply)"}.get(key, str(key))
+    return {"ps": _("server"), "all": _("all (apply)")}.get(key, str(key))
 
 
 def _events(result):
@@ -133,7 +136,7 @@ def draw_timeline(ax, result, t_min=0.0, t_max=None, versions=True, barriers="au
     ticks = [i for i, k in enumerate(rows) if not isinstance(k, int) or k % every == 0]
     ax.set_yticks(ticks, [row_label(rows[i]) for i in ticks], fontsize=fontsize)
     ax.tick_params(axis="x", labelsize=fontsize + 1)
-    ax.set_xlabel("simulated time (s)", fontsize=fontsize + 1)
+    ax.set_xlabel(_("simulated time (s)"), fontsize=fontsize + 1)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
 
@@ -142,14 +145,14 @@ def draw_timeline(ax, result, t_min=0.0, t_max=None, versions=True, barriers="au
                                     max_labels, fontsize)
     if legend:
         kinds = [k for k in ("compute", "pull", "push", "wait") if k in tl.bars]
-        handles = [Patch(facecolor=KIND_COLORS[k], label=KIND_LABELS[k]) for k in kinds]
+        handles = [Patch(facecolor=KIND_COLORS[k], label=_(KIND_LABELS[k])) for k in kinds]
         if tl.dropped is not None:
             handles.append(Patch(facecolor="#F2F2F2", edgecolor="#888888", hatch="////",
-                                 label="dropped work"))
+                                 label=_("dropped work")))
         if applies:
             from matplotlib.lines import Line2D
             handles.append(Line2D([], [], color=KIND_COLORS["apply"], marker="|", linestyle="",
-                                  markersize=8, label=KIND_LABELS["apply"]))
+                                  markersize=8, label=_(KIND_LABELS["apply"])))
         ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=len(handles),
                   fontsize=fontsize, frameon=False, borderaxespad=0.2, handlelength=1.2,
                   columnspacing=1.0)
@@ -209,7 +212,7 @@ def plot_timeline(result, ax=None, t_min=0.0, t_max=None, title=None, **options)
     import matplotlib.pyplot as plt
     if ax is None:
         rows = len(row_keys(result))
-        _, ax = plt.subplots(figsize=(10, 1.0 + 0.3 * rows), dpi=FIGURE_DPI)
+        _fig, ax = plt.subplots(figsize=(10, 1.0 + 0.3 * rows), dpi=FIGURE_DPI)
     draw_timeline(ax, result, t_min=t_min, t_max=t_max, **options)
     if title is None:
         title = str(getattr(result, "strategy", ""))
@@ -235,7 +238,7 @@ def plot_pipeline(result, ax=None, title=None, fontsize=9):
     rows = list(range(len(devices))) + links
     y = {k: i for i, k in enumerate(rows)}
     if ax is None:
-        _, ax = plt.subplots(figsize=(10, 1.2 + 0.4 * len(rows)), dpi=FIGURE_DPI)
+        _fig, ax = plt.subplots(figsize=(10, 1.2 + 0.4 * len(rows)), dpi=FIGURE_DPI)
     t_max = max((e.end for e in events), default=1.0) or 1.0
     groups = {"forward": [], "backward": [], "transfer": []}
     for e in events:
@@ -264,10 +267,11 @@ def plot_pipeline(result, ax=None, title=None, fontsize=9):
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_yticks(range(len(rows)), [devices[k] if isinstance(k, int) else k for k in rows],
                   fontsize=fontsize)
-    ax.set_xlabel("simulated time (s)", fontsize=fontsize + 1)
+    ax.set_xlabel(_("simulated time (s)"), fontsize=fontsize + 1)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.legend(handles=[Patch(facecolor=c, label=k) for k, c in PIPELINE_COLORS.items() if groups[k]],
+    ax.legend(handles=[Patch(facecolor=c, label=_(PIPELINE_LABELS[k])) for k, c in PIPELINE_COLORS.items()
+                       if groups[k]],
               loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, fontsize=fontsize, frameon=False)
     if title:
         ax.set_title(title, loc="right", fontsize=10)

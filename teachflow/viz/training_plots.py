@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from .. import distributed as _dist
+from ..core.i18n import _
 from ..distributed.registry import Theory  # noqa: F401  (re-exported: theory() returns it)
 
 FIGURE_DPI = 120
@@ -81,7 +82,7 @@ def plot_loss(results, x="time", ax=None, target_loss=None, x_max=None, legend=T
     if x not in ("time", "updates"):
         raise ValueError(f'x must be "time" or "updates", got {x!r}')
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5), dpi=FIGURE_DPI)
+        _fig, ax = plt.subplots(figsize=(6, 3.5), dpi=FIGURE_DPI)
     items = _labelled(results)
     for label, r in items:
         xs, ys = _finite_losses(r, x)
@@ -89,7 +90,7 @@ def plot_loss(results, x="time", ax=None, target_loss=None, x_max=None, legend=T
         if target_loss is None:
             target_loss = getattr(r, "target_loss", None)
     if target_loss is not None:
-        ax.axhline(target_loss, color="#555555", lw=0.9, ls="--", label=f"target {target_loss:g}")
+        ax.axhline(target_loss, color="#555555", lw=0.9, ls="--", label=_("target {loss}").format(loss=f"{target_loss:g}"))
         if x == "time":
             for label, r in items:
                 t = _reached(r, target_loss)
@@ -97,8 +98,8 @@ def plot_loss(results, x="time", ax=None, target_loss=None, x_max=None, legend=T
                     ax.plot([t], [target_loss], marker="*", ms=11, color=strategy_color(r),
                             markeredgecolor="black", markeredgewidth=0.5, linestyle="")
     ax.set_yscale("log")
-    ax.set_xlabel("simulated time (s)" if x == "time" else "server updates (parameter versions)")
-    ax.set_ylabel("loss")
+    ax.set_xlabel(_("simulated time (s)") if x == "time" else _("server updates (parameter versions)"))
+    ax.set_ylabel(_("loss"))
     if x_max is not None:
         ax.set_xlim(0, x_max)
     else:
@@ -119,7 +120,7 @@ def _reached(result, target):
 def _clip_loss_axis(ax, items):
     """Log y-limits that keep a diverged run from squashing the others."""
     lo, hi = [], []
-    for _, r in items:
+    for _label, r in items:
         ys = np.array([h.loss for h in r.history], dtype=float)
         ys = ys[np.isfinite(ys) & (ys > 0)]
         if len(ys):
@@ -137,8 +138,8 @@ def plot_losses(results, target_loss=None, t_max=None, figsize=(11, 3.6)):
     fig, (a, b) = plt.subplots(1, 2, figsize=figsize, dpi=FIGURE_DPI)
     plot_loss(results, "time", a, target_loss, t_max)
     plot_loss(results, "updates", b, target_loss, legend=False)
-    a.set_title("loss against simulated time", fontsize=10)
-    b.set_title("loss against server updates", fontsize=10)
+    a.set_title(_("loss against simulated time"), fontsize=10)
+    b.set_title(_("loss against server updates"), fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -151,7 +152,7 @@ def plot_staleness(result, ax=None, theory_curve="auto", kmax=None, label=None):
     True, False, or "auto" = when its assumptions hold). Returns the Axes."""
     import matplotlib.pyplot as plt
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5), dpi=FIGURE_DPI)
+        _fig, ax = plt.subplots(figsize=(6, 3.5), dpi=FIGURE_DPI)
     st = np.array([e.staleness for e in result.events
                    if e.kind == "apply" and not e.dropped and e.staleness is not None], dtype=int)
     n = result.cluster.size
@@ -161,17 +162,17 @@ def plot_staleness(result, ax=None, theory_curve="auto", kmax=None, label=None):
     freq = counts / max(len(st), 1)     # fractions of all updates (the tail beyond kmax too)
     label = label or str(result.strategy)
     ax.bar(np.arange(kmax + 1), freq, width=0.85, color=strategy_color(result), alpha=0.75,
-           label=f"{label}: measured ({len(st)} updates)")
+           label=_("{label}: measured ({n} updates)").format(label=label, n=len(st)))
     if len(st):
         ax.axvline(st.mean(), color=strategy_color(result), lw=1.2, ls="--",
-                   label=f"mean {st.mean():.2f}")
+                   label=_("mean {value}").format(value=f"{st.mean():.2f}"))
     applies = theory_curve is True or (theory_curve == "auto" and "mean_staleness" in theory(result))
     if applies:
         k = np.arange(kmax + 1)
         ax.plot(k, staleness_pmf(n, kmax), "k.-", lw=1.0, ms=4,
-                label=f"theory (1/N)(1−1/N)^k, N = {n}; mean N−1 = {n - 1}")
-    ax.set_xlabel("staleness τ (updates between read and write)")
-    ax.set_ylabel("fraction of updates")
+                label=_("theory (1/N)(1−1/N)^k, N = {n}; mean N−1 = {mean}").format(n=n, mean=n - 1))
+    ax.set_xlabel(_("staleness τ (updates between read and write)"))
+    ax.set_ylabel(_("fraction of updates"))
     ax.set_xlim(-0.7, kmax + 0.7)
     ax.legend(fontsize=9, frameon=False)
     return ax
@@ -212,17 +213,17 @@ def plot_throughput(results, figsize=(11, 3.4)):
             axis.annotate(th[key].formula, (x_text, th[key].value), textcoords="offset points",
                           xytext=(0, 6), ha="center", fontsize=9)
     for axis in (a, b):
-        axis.set_xticks(x, [label for label, _ in items], fontsize=9)
+        axis.set_xticks(x, [label for label, _r in items], fontsize=9)
         for side in ("top", "right"):
             axis.spines[side].set_visible(False)
-    a.set_ylabel("per second of simulated time")
-    a.set_title("updates/s (solid) and gradients/s (hatched)", fontsize=10)
-    b.set_ylabel("idle fraction")
+    a.set_ylabel(_("per second of simulated time"))
+    a.set_title(_("updates/s (solid) and gradients/s (hatched)"), fontsize=10)
+    b.set_ylabel(_("idle fraction"))
     b.set_ylim(0, 1)
-    b.set_title("worker time not spent computing", fontsize=10)
+    b.set_title(_("worker time not spent computing"), fontsize=10)
     if any_theory:
         from matplotlib.lines import Line2D
-        a.legend([Line2D([], [], marker="D", color="black", linestyle="")], ["theory"],
+        a.legend([Line2D([], [], marker="D", color="black", linestyle="")], [_("theory")],
                  loc="upper left", fontsize=9, frameon=False)
     fig.tight_layout()
     return fig
@@ -246,15 +247,15 @@ def plot_scaling(workers=(1, 2, 4, 8, 16, 32, 64), compute=None, steps=1000, see
                                   updates=steps * int(n), seed=seed).summary()["updates_per_second"])
     fig, (a, b) = plt.subplots(1, 2, figsize=figsize, dpi=FIGURE_DPI)
     grid = np.arange(1, ns.max() + 1)
-    a.plot(ns, step, "o", color=STRATEGY_COLORS["sync"], label="sync, measured")
+    a.plot(ns, step, "o", color=STRATEGY_COLORS["sync"], label=_("sync, measured"))
     if isinstance(compute, dist.Exponential):
-        a.plot(grid, [m * dist.harmonic(k) for k in grid], "k-", lw=1, label="theory m·H_N")
-    a.set(xscale="log", xlabel="workers N", ylabel="seconds per update",
-          title="synchronous: each step waits for the slowest")
-    b.plot(ns, rate, "o", color=STRATEGY_COLORS["async"], label="async, measured")
-    b.plot(grid, grid / m, "k-", lw=1, label="theory N/m")
-    b.set(xscale="log", yscale="log", xlabel="workers N", ylabel="updates per second",
-          title="asynchronous: nobody waits")
+        a.plot(grid, [m * dist.harmonic(k) for k in grid], "k-", lw=1, label=_("theory m·H_N"))
+    a.set(xscale="log", xlabel=_("workers N"), ylabel=_("seconds per update"),
+          title=_("synchronous: each step waits for the slowest"))
+    b.plot(ns, rate, "o", color=STRATEGY_COLORS["async"], label=_("async, measured"))
+    b.plot(grid, grid / m, "k-", lw=1, label=_("theory N/m"))
+    b.set(xscale="log", yscale="log", xlabel=_("workers N"), ylabel=_("updates per second"),
+          title=_("asynchronous: nobody waits"))
     for axis in (a, b):
         axis.set_xticks(ns, [str(n) for n in ns])
         axis.legend(fontsize=9, frameon=False)

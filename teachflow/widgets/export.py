@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from ..core.files import atomic_write
+from ..core.i18n import _, get_language
 
 
 MAX_FRAMES = 2000   # ~3 minutes at 10 fps: more would take minutes to render and megabytes
@@ -109,13 +110,13 @@ _PLAYER_JS = """
   function show(i) {
     img.src = "data:image/png;base64," + frames[i];
     slider.value = i;
-    label.textContent = "t = " + times[i].toFixed(1) + " s";
+    label.textContent = %(time_before)s + times[i].toFixed(1) + %(time_after)s;
   }
-  function stop() { clearInterval(timer); timer = null; button.textContent = "\\u25B6 Play"; }
+  function stop() { clearInterval(timer); timer = null; button.textContent = %(play)s; }
   button.onclick = function() {
     if (timer) { stop(); return; }
     if (+slider.value >= frames.length - 1) { show(0); }
-    button.textContent = "\\u275A\\u275A Pause";
+    button.textContent = %(pause)s;
     timer = setInterval(function() {
       var i = +slider.value + 1;
       if (i >= frames.length) { stop(); return; }
@@ -152,20 +153,26 @@ def to_html(view, frames=60, fps=10, start=0.0, end=None, width=None, title=None
     data = [base64.b64encode(p).decode("ascii") for p in pngs]
     ident = "tf-anim-" + hashlib.sha1("".join(data[:2]).encode()).hexdigest()[:12]
     head = f"<h3>{html.escape(title)}</h3>" if title else ""
+    before, _sep, after = _("t = {time} s").partition("{time}")
     js = _PLAYER_JS % {"id": json.dumps(ident), "frames": json.dumps(data),
                        "times": json.dumps([round(t, 4) for t in times]),
-                       "delay": int(round(1000 / fps))}
+                       "delay": int(round(1000 / fps)), "play": json.dumps("\u25B6 " + _("Play")),
+                       "pause": json.dumps("\u275A\u275A " + _("Pause")),
+                       "time_before": json.dumps(before), "time_after": json.dumps(after)}
+    first = html.escape(_("t = {time} s").format(time=f"{times[0]:.1f}"))
+    play = html.escape(_("Play"))
     return (f'<div id="{ident}" style="font-family:sans-serif">{head}'
             f'<img style="max-width:100%" src="data:image/png;base64,{data[0]}">'
-            f'<div><button>&#9654; Play</button> '
+            f'<div><button>&#9654; {play}</button> '
             f'<input type="range" min="0" max="{len(data) - 1}" value="0" style="width:70%"> '
-            f'<span>t = {times[0]:.1f} s</span></div><script>{js}</script></div>')
+            f'<span>{first}</span></div><script>{js}</script></div>')
 
 
 def save_html(view, path, **options):
     """Write ``to_html`` as a complete HTML page; returns ``path``."""
     body = to_html(view, **options)
-    page = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>teachflow animation"
+    title = html.escape(_("teachflow animation"))
+    page = (f"<!DOCTYPE html>\n<html lang=\"{get_language()}\"><head><meta charset=\"utf-8\"><title>{title}"
             f"</title></head><body>{body}</body></html>\n")
     return atomic_write(path, page.encode("utf-8"))
 

@@ -14,6 +14,7 @@ barrier fills up as gradients arrive; the server flashes when it writes a new ve
 """
 import numpy as np
 
+from ..core.i18n import N_, _
 from ..distributed import registry
 from ..viz.timeline import KIND_COLORS
 from ..viz.training_plots import strategy_color
@@ -32,7 +33,7 @@ def panel_title(strategy, name=None, width=None):
     ``width``: characters per line (the help wraps to it)."""
     import textwrap
     entry = registry.entry(strategy)
-    help_line = entry.help or entry.title or str(strategy)
+    help_line = _(entry.help) if entry.help else entry.title or str(strategy)
     lines = textwrap.wrap(help_line, width) if width else [help_line]
     return "\n".join([name or entry.title or str(strategy)] + lines)
 
@@ -41,14 +42,19 @@ def describe(activity, barrier):
     """What a device box says, e.g. ``"computing\\non v3"``."""
     k, v = activity.kind, activity.version
     if k == "compute":
-        return f"computing\non v{v}" if not activity.dropped else f"computing on v{v}\n(too late)"
+        text = _("computing\non v{version}") if not activity.dropped else _("computing on v{version}\n(too late)")
+        return text.format(version=v)
     if k == "pull":
-        return f"pulling\nv{v}"
+        return _("pulling\nv{version}").format(version=v)
     if k == "push":
-        return "pushing\ngradient"
+        return _("pushing\ngradient")
     if k == "wait":
-        return "waiting at\nthe barrier" if barrier else "waiting\n(bound)"
-    return "idle"
+        return _("waiting at\nthe barrier") if barrier else _("waiting\n(bound)")
+    return _("idle")
+
+
+BARRIER_TEXTS = {"gradients": N_("barrier: {waiting}/{need} gradients in"),
+                 "parameters": N_("barrier: {waiting}/{need} parameters in")}
 
 
 class _Panel:
@@ -72,8 +78,8 @@ class _Panel:
         self.flash = FancyBboxPatch((0.05, 8.4), n - 0.1, 1.3, boxstyle="round,pad=0.05",
                                     facecolor="none", edgecolor="#D1495B", linewidth=3.0)
         ax.add_patch(self.flash)
-        ax.text(n / 2, 9.35, "parameter server", ha="center", va="center", fontsize=fontsize + 1)
-        self.version = ax.text(n / 2, 8.8, "parameters v0", ha="center", va="center",
+        ax.text(n / 2, 9.35, _("parameter server"), ha="center", va="center", fontsize=fontsize + 1)
+        self.version = ax.text(n / 2, 8.8, _("parameters v{version}").format(version=0), ha="center", va="center",
                                fontsize=fontsize + 2, fontweight="bold")
         # devices and data shards
         xs = np.arange(n) + 0.5
@@ -87,14 +93,14 @@ class _Panel:
               (x + iw / 2, dy + 0.04)) for x in xs], facecolors=TINTS["idle"], edgecolors="none"))
         self.labels = []
         for i, x in enumerate(xs):
-            ax.text(x, dy + dh - 0.07, f"device {i}", ha="center", va="top", fontsize=fontsize,
+            ax.text(x, dy + dh - 0.07, _("device {i}").format(i=i), ha="center", va="top", fontsize=fontsize,
                     fontweight="bold")
-            self.labels.append(ax.text(x, dy + 0.52, "idle", ha="center", va="center",
+            self.labels.append(ax.text(x, dy + 0.52, _("idle"), ha="center", va="center",
                                        fontsize=fontsize - 0.5, linespacing=1.0))
             ax.add_patch(FancyBboxPatch((x - dw / 2 + 0.06, 0.75), dw - 0.12, 0.85,
                                         boxstyle="round,pad=0.03", facecolor="#F4F4F4",
                                         edgecolor="#999999", linewidth=0.6))
-            ax.text(x, 1.17, f"data\nshard {i}", ha="center", va="center", fontsize=fontsize - 1,
+            ax.text(x, 1.17, _("data\nshard {i}").format(i=i), ha="center", va="center", fontsize=fontsize - 1,
                     color="#555555", linespacing=1.0)
             ax.annotate("", (x, dy), (x, 1.62), arrowprops=dict(arrowstyle="->", color="#999999",
                                                                  lw=0.8))
@@ -114,9 +120,9 @@ class _Panel:
                                 linewidths=0)
         self.heads.set_paths([_marker("v")] * n + [_marker("^")] * n)
         self.packets = ax.scatter([], [], s=56, zorder=6, edgecolors="black", linewidths=0.5)
-        ax.text(self.pull_x[0] - 0.08, (self.pull_y[0] + self.pull_y[1]) / 2 + 0.6, "pull",
+        ax.text(self.pull_x[0] - 0.08, (self.pull_y[0] + self.pull_y[1]) / 2 + 0.6, _("pull"),
                 rotation=90, ha="right", va="center", fontsize=fontsize - 1, color=KIND_COLORS["pull"])
-        ax.text(self.push_x[-1] + 0.08, (self.push_y[0] + self.push_y[1]) / 2 - 0.4, "push",
+        ax.text(self.push_x[-1] + 0.08, (self.push_y[0] + self.push_y[1]) / 2 - 0.4, _("push"),
                 rotation=90, ha="left", va="center", fontsize=fontsize - 1, color=KIND_COLORS["push"])
         # barrier (synchronous): fills up as gradients arrive
         self.fill = self.barrier_text = self.apply_arrow = None
@@ -131,7 +137,7 @@ class _Panel:
                                         fontsize=fontsize, zorder=5)
             self.apply_arrow = ax.annotate("", (n - 0.02, 8.35), (n - 0.02, 7.3), zorder=3,
                                            arrowprops=dict(arrowstyle="-|>", color=IDLE_ARROW, lw=1.5))
-            ax.text(n + 0.05, 7.85, "apply\nmean", ha="left", va="center", fontsize=fontsize - 1,
+            ax.text(n + 0.05, 7.85, _("apply\nmean"), ha="left", va="center", fontsize=fontsize - 1,
                     linespacing=1.0)
             self._bx, self._bw = bx, bw
         self.artists = [self.flash, self.version, self.boxes, self.shafts, self.heads, self.packets,
@@ -161,13 +167,14 @@ class _Panel:
         self.packets.set_facecolors(pcol)
         flash = frame.last_update is not None and frame.time - frame.last_update < glow
         self.flash.set_visible(flash)
-        self.version.set_text(f"parameters v{frame.version}")
+        self.version.set_text(_("parameters v{version}").format(version=frame.version))
         if self.barrier:
             need = self.index.result.strategy.pushes_per_update(self.n)
             self.fill.set_width(self._bw * min(frame.waiting, need) / need)
             what = self.index.result.strategy.sends
-            self.barrier_text.set_text(f"barrier: {frame.waiting}/{need} {what} in"
-                                       + (" - update!" if flash else ""))
+            text = BARRIER_TEXTS.get(what, N_("barrier: {waiting}/{need} gradients in"))
+            self.barrier_text.set_text(_(text).format(waiting=frame.waiting, need=need)
+                                       + (_(" - update!") if flash else ""))
             self.apply_arrow.arrow_patch.set_color(KIND_COLORS["apply"] if flash else IDLE_ARROW)
 
 
@@ -216,7 +223,7 @@ class Flowchart:
         frames = self.frame_at(t)
         for p, f in zip(self.panels, frames):
             p.draw(f, self.glow)
-        self.clock.set_text(f"simulated time t = {frames[0].time:5.2f} s")
+        self.clock.set_text(_("simulated time t = {time} s").format(time=f"{frames[0].time:5.2f}"))
         self.frame = frames
         return frames
 

@@ -15,6 +15,7 @@ import html
 import numpy as np
 
 from ..core.graph import GraphKeys
+from ..core.i18n import N_, _
 from ..testing import numeric_gradient, relative_error
 from ..core.formatting import number
 from ..core.formatting import value_shape as shape_text
@@ -86,10 +87,10 @@ class GradCheckResult:
     @property
     def verdict(self):
         if self.error < AGREE:
-            return "the symbolic and the numeric gradient agree"
+            return _("the symbolic and the numeric gradient agree")
         if self.error < CLOSE:
-            return "close, but not equal: float32 rounding, or try another eps"
-        return "they differ: a wrong gradient rule?"
+            return _("close, but not equal: float32 rounding, or try another eps")
+        return _("they differ: a wrong gradient rule?")
 
     def rows(self, limit=10):
         """``[(index text, symbolic, numeric)]`` for the first ``limit`` checked entries."""
@@ -104,31 +105,36 @@ class GradCheckResult:
     def table(self, limit=10, digits=4):
         """Plain text: the first entries side by side, then the relative error."""
         n, size = len(self.entries), self.symbolic.size
-        which = f"all {size} entries" if n == size else f"{n} of {size} entries"
-        lines = [f"gradient check of {self.name} ({shape_text(self.symbolic)}, {which}, eps = {self.eps:g})",
+        which = (_("all {size} entries") if n == size else _("{n} of {size} entries")).format(n=n, size=size)
+        lines = [_("gradient check of {name} ({shape}, {which}, eps = {eps})").format(
+                     name=self.name, shape=shape_text(self.symbolic), which=which, eps=f"{self.eps:g}"),
                  f"  {'entry':<8}{'symbolic':>12}{'numeric':>12}"]
         for idx, s, m in self.rows(limit):
             lines.append(f"  {idx:<8}{number(s, digits):>12}{number(m, digits):>12}")
         if n > limit:
-            lines.append(f"  ... {n - limit} more")
+            lines.append("  " + _("... {n} more").format(n=n - limit))
         return "\n".join(lines)
 
     def __str__(self):
-        return f"{self.table()}\nrelative error {self.error:.1e}: {self.verdict}"
+        return self.table() + "\n" + _("relative error {error}: {verdict}").format(
+            error=f"{self.error:.1e}", verdict=self.verdict)
 
     def html(self, limit=10):
         rows = "".join(f"<tr><td>{idx}</td><td>{number(s)}</td><td>{number(m)}</td>"
                        f"<td>{number(s - m, 2)}</td></tr>" for idx, s, m in self.rows(limit))
         n, size = len(self.entries), self.symbolic.size
-        which = f"all {size} entries" if n == size else f"{n} of {size} entries (a seeded sample)"
+        which = (_("all {size} entries") if n == size else
+                 _("{n} of {size} entries (a seeded sample)")).format(n=n, size=size)
         color = "#2e7d32" if self.error < AGREE else "#b35f00" if self.error < CLOSE else "#b71c1c"
-        more = f"<tr><td colspan='4'>… {n - limit} more</td></tr>" if n > limit else ""
-        return (f"{CSS}<div style='line-height:1.4'><b>{html.escape(self.name)}</b> ({shape_text(self.symbolic)}, {which}, "
+        e = html.escape
+        more = "<tr><td colspan='4'>" + e(_("… {n} more").format(n=n - limit)) + "</td></tr>" if n > limit else ""
+        heads = "".join("<th>" + e(_(h)) + "</th>" for h in (N_("entry"), N_("symbolic"), N_("numeric"), N_("difference")))
+        error = e(_("relative error {error}: {verdict}")).format(error=f"<b>{self.error:.2e}</b>",
+                                                                 verdict=e(self.verdict))
+        return (f"{CSS}<div style='line-height:1.4'><b>{e(self.name)}</b> ({shape_text(self.symbolic)}, {e(which)}, "
                 f"eps = {self.eps:g})</div>"
-                "<table class='tf-values'><tr><th>entry</th><th>symbolic</th><th>numeric</th>"
-                f"<th>difference</th></tr>{rows}{more}</table>"
-                f"<div class='tf-gradcheck-error' style='color:{color};line-height:1.4'>relative error "
-                f"<b>{self.error:.2e}</b>: {html.escape(self.verdict)}</div>")
+                f"<table class='tf-values'><tr>{heads}</tr>{rows}{more}</table>"
+                f"<div class='tf-gradcheck-error' style='color:{color};line-height:1.4'>{error}</div>")
 
     def __repr__(self):
         return f"<GradCheckResult {self.name}: relative error {self.error:.2e}>"
@@ -193,25 +199,26 @@ class GradCheckPanel:
         import ipywidgets as W
         self.checker = GradCheck(trace, loss=loss, eps=eps, max_entries=max_entries)
         names = [v.op.name for v in self.checker.variables]
-        self.dropdown = W.Dropdown(options=names, value=None, description="variable",
+        self.dropdown = W.Dropdown(options=names, value=None, description=_("variable"),
                                    layout=W.Layout(width="320px"))
         self.eps = W.FloatLogSlider(value=eps, base=10, min=-7, max=-1, step=1, description="eps",
                                     readout_format=".0e", layout=W.Layout(width="280px"))
-        self.button = W.Button(description="check", icon="check", tooltip="central differences")
+        self.button = W.Button(description=_("check"), icon="check", tooltip=_("central differences"))
         self.output = W.HTML()
         for w, cls in ((self.dropdown, "tf-gradcheck-variable"), (self.button, "tf-gradcheck-run"),
                        (self.output, "tf-gradcheck-result"), (self.eps, "tf-gradcheck-eps")):
             w.add_class(cls)
         loss = self.checker.loss
         loss_name = (loss.name[:-2] if loss.name.endswith(":0") else loss.name) if loss is not None else "L"
-        head = W.HTML(f"<b>Gradient check</b>: ∂{html.escape(loss_name)}/∂variable, symbolic "
-                      "(from the backward pass) beside (L(w+eps) − L(w−eps)) / 2eps")
+        head = W.HTML("<b>" + html.escape(_("Gradient check")) + "</b>: " + html.escape(
+            _("∂{loss}/∂variable, symbolic (from the backward pass) beside (L(w+eps) − L(w−eps)) / 2eps")
+            .format(loss=loss_name)))
         self.box = W.VBox([head, W.HBox([self.dropdown, self.eps, self.button]), self.output])
         self.box.add_class("tf-gradcheck")
         self.result = None
         if self.checker.loss is None or not names:
-            self.output.value = ("<i>Nothing to check: this trace has no backward pass "
-                                 "(trace a training step, or pass loss=).</i>")
+            self.output.value = "<i>" + html.escape(_("Nothing to check: this trace has no backward pass "
+                                                      "(trace a training step, or pass loss=).")) + "</i>"
             self.button.disabled = self.dropdown.disabled = True
         self.button.on_click(lambda _b: self.run())
         self.dropdown.observe(lambda _c: self.run(), names="value")

@@ -7,6 +7,8 @@ can drive it without a browser.
 """
 import ipywidgets as widgets
 
+from ..core.i18n import _
+
 
 class Player:
     """See the module docstring. ``on_frame(t)`` is called after each redraw."""
@@ -16,9 +18,9 @@ class Player:
         self.render, self.on_frame = render, on_frame
         self.frames = int(frames)
         self.play = widgets.Play(value=0, min=0, max=self.frames, step=1, interval=int(interval),
-                                 description="Play", show_repeat=False)
+                                 description=_("Play"), show_repeat=False)
         self.scrubber = widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01,
-                                            description="time (s)", readout_format=".1f",
+                                            description=_("time (s)"), readout_format=".1f",
                                             continuous_update=True,
                                             layout=widgets.Layout(width="70%"))
         self.image = widgets.Image(format="png", layout=widgets.Layout(width=width))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields, replace
 from numbers import Integral, Real
 
 from .. import distributed as dist
+from ..core.i18n import _
 from .frames import EventIndex, cursor_time
 
 STRATEGIES = dist.registry.keys()
@@ -152,11 +153,14 @@ class RaceConfig:
 
     def describe(self):
         """One line: the cluster and the training set-up."""
-        cl = "balanced" if self.spread == 1 else f"slowest device {self.spread:g}x slower"
-        st = f", {self.stragglers:.0%} stragglers ({self.straggler_slowdown:g}x)" if self.stragglers else ""
-        return (f"{self.workers} workers ({cl}{st}), {self.latency:g} s per message; "
-                f"lr {self.lr:g} (async: {self.lr_for('async'):.3g}/gradient), batch {self.batch_size}, "
-                f"seed {self.seed}")
+        cl = _("balanced") if self.spread == 1 else _("slowest device {spread}x slower").format(
+            spread=f"{self.spread:g}")
+        st = _(", {share} stragglers ({slowdown}x)").format(
+            share=f"{self.stragglers:.0%}", slowdown=f"{self.straggler_slowdown:g}") if self.stragglers else ""
+        return _("{workers} workers ({cluster}{stragglers}), {latency} s per message; lr {lr} (async: "
+                 "{async_lr}/gradient), batch {batch}, seed {seed}").format(
+            workers=self.workers, cluster=cl, stragglers=st, latency=f"{self.latency:g}", lr=f"{self.lr:g}",
+            async_lr=f"{self.lr_for('async'):.3g}", batch=self.batch_size, seed=self.seed)
 
 
 @dataclass(frozen=True)
@@ -294,7 +298,7 @@ class Race:
 # ----------------------------------------------------------------------------- the verdict
 
 def _fmt_t(t):
-    return f"{t:.1f} s"
+    return _("{seconds} s").format(seconds=f"{t:.1f}")
 
 
 def diverged(frame, initial_loss):
@@ -320,37 +324,43 @@ def verdict(frames, target, t, final, tolerance=0.25, initial_losses=None):
     if reached:
         first = reached[0]
         others = [f for f in frames if f is not first]
-        vs = ", ".join(f"{_fmt_t(f.reached)} for {f.name}" if f.reached is not None and f in reached
-                       else f"{'never' if final else 'not yet'} for {f.name}" for f in others)
-        parts.append(f"{first.name} reached loss {target:g} first ({_fmt_t(first.reached)}"
-                     + (f" vs {vs})" if vs else ")"))
+        comma = _(", ")
+        vs = comma.join(_("{time} for {name}").format(time=_fmt_t(f.reached), name=f.name)
+                        if f.reached is not None and f in reached
+                        else (_("never for {name}") if final else _("not yet for {name}")).format(name=f.name)
+                        for f in others)
+        head = _("{name} reached loss {target} first ({time}").format(
+            name=first.name, target=f"{target:g}", time=_fmt_t(first.reached))
+        parts.append(head + (_(" vs {others})").format(others=vs) if vs else ")"))
     elif alive:
         best = min(alive, key=lambda f: f.last_loss if math.isfinite(f.last_loss) else math.inf)
-        when = f"in {t:g} s" if final else "yet"
-        parts.append(f"nobody reached loss {target:g} {when}; lowest loss: {best.name} "
-                     f"({best.last_loss:.3g})")
+        text = (_("nobody reached loss {target} in {t} s; lowest loss: {name} ({loss})") if final else
+                _("nobody reached loss {target} yet; lowest loss: {name} ({loss})"))
+        parts.append(text.format(target=f"{target:g}", t=f"{t:g}", name=best.name, loss=f"{best.last_loss:.3g}"))
     steady = sorted((f for f in alive if math.isfinite(f.noise)), key=lambda f: f.noise)
     if len(steady) >= 2:
         s0 = steady[0]
-        rest = " vs " + ", ".join(f"{f.noise:.3f} for {f.name}" for f in steady[1:])
-        parts.append(f"{s0.name}'s loss was steadier (noise {s0.noise:.3f}{rest})")
+        rest = _(" vs {others}").format(others=_(", ").join(
+            _("{noise} for {name}").format(noise=f"{f.noise:.3f}", name=f.name) for f in steady[1:]))
+        parts.append(_("{name}'s loss was steadier (noise {noise}{rest})").format(
+            name=s0.name, noise=f"{s0.noise:.3f}", rest=rest))
     if blown:
-        parts.append(f"{' and '.join(blown)} diverged (lr too large for its gradients)")
+        parts.append(_("{names} diverged (lr too large for its gradients)").format(names=_(" and ").join(blown)))
     if final:
         if reached:
             fastest = reached[0]
             close = [f for f in reached if f.reached <= (1 + tolerance) * fastest.reached]
             pick = min(close, key=lambda f: (f.noise if math.isfinite(f.noise) else math.inf))
-            why = "fastest to the target" if pick is fastest else \
-                f"within {tolerance:.0%} of the fastest and steadier"
+            why = _("fastest to the target") if pick is fastest else \
+                _("within {share} of the fastest and steadier").format(share=f"{tolerance:.0%}")
             if pick is fastest and len(close) > 1:
-                why = "fastest and steadiest"
+                why = _("fastest and steadiest")
             rec = pick.name
         elif alive:
-            rec, why = best.name, "lowest loss at the end"
+            rec, why = best.name, _("lowest loss at the end")
         if rec is not None:
-            parts.append(f"recommendation: {rec} ({why})")
-        line = "; ".join(parts) + "."
+            parts.append(_("recommendation: {name} ({why})").format(name=rec, why=why))
+        line = _("{parts}.").format(parts=_("; ").join(parts))
     else:
-        line = f"t = {_fmt_t(t)}: " + "; ".join(parts) + "."
+        line = _("t = {time}: {parts}.").format(time=_fmt_t(t), parts=_("; ").join(parts))
     return line, rec

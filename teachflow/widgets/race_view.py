@@ -19,6 +19,7 @@ import threading
 import numpy as np
 
 from .. import distributed as dist
+from ..core.i18n import _
 from ..viz.timeline import KIND_COLORS, KIND_LABELS, draw_timeline
 from ..viz.training_plots import strategy_color
 from .canvas import FrameCanvas, new_figure
@@ -91,11 +92,11 @@ class ClusterMap:
         self.packets.set_facecolors(pt_colors)
         self.version.set_text(f"v{frame.version}")
         if self.barrier:
-            self.status.set_text(f"barrier: {frame.waiting}/{self.n} waiting")
+            self.status.set_text(_("barrier: {waiting}/{n} waiting").format(waiting=frame.waiting, n=self.n))
         elif frame.waiting:
-            self.status.set_text(f"{frame.waiting} held back by the bound")
+            self.status.set_text(_("{waiting} held back by the bound").format(waiting=frame.waiting))
         else:
-            self.status.set_text("no barrier: nobody waits")
+            self.status.set_text(_("no barrier: nobody waits"))
 
 
 class RaceView:
@@ -167,24 +168,24 @@ class RaceView:
             for side in ("top", "right"):
                 axis.spines[side].set_visible(False)
         ax_t.set_xlim(0, self.duration)
-        ax_t.set_xlabel("simulated time (s)", fontsize=TEXT_PT + 1)
-        ax_t.set_ylabel("loss", fontsize=TEXT_PT + 1)
+        ax_t.set_xlabel(_("simulated time (s)"), fontsize=TEXT_PT + 1)
+        ax_t.set_ylabel(_("loss"), fontsize=TEXT_PT + 1)
         ax_t.legend(fontsize=TEXT_PT, loc="upper right", ncol=1 if len(labels) <= 3 else 2,
                     facecolor="white", edgecolor="none", framealpha=0.85)   # readable over the curves
         # above the dashed line at the right: by then the losses are mostly under it
-        ax_t.text(self.duration, target, f"target {target:g}", fontsize=TEXT_PT, va="bottom", ha="right",
+        ax_t.text(self.duration, target, _("target {loss}").format(loss=f"{target:g}"), fontsize=TEXT_PT, va="bottom", ha="right",
                   color="#555555")
         self.loss_cursor = anim(ax_t.axvline(0, color="black", lw=1.0))
         ax_u.set_xlim(0, max_updates * 1.02)
-        ax_u.set_xlabel("server updates", fontsize=TEXT_PT + 1)
-        ax_u.set_ylabel("loss", fontsize=TEXT_PT + 1)
+        ax_u.set_xlabel(_("server updates"), fontsize=TEXT_PT + 1)
+        ax_u.set_ylabel(_("loss"), fontsize=TEXT_PT + 1)
         # titles, legend, clock, verdict
         fig.text(0.055, 1 - 0.12 / height, "\n".join(about), fontsize=TEXT_PT + 1, va="top")
         from matplotlib.patches import Patch
-        handles = [Patch(facecolor=KIND_COLORS[k], label=KIND_LABELS[k])
+        handles = [Patch(facecolor=KIND_COLORS[k], label=_(KIND_LABELS[k]))
                    for k in ("compute", "pull", "push", "wait")]
         if any(e.dropped for r in race.results.values() for e in r.events):   # only what a backup dropped
-            handles.append(Patch(facecolor="#F2F2F2", edgecolor="#888888", hatch="////", label="dropped"))
+            handles.append(Patch(facecolor="#F2F2F2", edgecolor="#888888", hatch="////", label=_("dropped")))
         fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.25, 1 - (0.27 + extra) / height),
                    ncol=5, fontsize=TEXT_PT, frameon=False, handlelength=1.2, columnspacing=1.0)
         self.time_text = anim(fig.text(0.985, 1 - 0.12 / height, "", fontsize=TEXT_PT + 2,
@@ -220,7 +221,7 @@ class RaceView:
             else:
                 self.stars[s.name].set_data([], [])
         self.loss_cursor.set_xdata([t, t])
-        self.time_text.set_text(f"t = {t:5.1f} s")
+        self.time_text.set_text(_("t = {time} s").format(time=f"{t:5.1f}"))
         if self.verdict_text is not None:
             self.verdict_text.set_text("\n".join(textwrap.wrap(frame.verdict, self._wrap)))
         self.frame = frame
@@ -306,20 +307,20 @@ class RaceWidget:
         style = {"description_width": "110px"}
         lay = W.Layout(width="320px")
         self.controls = {
-            "workers": W.IntSlider(value=c.workers, min=1, max=32, description="devices",
+            "workers": W.IntSlider(value=c.workers, min=1, max=32, description=_("devices"),
                                    style=style, layout=lay),
             "spread": W.FloatSlider(value=c.spread, min=1.0, max=8.0, step=0.5,
-                                    description="speed spread", style=style, layout=lay,
-                                    tooltip="slowest device's mean time / fastest's"),
+                                    description=_("speed spread"), style=style, layout=lay,
+                                    tooltip=_("slowest device's mean time / fastest's")),
             "stragglers": W.FloatSlider(value=c.stragglers, min=0.0, max=0.5, step=0.05,
-                                        description="straggler prob.", style=style, layout=lay),
+                                        description=_("straggler prob."), style=style, layout=lay),
             "lr": W.FloatLogSlider(value=c.lr, base=10, min=-2, max=0, step=0.05,
-                                   description="learning rate", style=style, layout=lay,
+                                   description=_("learning rate"), style=style, layout=lay,
                                    readout_format=".3g"),
             "batch_size": W.Dropdown(options=sorted({1, 2, 4, 8, 16, 24, c.batch_size}),
-                                     value=c.batch_size, description="batch size", style=style,
+                                     value=c.batch_size, description=_("batch size"), style=style,
                                      layout=lay),
-            "seed": W.BoundedIntText(value=c.seed, min=0, max=10**6, description="seed",
+            "seed": W.BoundedIntText(value=c.seed, min=0, max=10**6, description=_("seed"),
                                      style=style, layout=lay),
         }
         self._n_examples = _examples(race)
@@ -329,14 +330,14 @@ class RaceWidget:
         self._fit_workers()
         self._fit_batch()
         self.strategy_boxes = {s: W.Checkbox(value=s in c.strategies, description=STRATEGY_TITLES[s],
-                                             indent=False, tooltip=STRATEGY_HELP[s],
+                                             indent=False, tooltip=_(STRATEGY_HELP[s]),
                                              layout=W.Layout(width="120px" if len(STRATEGY_TITLES[s]) > 6
                                                              else "90px"))
                                for s in STRATEGIES}
-        self.run_button = W.Button(description="Run", button_style="primary", icon="play")
-        self.stop_button = W.Button(description="Stop", icon="stop", disabled=True,
-                                    tooltip="stop a long race (the previous one stays)")
-        self.progress = W.FloatProgress(value=0.0, min=0.0, max=1.0, description="running",
+        self.run_button = W.Button(description=_("Run"), button_style="primary", icon="play")
+        self.stop_button = W.Button(description=_("Stop"), icon="stop", disabled=True,
+                                    tooltip=_("stop a long race (the previous one stays)"))
+        self.progress = W.FloatProgress(value=0.0, min=0.0, max=1.0, description=_("running"),
                                         layout=W.Layout(width="320px", display="none"))
         self._stop, self._thread = threading.Event(), None
         self.stop_button.on_click(lambda _b: self._stop.set())
@@ -351,7 +352,7 @@ class RaceWidget:
         ctl = list(self.controls.values())
         self.box = W.VBox([
             W.HBox(ctl[:3]), W.HBox(ctl[3:]),
-            W.HBox([W.Label("strategies:")] + list(self.strategy_boxes.values())
+            W.HBox([W.Label(_("strategies:"))] + list(self.strategy_boxes.values())
                    + [self.run_button, self.stop_button]),
             self.progress, self.status, self.player.controls, self.clock, self.image, self.verdict])
         for w, css in ((self.box, "tf-race"), (self.run_button, "tf-race-run"), (self.play, "tf-race-play"),
@@ -411,7 +412,7 @@ class RaceWidget:
             self._say(str(err))
             return
         except KeyboardInterrupt:   # the notebook's interrupt button: keep the old race
-            self._say("Stopped: the previous race is shown.")
+            self._say(_("Stopped: the previous race is shown."))
             return
         if not background:
             self._show(race)
@@ -426,7 +427,7 @@ class RaceWidget:
         try:
             race.run(progress=self._set_progress, stop=self._stop)
         except dist.SimulationStopped:
-            self._say("Stopped: the previous race is shown.")
+            self._say(_("Stopped: the previous race is shown."))
         except ValueError as err:
             self._say(str(err))
         else:
@@ -458,12 +459,14 @@ class RaceWidget:
         if self.view is None or self.view.frame is None:
             return
         frame = self.view.frame
-        self.verdict.value = f"<b>Verdict:</b> {html.escape(frame.verdict)}"
+        self.verdict.value = "<b>" + html.escape(_("Verdict:")) + f"</b> {html.escape(frame.verdict)}"
         versions = " · ".join(
             f"<span class='tf-race-version' data-strategy='{html.escape(sf.name)}' "
-            f"data-version='{sf.version}'>{html.escape(sf.name)}: server at v{sf.version}</span>"
-            for sf in frame.strategies)
-        self.clock.value = f"<b>t = {t:.1f} s</b> · {versions}"
+            f"data-version='{sf.version}'>"
+            + html.escape(_("{name}: server at v{version}").format(name=sf.name, version=sf.version))
+            + "</span>" for sf in frame.strategies)
+        clock = html.escape(_("t = {time} s").format(time=f"{t:.1f}"))
+        self.clock.value = f"<b>{clock}</b> · {versions}"
 
     def _rewind(self, change):
         if change["new"] and self.play.value >= self.play.max:

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, replace
 
 from .. import distributed as dist
+from ..core.i18n import _
 from .race import Race
 
 
@@ -85,15 +86,16 @@ class SeedTable:
 
     def markdown(self):
         """The table as Markdown: one row per strategy, one column per seed, mean ± spread."""
-        head = "| strategy | " + " | ".join(f"seed {s}" for s in self.seeds) + \
-            " | mean ± sd | first on |"
+        head = ("| " + _("strategy") + " | " + " | ".join(_("seed {seed}").format(seed=s) for s in self.seeds)
+                + " | " + _("mean ± sd") + " | " + _("first on") + " |")
         rule = "|---|" + "---:|" * len(self.seeds) + "---:|---:|"
         rows = [head, rule]
         for s in self.strategies:
-            cells = ["never" if t is None else f"{t:.0f} s" for t in self.times(s)]
-            ms = "—" if not self.reached_all(s) else f"{self.mean(s):.0f} ± {self.spread(s):.0f} s"
-            rows.append(f"| {s} | " + " | ".join(cells) + f" | {ms} | {self.wins(s)} of "
-                        f"{len(self.seeds)} |")
+            cells = [_("never") if t is None else _("{seconds} s").format(seconds=f"{t:.0f}") for t in self.times(s)]
+            ms = "—" if not self.reached_all(s) else _("{mean} ± {sd} s").format(
+                mean=f"{self.mean(s):.0f}", sd=f"{self.spread(s):.0f}")
+            wins = _("{wins} of {seeds}").format(wins=self.wins(s), seeds=len(self.seeds))
+            rows.append(f"| {s} | " + " | ".join(cells) + f" | {ms} | {wins} |")
         return "\n".join(rows)
 
     def _repr_markdown_(self):

@@ -46,6 +46,7 @@ import bisect
 import html
 
 from ..core.graph import Tensor
+from ..core.i18n import N_, _
 from ..core.plan import flatten_fetches
 from ..trace import PHASES
 from ..viz import render
@@ -57,7 +58,8 @@ from .tables import CSS, Heatmap, is_numeric, is_small, value_html
 # the picture shrinks to the panel's width (never grows); tall graphs scroll
 _SVG_CSS = "<style>.tf-step-svg svg{max-width:100%;height:auto}</style>"
 
-VIEWS = {"all": "all ops, with gradients", "forward": "model: value | gradient"}
+VIEWS = {"all": N_("all ops, with gradients"), "forward": N_("model: value | gradient")}
+PHASE_NAMES = {"forward": N_("forward"), "backward": N_("backward"), "update": N_("update")}
 
 # forward view: a node's colour says how far the step has got with it
 STATE_STYLES = {
@@ -199,7 +201,7 @@ class StepDetails:
         """``∂L/∂layer1/weights`` for a gradient, ``layer1/MatMul`` for anything else."""
         t = self.targets.get(tensor)
         if t is not None:
-            part = "" if self.final.get(t) is tensor else " (one path)"
+            part = "" if self.final.get(t) is tensor else _(" (one path)")
             return f"∂L/∂{_short(t.name)}{part}"
         return _short(tensor.name)
 
@@ -208,38 +210,42 @@ class StepDetails:
         if step.phase == "forward":
             kind = op.opdef.kind
             if kind in ("placeholder", "variable", "constant"):
-                word = {"placeholder": "fed", "variable": "value", "constant": "constant"}[kind]
-                return [(f"{word}: {self.label(t)}", v) for t, v in zip(op.outputs, step.outputs)]
-            ins = [(f"in: {self.label(t)}", v) for t, v in zip(op.inputs, step.inputs)]
-            return ins + [(f"out: {self.label(t)}", v) for t, v in zip(op.outputs, step.outputs)]
+                word = {"placeholder": _("fed: {name}"), "variable": _("value: {name}"),
+                        "constant": _("constant: {name}")}[kind]
+                return [(word.format(name=self.label(t)), v) for t, v in zip(op.outputs, step.outputs)]
+            ins = [(_("in: {name}").format(name=self.label(t)), v) for t, v in zip(op.inputs, step.inputs)]
+            return ins + [(_("out: {name}").format(name=self.label(t)), v) for t, v in zip(op.outputs, step.outputs)]
         if step.phase == "backward":
             out = []
             if step.incoming is not None:
-                out.append((f"incoming: {self.label(op.grad_incoming)}", step.incoming))
-            out += [(f"in: {self.label(t)}", v) for t, v in zip(op.inputs, step.inputs)
+                out.append((_("incoming: {name}").format(name=self.label(op.grad_incoming)), step.incoming))
+            out += [(_("in: {name}").format(name=self.label(t)), v) for t, v in zip(op.inputs, step.inputs)
                     if t is not op.grad_incoming]
-            return out + [(f"out: {self.label(t)}", v) for t, v in zip(op.outputs, step.outputs)]
+            return out + [(_("out: {name}").format(name=self.label(t)), v) for t, v in zip(op.outputs, step.outputs)]
         out = []
         for var, (before, after) in step.writes.items():
-            out += [(f"{_short(var.name)} before", before), (f"{_short(var.name)} after", after)]
+            out += [(_("{name} before").format(name=_short(var.name)), before),
+                    (_("{name} after").format(name=_short(var.name)), after)]
         refs = op.opdef.ref_inputs
-        return out + [(f"in: {self.label(t)}", v) for i, (t, v) in enumerate(zip(op.inputs, step.inputs))
-                      if i not in refs]
+        return out + [(_("in: {name}").format(name=self.label(t)), v)
+                      for i, (t, v) in enumerate(zip(op.inputs, step.inputs)) if i not in refs]
 
     def head(self, step):
         op = step.op
         what = f"<b>{html.escape(op.name)}</b> <span style='color:#666'>({html.escape(op.type)})</span>"
         if step.phase == "backward" and op.gradient_of is not None:
-            what += f" · backward of <b>{html.escape(op.gradient_of.name)}</b>"
+            what += " · " + html.escape(_("backward of {name}")).format(
+                name=f"<b>{html.escape(op.gradient_of.name)}</b>")
         elif step.phase == "update":
-            what += " · update"
+            what += " · " + html.escape(_("update"))
         else:
-            what += " · forward"
-        return f"<div class='tf-step-head' data-step='{step.index}'>step {step.index + 1}: {what}</div>"
+            what += " · " + html.escape(_("forward"))
+        step_text = html.escape(_("step {number}: ")).format(number=step.index + 1)
+        return f"<div class='tf-step-head' data-step='{step.index}'>{step_text}{what}</div>"
 
     def html(self, step):
         if step is None:
-            return CSS + "<i>Nothing has run yet.</i>"
+            return CSS + "<i>" + html.escape(_("Nothing has run yet.")) + "</i>"
         slots = []
         for label, value in self.slots(step):     # side by side: y, pred and y − pred read as one
             shape = shape_text(value) if is_numeric(value) else ""
@@ -294,20 +300,20 @@ class StepThrough:
             b.add_class(cls)
             return b
 
-        self.first_button = button("first", "fast-backward", "the first step", "tf-step-first")
-        self.prev_button = button("back", "step-backward", "one step back", "tf-step-prev")
-        self.next_button = button("next", "step-forward", "one step forward", "tf-step-next")
-        self.last_button = button("last", "fast-forward", "the last step", "tf-step-last")
+        self.first_button = button(_("first"), "fast-backward", _("the first step"), "tf-step-first")
+        self.prev_button = button(_("back"), "step-backward", _("one step back"), "tf-step-prev")
+        self.next_button = button(_("next"), "step-forward", _("one step forward"), "tf-step-next")
+        self.last_button = button(_("last"), "fast-forward", _("the last step"), "tf-step-last")
         self.play = W.Play(value=0, min=0, max=n - 1, step=1, interval=int(interval),
-                           show_repeat=False, description="play")
+                           show_repeat=False, description=_("play"))
         self.speed = W.IntSlider(value=int(interval), min=50, max=2000, step=50,
-                                 description="ms / step", layout=W.Layout(width="260px"))
-        self.slider = W.IntSlider(value=0, min=0, max=n - 1, step=1, description="step",
+                                 description=_("ms / step"), layout=W.Layout(width="260px"))
+        self.slider = W.IntSlider(value=0, min=0, max=n - 1, step=1, description=_("step"),
                                   readout=False, continuous_update=True,
                                   layout=W.Layout(width="420px"))
         self.counter = W.Label()
         self.phase = W.HTML()
-        self.view_toggle = W.ToggleButtons(options=[(label, key) for key, label in VIEWS.items()],
+        self.view_toggle = W.ToggleButtons(options=[(_(label), key) for key, label in VIEWS.items()],
                                            value=view, style={"button_width": "190px"})
         graph_layout = W.Layout(flex="3 1 480px", min_width="320px")
         self.in_browser = render.renderer() == "browser"     # laid out by the page, not by dot
@@ -444,7 +450,7 @@ class StepThrough:
     def _show(self, i):
         step = self.trace.goto(i)
         n = len(self.trace)
-        self.counter.value = f"step {i + 1} / {n}"
+        self.counter.value = _("step {number} / {total}").format(number=i + 1, total=n)
         self.phase.value = self._phase_html(i)
         self._draw_graph()
         self.details.value = self.details_model.html(step)
@@ -473,7 +479,8 @@ class StepThrough:
             return self.picture.svg(position)
         except render.GraphvizNotFound:
             from ..viz.browser import pending_svg
-            return pending_svg(f"step {position + 1} / {len(self.trace)} is drawn in the widget above")
+            return pending_svg(_("step {number} / {total} is drawn in the widget above").format(
+                number=position + 1, total=len(self.trace)))
 
     def _on_layout(self, change):
         for picture in self._pictures.values():     # the page's layout of a picture comes back once
@@ -490,7 +497,8 @@ class StepThrough:
             done = 0 if i < self._phase_start[p] else min(total, i - self._phase_start[p] + 1)
             cls = "tf-phase tf-phase-current" if p == current else "tf-phase"
             style = "font-weight:bold;background:#ffe34d;padding:0 4px" if p == current else "color:#666"
-            spans.append(f"<span class='{cls}' data-phase='{p}' style='{style}'>{p} {done}/{total}</span>")
+            name = html.escape(_(PHASE_NAMES[p]))
+            spans.append(f"<span class='{cls}' data-phase='{p}' style='{style}'>{name} {done}/{total}</span>")
         return " · ".join(spans)
 
     def _show_heatmaps(self, maps):

@@ -13,6 +13,7 @@ import io
 import numpy as np
 
 from ..core.formatting import number, stats_text
+from ..core.i18n import _
 
 TABLE_ROWS = 20     # a 20×1 column (the curve fit's 20 points) is still a table
 TABLE_COLS = 12
@@ -63,7 +64,7 @@ def value_html(value):
         return f"<b>{number(a.item())}</b>"
     if is_small(a):
         return html_table(a)
-    return f"<i>{stats_text(a)}</i><br>(heatmap below)"
+    return f"<i>{stats_text(a)}</i><br>" + html.escape(_("(heatmap below)"))
 
 
 # widget HTML has a 28 px line height (ipywidgets' inline height): tables need their own
@@ -125,4 +126,4 @@ class Heatmap:
         """``colours ±0.7`` (what full red and full blue mean)."""
         a = np.asarray(value, dtype=np.float64)
         finite = a[np.isfinite(a)]
-        return f"colours ±{number(np.abs(finite).max()) if finite.size else '1'}"
+        return _("colours ±{scale}").format(scale=number(np.abs(finite).max()) if finite.size else "1")

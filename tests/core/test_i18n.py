@@ -209,3 +209,24 @@ def test_the_extractor_sees_marks_in_the_ways_the_source_writes_them(tmp_path, m
         '    return _("Loss at step {step}").format(step=n)\n', encoding="utf-8")
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert set(_marked_in_source()) == {"one text", "Loss at step {step}"}
+
+
+def test_no_marked_text_hides_inside_an_f_string_or_is_built_from_one():
+    """Babel (like xgettext) reads only string literals outside f-strings: ``_("text")`` inside an
+    f-string's braces, or ``_(f"...")``, would never reach the catalogue (``_(name)`` of a text
+    marked elsewhere with ``N_`` is fine). An AST scan of the whole package."""
+    import ast
+    bad = []
+    for path in sorted((ROOT / "teachflow").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.JoinedStr):
+                for inner in ast.walk(node):
+                    if (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name)
+                            and inner.func.id in ("_", "N_") and inner.args
+                            and isinstance(inner.args[0], ast.Constant)):
+                        bad.append(f"{path.relative_to(ROOT)}:{inner.lineno} _() inside an f-string")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_")
+                    and node.args and isinstance(node.args[0], ast.JoinedStr)):
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno} _(f'...')")
+    assert bad == []
