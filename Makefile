@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh clone (see README):
-#   make lessons   set up, then open the course in JupyterLab
+#   make lessons   set up, then open the course in JupyterLab on its start page (English and 中文)
 #   make test      set up, then run the whole test suite (unit tests + every lesson via nbval)
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -15,8 +15,8 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 
 lessons: setup
-	$(VENV)/bin/jupyter trust lessons/*.ipynb
-	$(VENV)/bin/jupyter lab lessons/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	$(VENV)/bin/jupyter trust lessons/*.ipynb lessons/zh/*.ipynb
+	$(VENV)/bin/jupyter lab "$(CURDIR)/lessons/00_START.ipynb" $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: setup
 	$(PY) -m pytest -q

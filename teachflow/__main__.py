@@ -3,7 +3,8 @@
     python -m teachflow lessons [DIR] [--force] [--no-open]
         copy the course (notebooks with their stored outputs) into DIR (default:
         ./teachflow-lessons), keeping any lesson you have changed unless you agree or pass
-        --force, then open JupyterLab there (or say how to).
+        --force, then open JupyterLab there on the start page, which lists the lessons in
+        English and in Chinese (or say how to open it).
     python -m teachflow doctor
         what this machine has (dot or the in-browser renderer, JupyterLab, ipywidgets, MNIST
         files, fonts), with the fix for anything missing.
@@ -49,7 +50,7 @@ def _ask(rel):
 
 
 def lessons(dest, force=False, open_lab=True):
-    from .course import copy_course
+    from .course import START_PAGE, copy_course
     interactive = sys.stdin is not None and sys.stdin.isatty()
     copy_course(dest, force=force, ask=_ask if interactive else None)
     how = f"jupyter lab {_quote(dest)}"
@@ -62,6 +63,9 @@ def lessons(dest, force=False, open_lab=True):
         return 0
     print(f"Opening JupyterLab in {dest} (Ctrl+C in this window stops it) ...", flush=True)
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={os.path.abspath(dest)}"]
+    start = os.path.join(os.path.abspath(dest), START_PAGE)
+    if os.path.isfile(start):
+        cmd.append(start)            # opened first: the lessons in both editions
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     try:

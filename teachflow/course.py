@@ -19,8 +19,10 @@ import pathlib
 import shutil
 
 MANIFEST = ".teachflow-course.json"
-# authoring material that is not the student's course
-EXCLUDE_DIRS = {"src", "solutions", ".ipynb_checkpoints", "__pycache__", ".pytest_cache"}
+# authoring material that is not the student's course (po: the translation catalogues)
+EXCLUDE_DIRS = {"src", "solutions", "po", ".ipynb_checkpoints", "__pycache__", ".pytest_cache"}
+# the page JupyterLab opens first: every lesson in both editions (English, 中文 in zh/)
+START_PAGE = "00_START.ipynb"
 EXCLUDE_SUFFIXES = (".pyc", ".tmp")
 
 

@@ -174,6 +174,53 @@ def execute(cells, out, prefix):
     print(f"built {out.relative_to(ROOT)} ({elapsed:.1f} s wall)")
 
 
+START = ROOT / "lessons" / "00_START.ipynb"
+
+
+def _title(cells):
+    first = next(c for c in cells if c.cell_type == "markdown")
+    return first.source.split("\n")[0].lstrip("#").strip()
+
+
+def start_page():
+    """The page ``make lessons`` opens: every lesson in both editions, each by its own title
+    (a Chinese lesson not translated yet is marked so), with the guides and the glossary."""
+    rows = []
+    for src in sorted((ROOT / "lessons" / "src").glob("*.py")):
+        number = src.stem.split("_")[0].lstrip("0")
+        english = f"[{_title(parse(src.read_text(encoding='utf-8')))}]({src.stem}.ipynb)"
+        zh = ROOT / "lessons" / "zh" / f"{src.stem}.ipynb"
+        chinese = f"[{_title(nbformat.read(str(zh), as_version=4).cells)}](zh/{zh.name})" if zh.exists() else "（翻译中）"
+        rows.append(f"| {number} | {english} | {chinese} |")
+    text = "\n".join([
+        "# teachflow: the course · 课程",
+        "",
+        "Choose a lesson in either edition; both run the same code. "
+        "两个版本的每一课运行的是同一份代码，任选其一开始学习。",
+        "",
+        "| | English | 中文 |",
+        "|---|---|---|",
+        *rows,
+        "",
+        "- **For teachers**: class times, prerequisites and how the lessons are checked: [README.md](README.md)",
+        "- **给老师**：课时、先修知识与课程说明：[zh/README.md](zh/README.md)",
+        "- **术语表**（中文术语、英文原文与 TF1 API 名称对照）：[zh/术语表.md](zh/术语表.md)",
+        "",
+        "Run a lesson from the top (**Run → Run All Cells**); every lesson finishes in under a minute. "
+        "运行一课时，从头依次运行所有单元格（**Run → Run All Cells**），每课不到一分钟即可运行完。"])
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(text)]
+    nb.cells[0]["id"] = "start-000"
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def write_start_page():
+    tmp = START.with_suffix(".tmp")
+    nbformat.write(start_page(), str(tmp))
+    tmp.replace(START)
+
+
 def main(argv):
     check_only = "--check" in argv
     lang = None
@@ -196,6 +243,7 @@ def main(argv):
         return 1 if problems else 0
     for path in paths:
         build(path, lang)
+    write_start_page()       # the start page lists what exists now, in both editions
     return 0
 
 

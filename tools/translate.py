@@ -39,6 +39,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT / "tools") not in sys.path:             # build_lessons sits beside this module
     sys.path.insert(0, str(ROOT / "tools"))
 LANGUAGES = {"zh": "zh_Hans_CN"}
+SWITCH_NOTE = {"zh": ("控件、图表和讲解都改用中文", "teachflow 的语言：")}
 MARKDOWN, STRING, COMMENT = "markdown", "string", "comment"
 # a replacement field of a str.format / f-string literal; {{ and }} are literal braces
 _FIELD = re.compile(r"(?<!\{)\{(?!\{)[^{}]*\}")
@@ -48,8 +49,12 @@ _KEEP_COMMENT = re.compile(r"#\s*(NBVAL_|noqa|type:|%%)")
 
 
 def switch_cell(lang):
-    """The code cell a translated lesson starts with: the library speaks the lesson's language."""
-    return f'import teachflow\nteachflow.set_language("{lang}")'
+    """The code cell a translated lesson starts with: the library speaks the lesson's language
+    (widgets, plots, explanations), and says so. No bare expression ends the cell: its value
+    would be an output, and nbval does not honour a trailing semicolon."""
+    note, said = SWITCH_NOTE[lang]
+    return (f'import teachflow\nteachflow.set_language("{lang}")  # {note}\n'
+            f'print("{said}", teachflow.get_language())')
 
 
 def catalogue_path(src, lang="zh", suffix=".po"):

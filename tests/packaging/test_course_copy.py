@@ -33,6 +33,8 @@ def test_the_installed_course_is_the_lessons():
     assert "01_graphs_and_sessions.ipynb" in files and "03_inside_a_training_step.ipynb" in files
     assert {"README.md", "sanitize.cfg", "conftest.py"} <= set(files)
     assert not any(f.startswith(("src/", "solutions/")) or "checkpoint" in f for f in files), files
+    assert course.START_PAGE in files and "zh/01_graphs_and_sessions.ipynb" in files and "zh/README.md" in files
+    assert "zh/术语表.md" in files and not any(f.startswith("zh/po/") for f in files), files
 
 
 def test_copy_then_again(source, tmp_path):
@@ -123,6 +125,7 @@ def test_cli_lessons_opens_jupyterlab_there(tmp_path, capsys, monkeypatch):
     assert main(["lessons", str(tmp_path / "c")]) == 0
     (cmd,) = calls
     assert cmd[:3] == [sys.executable, "-m", "jupyterlab"] and f"--ServerApp.root_dir={tmp_path / 'c'}" in cmd
+    assert str(tmp_path / "c" / course.START_PAGE) in cmd[3:]     # the start page opens first
     assert "Opening JupyterLab in" in capsys.readouterr().out
 
 

@@ -47,6 +47,9 @@ def test_the_wheel_carries_the_course_and_the_renderer(wheel):
             "teachflow/__main__.py", "teachflow/locale/zh/LC_MESSAGES/teachflow.po",
             "teachflow/locale/zh/LC_MESSAGES/teachflow.mo"} <= names
     assert not any(n.startswith("teachflow/course/src/") for n in names)
+    zh = sorted(p.name for p in (ROOT / "lessons" / "zh").glob("*.ipynb"))
+    assert zh and {f"teachflow/course/zh/{n}" for n in zh} | {"teachflow/course/00_START.ipynb"} <= names
+    assert not any(n.startswith("teachflow/course/zh/po/") for n in names)   # catalogues: authoring only
     with zipfile.ZipFile(wheel) as z:     # the build compiled the catalogue from the .po it ships
         po, mo = (z.read(f"teachflow/locale/zh/LC_MESSAGES/teachflow.{x}") for x in ("po", "mo"))
     assert po == (ROOT / "teachflow/locale/zh/LC_MESSAGES/teachflow.po").read_bytes()
