@@ -45,7 +45,7 @@ _CODE_SPAN = re.compile(r"```.*?```|`[^`]*`", re.S)
 _LINK_TARGET = re.compile(r"\]\([^)]*\)")
 _COMPARATIVE = re.compile(r"\b(than|wins?|beats?|outperforms?)\b", re.I)
 # the same in Chinese: 比…快/慢/好…, 更好/更快…, 胜过, 优于, 不如 (not 比如, 比较, 比例, 对比, 更新)
-_COMPARATIVE_ZH = re.compile(r"(?<!对)比(?![如较例率特值重分])[^，。；！？]{0,20}?[快慢好差高低大小多少强弱准稳]"
+_COMPARATIVE_ZH = re.compile(r"(?<!对)比(?![如较例率特值重分赛喻照])[^，。；！？]{0,20}?[快慢好差高低大小多少强弱准稳]"
                              r"|更(?:好|快|慢|差|准|稳)|胜过|优于|劣于|不如|赢|击败|战胜")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
 

@@ -239,7 +239,7 @@ def test_the_guard_reads_chinese_numbers_and_comparatives():
         assert "comparative" in build_lessons.claim_problems(cells)[0], text
     asserted = [nbformat.v4.new_code_cell("a, b = run()\nassert a < b"), nbformat.v4.new_markdown_cell(claim)]
     fine = [nbformat.v4.new_code_cell("x = 1"),
-            nbformat.v4.new_markdown_cell("比如，更新参数时要比较两个值。哪个更快？")]
+            nbformat.v4.new_markdown_cell("比如，更新参数时要比较两个值。这场比赛的目标损失设得很低。哪个更快？")]
     assert build_lessons.claim_problems(asserted) == build_lessons.claim_problems(fine) == []
 
 
