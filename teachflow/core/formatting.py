@@ -5,7 +5,10 @@
 statistics of a big tensor, and ``summary`` one short line for any value: a scalar as a number,
 a small tensor entry by entry, a larger one as its shape, mean and spread (``200×1 μ=0.12
 σ=0.29``). So the same tensor reads the same in the picture, the step text and the widget.
+``pad`` aligns text tables in columns as they are shown (a Chinese character takes two).
 """
+import unicodedata
+
 import numpy as np
 
 DIGITS = 4   # significant digits of every number shown
@@ -79,3 +82,11 @@ def summary(value, small=SMALL):
     if a.dtype.kind == "b":
         return f"{shape_text(a.shape)} ({int(a.sum())} true)"
     return f"{shape_text(a.shape)} μ={number(_mean(a))} σ={number(a.astype(np.float64).std())}"
+
+
+def pad(text, width, right=False):
+    """``text`` padded with spaces to ``width`` columns as a terminal or a notebook's monospace
+    output shows it (a Chinese character takes two), for aligned text tables in either language."""
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    fill = " " * max(0, width - shown)
+    return fill + text if right else text + fill

@@ -10,6 +10,7 @@ out (``browser.py``); the page's SVG then comes back and serves ``svg()``, ``sav
 import os
 
 from ..core.files import atomic_write
+from ..core.i18n import get_language
 from . import render
 from .dot import to_dot
 from .fold import fold
@@ -45,11 +46,16 @@ class GraphView:
         self._svg = None
         self._restyler = None
         self._widget = None
+        self._language = get_language()
 
     # ----- text and pictures
     @property
     def source(self):
-        """The DOT text (deterministic: the same graph and options give the same bytes)."""
+        """The DOT text (deterministic: the same graph and options give the same bytes); drawn
+        again in the current language after ``set_language``."""
+        if self._language != get_language():
+            self._language = get_language()
+            self._source = self._svg = self._restyler = self._widget = None
         if self._source is None:
             o = self.options
             legend = o["legend"] if o["legend"] is not None else bool(o["devices"])
@@ -61,6 +67,7 @@ class GraphView:
     def svg(self):
         """The laid-out SVG text (Graphviz runs once per view; without it, the layout the
         browser drew when the view was shown). Raises GraphvizNotFound when neither exists."""
+        self.source     # a switched language drops the old picture
         if self._svg is None:
             if not render.dot_available():
                 raise render.GraphvizNotFound(render.SAVE_HINT)

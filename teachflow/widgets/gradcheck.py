@@ -17,7 +17,7 @@ import numpy as np
 from ..core.graph import GraphKeys
 from ..core.i18n import N_, _
 from ..testing import numeric_gradient, relative_error
-from ..core.formatting import number
+from ..core.formatting import number, pad
 from ..core.formatting import value_shape as shape_text
 from .tables import CSS
 
@@ -108,7 +108,7 @@ class GradCheckResult:
         which = (_("all {size} entries") if n == size else _("{n} of {size} entries")).format(n=n, size=size)
         lines = [_("gradient check of {name} ({shape}, {which}, eps = {eps})").format(
                      name=self.name, shape=shape_text(self.symbolic), which=which, eps=f"{self.eps:g}"),
-                 f"  {'entry':<8}{'symbolic':>12}{'numeric':>12}"]
+                 "  " + pad(_("entry"), 8) + pad(_("symbolic"), 12, True) + pad(_("numeric"), 12, True)]
         for idx, s, m in self.rows(limit):
             lines.append(f"  {idx:<8}{number(s, digits):>12}{number(m, digits):>12}")
         if n > limit:

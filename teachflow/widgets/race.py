@@ -20,7 +20,8 @@ from dataclasses import dataclass, fields, replace
 from numbers import Integral, Real
 
 from .. import distributed as dist
-from ..core.i18n import _
+from ..core.formatting import pad
+from ..core.i18n import N_, _
 from .frames import EventIndex, cursor_time
 
 STRATEGIES = dist.registry.keys()
@@ -263,14 +264,16 @@ class Race:
 
     def table(self):
         """The race's figures as aligned text (deterministic, for lessons and reports)."""
-        rows = [f"{'strategy':18s} {'updates':>7s} {'grads/s':>7s} {'idle':>5s} {'stale':>5s} "
-                f"{'t(target)':>9s} {'noise':>6s} {'final loss':>10s}"]
+        def row(cells):
+            return " ".join(pad(c, width, i > 0) for i, (c, (_h, width)) in enumerate(zip(cells, TABLE_COLUMNS)))
+
+        rows = [row([_(head) for head, _w in TABLE_COLUMNS])]
         for label, s in self.summaries().items():
-            ttt = "never" if s["time_to_target"] is None else f"{s['time_to_target']:.1f} s"
+            ttt = _("never") if s["time_to_target"] is None else _fmt_t(s["time_to_target"])
             stale = "-" if math.isnan(s["mean_staleness"]) else f"{s['mean_staleness']:.1f}"
             gps = s["gradients"] / s["makespan"] if s["makespan"] else math.nan
-            rows.append(f"{label:18s} {s['updates']:7d} {gps:7.2f} {s['idle_fraction']:5.0%} "
-                        f"{stale:>5s} {ttt:>9s} {s['loss_noise']:6.3f} {s['final_loss']:10.4g}")
+            rows.append(row([label, f"{s['updates']:d}", f"{gps:.2f}", f"{s['idle_fraction']:.0%}", stale, ttt,
+                             f"{s['loss_noise']:.3f}", f"{s['final_loss']:.4g}"]))
         return "\n".join(rows)
 
     def view(self, **options):
@@ -293,6 +296,11 @@ class Race:
         if not self.indexes:
             self.run()
         return Flowchart(list(self.results.values()), **options)
+
+
+# the columns of Race.table(): heading and width (the first left-aligned, the others right)
+TABLE_COLUMNS = ((N_("strategy"), 18), (N_("updates"), 7), (N_("grads/s"), 7), (N_("idle"), 5),
+                 (N_("stale"), 5), (N_("t(target)"), 9), (N_("noise"), 6), (N_("final loss"), 10))
 
 
 # ----------------------------------------------------------------------------- the verdict

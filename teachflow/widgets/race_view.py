@@ -19,7 +19,7 @@ import threading
 import numpy as np
 
 from .. import distributed as dist
-from ..core.i18n import _
+from ..core.i18n import N_, _, get_language, on_language_change
 from ..viz.timeline import KIND_COLORS, KIND_LABELS, draw_timeline
 from ..viz.training_plots import strategy_color
 from .canvas import FrameCanvas, new_figure
@@ -264,6 +264,8 @@ def _loss_limits(race, target):
     return lo, hi
 
 
+CONTROL_TEXTS = {"workers": N_("devices"), "spread": N_("speed spread"), "stragglers": N_("straggler prob."),
+                 "lr": N_("learning rate"), "batch_size": N_("batch size"), "seed": N_("seed")}
 BACKGROUND_EVENTS = 50_000  # ~2 s of a race: longer ones run in the background with Stop
 
 
@@ -307,21 +309,15 @@ class RaceWidget:
         style = {"description_width": "110px"}
         lay = W.Layout(width="320px")
         self.controls = {
-            "workers": W.IntSlider(value=c.workers, min=1, max=32, description=_("devices"),
-                                   style=style, layout=lay),
-            "spread": W.FloatSlider(value=c.spread, min=1.0, max=8.0, step=0.5,
-                                    description=_("speed spread"), style=style, layout=lay,
-                                    tooltip=_("slowest device's mean time / fastest's")),
-            "stragglers": W.FloatSlider(value=c.stragglers, min=0.0, max=0.5, step=0.05,
-                                        description=_("straggler prob."), style=style, layout=lay),
-            "lr": W.FloatLogSlider(value=c.lr, base=10, min=-2, max=0, step=0.05,
-                                   description=_("learning rate"), style=style, layout=lay,
+            "workers": W.IntSlider(value=c.workers, min=1, max=32, style=style, layout=lay),
+            "spread": W.FloatSlider(value=c.spread, min=1.0, max=8.0, step=0.5, style=style, layout=lay),
+            "stragglers": W.FloatSlider(value=c.stragglers, min=0.0, max=0.5, step=0.05, style=style,
+                                        layout=lay),
+            "lr": W.FloatLogSlider(value=c.lr, base=10, min=-2, max=0, step=0.05, style=style, layout=lay,
                                    readout_format=".3g"),
             "batch_size": W.Dropdown(options=sorted({1, 2, 4, 8, 16, 24, c.batch_size}),
-                                     value=c.batch_size, description=_("batch size"), style=style,
-                                     layout=lay),
-            "seed": W.BoundedIntText(value=c.seed, min=0, max=10**6, description=_("seed"),
-                                     style=style, layout=lay),
+                                     value=c.batch_size, style=style, layout=lay),
+            "seed": W.BoundedIntText(value=c.seed, min=0, max=10**6, style=style, layout=lay),
         }
         self._n_examples = _examples(race)
         self._sizes = sorted({1, 2, 4, 8, 16, 24, c.batch_size})
@@ -330,14 +326,13 @@ class RaceWidget:
         self._fit_workers()
         self._fit_batch()
         self.strategy_boxes = {s: W.Checkbox(value=s in c.strategies, description=STRATEGY_TITLES[s],
-                                             indent=False, tooltip=_(STRATEGY_HELP[s]),
+                                             indent=False,
                                              layout=W.Layout(width="120px" if len(STRATEGY_TITLES[s]) > 6
                                                              else "90px"))
                                for s in STRATEGIES}
-        self.run_button = W.Button(description=_("Run"), button_style="primary", icon="play")
-        self.stop_button = W.Button(description=_("Stop"), icon="stop", disabled=True,
-                                    tooltip=_("stop a long race (the previous one stays)"))
-        self.progress = W.FloatProgress(value=0.0, min=0.0, max=1.0, description=_("running"),
+        self.run_button = W.Button(button_style="primary", icon="play")
+        self.stop_button = W.Button(icon="stop", disabled=True)
+        self.progress = W.FloatProgress(value=0.0, min=0.0, max=1.0,
                                         layout=W.Layout(width="320px", display="none"))
         self._stop, self._thread = threading.Event(), None
         self.stop_button.on_click(lambda _b: self._stop.set())
@@ -350,9 +345,11 @@ class RaceWidget:
         self.play, self.scrubber, self.image = self.player.play, self.player.scrubber, self.player.image
         self.play.observe(self._rewind, names="playing")
         ctl = list(self.controls.values())
+        self.strategies_label = W.Label()
+        self._label_controls()
         self.box = W.VBox([
             W.HBox(ctl[:3]), W.HBox(ctl[3:]),
-            W.HBox([W.Label(_("strategies:"))] + list(self.strategy_boxes.values())
+            W.HBox([self.strategies_label] + list(self.strategy_boxes.values())
                    + [self.run_button, self.stop_button]),
             self.progress, self.status, self.player.controls, self.clock, self.image, self.verdict])
         for w, css in ((self.box, "tf-race"), (self.run_button, "tf-race-run"), (self.play, "tf-race-play"),
@@ -361,6 +358,32 @@ class RaceWidget:
                        (self.status, "tf-race-status")):
             w.add_class(css)
         self._show(race if race.ran else None)
+        on_language_change(self._relabel)
+
+    def _label_controls(self):
+        """The words on the controls, in the current language."""
+        for key, text in CONTROL_TEXTS.items():
+            self.controls[key].description = _(text)
+        self.controls["spread"].tooltip = _("slowest device's mean time / fastest's")
+        for s, box in self.strategy_boxes.items():
+            box.tooltip = _(STRATEGY_HELP[s])
+        self.run_button.description = _("Run")
+        self.stop_button.description = _("Stop")
+        self.stop_button.tooltip = _("stop a long race (the previous one stays)")
+        self.progress.description = _("running")
+        self.strategies_label.value = _("strategies:")
+
+    def _relabel(self, _language):
+        """After ``set_language``: the controls at once; the picture and the verdict at the next
+        frame drawn (``_render``), so a switch costs nothing for widgets no longer looked at."""
+        self._label_controls()
+
+    def _render(self, t):
+        """The player's picture at t, drawn again in the current language after a switch."""
+        if self._language != get_language():
+            self._language = get_language()
+            self.view = RaceView(self.race, dpi=self.dpi, verdict=False)
+        return self.view.render(t)
 
     # ----- consistent controls: workers x batch size never exceeds the examples
     def _fit_workers(self, _change=None):
@@ -449,8 +472,8 @@ class RaceWidget:
             return
         self.race = race
         self.status.value = ""
-        self.view = RaceView(race, dpi=self.dpi, verdict=False)
-        self.player.reset(self.view.render, race.duration, t=race.duration)
+        self.view, self._language = RaceView(race, dpi=self.dpi, verdict=False), get_language()
+        self.player.reset(self._render, race.duration, t=race.duration)
         # the previous race's figures are garbage now: collect them here, once, rather than
         # in a full collection that would stall one frame of the scrubbing to come
         gc.collect()

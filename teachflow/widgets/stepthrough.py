@@ -46,7 +46,7 @@ import bisect
 import html
 
 from ..core.graph import Tensor
-from ..core.i18n import N_, _
+from ..core.i18n import N_, _, on_language_change
 from ..core.plan import flatten_fetches
 from ..trace import PHASES
 from ..viz import render
@@ -295,26 +295,26 @@ class StepThrough:
         self._phase_start = {p: (trace.phase_range(p) or (n, n))[0] for p in PHASES}
         self.svg = None
 
-        def button(desc, icon, tip, cls):
-            b = W.Button(description=desc, icon=icon, tooltip=tip, layout=W.Layout(width="92px"))
+        def button(icon, cls):
+            b = W.Button(icon=icon, layout=W.Layout(width="92px"))
             b.add_class(cls)
             return b
 
-        self.first_button = button(_("first"), "fast-backward", _("the first step"), "tf-step-first")
-        self.prev_button = button(_("back"), "step-backward", _("one step back"), "tf-step-prev")
-        self.next_button = button(_("next"), "step-forward", _("one step forward"), "tf-step-next")
-        self.last_button = button(_("last"), "fast-forward", _("the last step"), "tf-step-last")
-        self.play = W.Play(value=0, min=0, max=n - 1, step=1, interval=int(interval),
-                           show_repeat=False, description=_("play"))
+        self.first_button = button("fast-backward", "tf-step-first")
+        self.prev_button = button("step-backward", "tf-step-prev")
+        self.next_button = button("step-forward", "tf-step-next")
+        self.last_button = button("fast-forward", "tf-step-last")
+        self.play = W.Play(value=0, min=0, max=n - 1, step=1, interval=int(interval), show_repeat=False)
         self.speed = W.IntSlider(value=int(interval), min=50, max=2000, step=50,
-                                 description=_("ms / step"), layout=W.Layout(width="260px"))
-        self.slider = W.IntSlider(value=0, min=0, max=n - 1, step=1, description=_("step"),
+                                 layout=W.Layout(width="260px"))
+        self.slider = W.IntSlider(value=0, min=0, max=n - 1, step=1,
                                   readout=False, continuous_update=True,
                                   layout=W.Layout(width="420px"))
         self.counter = W.Label()
         self.phase = W.HTML()
         self.view_toggle = W.ToggleButtons(options=[(_(label), key) for key, label in VIEWS.items()],
                                            value=view, style={"button_width": "190px"})
+        self._label_controls()
         graph_layout = W.Layout(flex="3 1 480px", min_width="320px")
         self.in_browser = render.renderer() == "browser"     # laid out by the page, not by dot
         if self.in_browser:
@@ -368,6 +368,25 @@ class StepThrough:
             self._show(start)
         else:
             self.slider.value = start
+        on_language_change(self._relabel)
+
+    def _label_controls(self):
+        """The words on the buttons and sliders, in the current language."""
+        texts = ((self.first_button, N_("first"), N_("the first step")),
+                 (self.prev_button, N_("back"), N_("one step back")),
+                 (self.next_button, N_("next"), N_("one step forward")),
+                 (self.last_button, N_("last"), N_("the last step")))
+        for b, text, tip in texts:
+            b.description, b.tooltip = _(text), _(tip)
+        self.play.description, self.speed.description = _("play"), _("ms / step")
+        self.slider.description = _("step")
+        value = self.view_toggle.value
+        self.view_toggle.options = [(_(label), key) for key, label in VIEWS.items()]
+        self.view_toggle.value = value
+
+    def _relabel(self, _language):
+        """After ``set_language``: the controls at once, the step shown at the next move."""
+        self._label_controls()
 
     # ----- state
     @property

@@ -30,3 +30,10 @@ def test_the_picture_the_step_text_and_the_widget_agree():
     assert label_summary(small) == step_summary(small) == "[0.1235, -2.5]"
     assert number(0.123456) in value_html(small)
     assert stats_text(big) in value_html(big)
+
+
+def test_pad_counts_the_columns_a_chinese_character_takes():
+    from teachflow.core.formatting import pad
+    assert pad("loss", 6) == "loss  " and pad("loss", 6, right=True) == "  loss"
+    assert pad("损失", 6) == "损失  " and pad("最终损失", 10, right=True) == "  最终损失"
+    assert pad("toolong", 3) == "toolong"           # never cut

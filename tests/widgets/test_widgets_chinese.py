@@ -117,9 +117,12 @@ def test_an_exported_animation_page_plays_in_chinese(chinese, tmp_path):
     page = to_html(view, frames=3)
     assert "&#9654; 播放</button>" in page and "t = 0.0 秒" in page
     assert '"\\u25b6 \\u64ad\\u653e"' in page          # the script's Play label, JSON-escaped
-    from teachflow.widgets.export import save_html
+    from teachflow.widgets.export import gif_bytes, save_html
     path = save_html(view, tmp_path / "race.html", frames=2)
     assert '<html lang="zh">' in open(path, encoding="utf-8").read()
+    assert gif_bytes(view, frames=2).startswith(b"GIF8")      # frames drawn with every glyph
+    flowchart = Race(workers=4, duration=10.0, model="numpy_curve_fit").run().flowchart(dpi=40)
+    assert gif_bytes(flowchart, frames=2).startswith(b"GIF8")
 
 
 def test_a_gradient_check_speaks_chinese(chinese, curve_fit_step):
@@ -129,3 +132,46 @@ def test_a_gradient_check_speaks_chinese(chinese, curve_fit_step):
     result = check.check(check.variables[0])
     assert "相对误差" in result.html() and "符号梯度与数值梯度一致" in str(result)
     assert np.isfinite(result.error)
+
+
+def test_open_widgets_and_graph_views_follow_a_switch_of_language(curve_fit_step):
+    """Made in English, shown in Chinese after set_language (controls at once, pictures at the next
+    frame drawn), and back."""
+    f = curve_fit_step
+    x = tf.get_default_graph().get_tensor_by_name("x:0")
+    view = tf.viz.draw(x.graph, legend=True)
+    step = StepThrough(step_through(f["sess"], f["train"], f["feed"]))
+    race = RaceWidget(frames=10, **SMALL)
+    race.scrubber.value = 6.0
+    assert "placeholder (data in)" in view.source and race.run_button.description == "Run"
+    try:
+        tf.set_language("zh")
+        assert "占位符（数据入口）" in view.source and "Helvetica" not in view.source
+        assert step.next_button.description == "前进" and race.run_button.description == "运行"
+        assert race.controls["seed"].description == "随机种子"
+        step.next()                      # the next picture drawn speaks Chinese
+        assert step.counter.value.startswith("第 2 / ") and "第 2 步：" in step.details.value
+        race.scrubber.value = 7.0
+        assert "t = 7.0 秒：" in race.verdict.value
+        texts = [t.get_text() for t in race.view.figure.findobj(lambda a: hasattr(a, "get_text"))]
+        assert "模拟时间（秒）" in texts
+    finally:
+        tf.set_language("en")
+    assert "placeholder (data in)" in view.source and step.next_button.description == "next"
+    race.scrubber.value = 8.0
+    assert race.run_button.description == "Run" and "Verdict:" in race.verdict.value
+    texts = [t.get_text() for t in race.view.figure.findobj(lambda a: hasattr(a, "get_text"))]
+    assert "simulated time (s)" in texts
+
+
+def test_the_race_table_keeps_its_columns_in_chinese(chinese):
+    """A Chinese character takes two columns in a terminal or a notebook's monospace output: the
+    headings are padded by what they show, so the table stays aligned."""
+    import unicodedata
+    table = Race(**SMALL).run().table()
+    lines = table.splitlines()
+    assert lines[0].split() == ["策略", "更新数", "梯度/秒", "空闲", "陈旧", "达标时间", "噪声", "最终损失"]
+
+    def shown(text):
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    assert len({shown(line) for line in lines}) == 1, table
