@@ -14,7 +14,8 @@ comparative sentence ("... than ...", "wins", "beats"; questions excepted) must 
 ``assert`` that fails if a re-run makes it false. ``build`` refuses a lesson with problems;
 ``tests/lessons`` runs the same check on every stored source.
 
-The guard reads Chinese prose as well (numbers against the characters, 比…快, 更好, 胜过, 优于).
+The guard reads Chinese prose as well: numbers against the characters (训练200步) or in Chinese
+numerals (两千, 百分之九十六), and comparatives (比…快, 更好, 胜过, 优于).
 
 Usage: ``python tools/build_lessons.py [--check] [--lang zh] [lessons/src/01_*.py ...]``
 (``--check`` only runs the guard, without executing anything; ``--lang zh`` builds the Chinese
@@ -89,12 +90,46 @@ def code_literals(cells):
 
 
 def prose_numbers(markdown):
-    """(text, value) of each number in a markdown cell's prose, and the set declared fixed."""
+    """(text, value) of each number in a markdown cell's prose, and the set declared fixed.
+    Numbers written in Chinese numerals (两千, 二十八, 百分之九十六) count as well."""
     fixed = set()
     for block in _FIXED.findall(markdown):
-        fixed.update(_value(m.group(1), m.group(2)) for m in _NUMBER.finditer(block.translate(_FULLWIDTH)))
+        block = block.translate(_FULLWIDTH)
+        fixed.update(_value(m.group(1), m.group(2)) for m in _NUMBER.finditer(block))
+        fixed.update(value for _, value in chinese_numbers(block))
     prose = _LINK_TARGET.sub("]", _CODE_SPAN.sub(" ", _COMMENT.sub(" ", markdown))).translate(_FULLWIDTH)
-    return [(m.group(0), _value(m.group(1), m.group(2))) for m in _NUMBER.finditer(prose)], fixed, prose
+    numbers = [(m.group(0), _value(m.group(1), m.group(2))) for m in _NUMBER.finditer(prose)]
+    return numbers + chinese_numbers(prose), fixed, prose
+
+
+_ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
+_ZH_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万]+")
+
+
+def _zh_value(text):
+    """The value of a Chinese numeral such as 二十八 or 一万两千, or None when the characters are
+    no single number (一一, 三四: "one by one", "three or four")."""
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in "零〇" and digit is None and (section or total):
+            continue                              # 一百零五: 零 only holds a place
+        if ch in _ZH_DIGITS:
+            if digit is not None:
+                return None                       # two digits in a row: a list, not a number
+            digit = _ZH_DIGITS[ch]
+        elif ch in _ZH_UNITS:
+            section += (1 if digit is None else digit) * _ZH_UNITS[ch]
+            digit = None
+        else:                                     # 万
+            total, section, digit = (total + section + (digit or 0)) * 10000, 0, None
+    return total + section + (digit or 0)
+
+
+def chinese_numbers(prose):
+    """(text, value) of each number written in Chinese numerals in ``prose``."""
+    found = ((m.group(0), _zh_value(m.group(0))) for m in _ZH_NUMERAL.finditer(prose))
+    return [(text, value) for text, value in found if value is not None]
 
 
 def claim_problems(cells, name="lesson"):

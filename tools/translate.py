@@ -148,6 +148,11 @@ def extract(src, lang="zh"):
     po_path = catalogue_path(src, lang)
     if po_path.exists():
         po = read_catalogue(po_path)
+        tokens = set(_all_tokens(src))
+        for m in po:                 # a token a translator added by hand stays while the code has it
+            if m.id and m.context in (STRING, COMMENT) and (m.context, m.id) in tokens \
+                    and pot.get(m.id, context=m.context) is None:
+                pot.add(m.id, "", context=m.context)
         po.update(pot, update_header_comment=False, update_creation_date=False)
         write_catalogue(po_path, po)
     return po_path

@@ -243,16 +243,26 @@ def test_the_guard_reads_chinese_numbers_and_comparatives():
     assert build_lessons.claim_problems(asserted) == build_lessons.claim_problems(fine) == []
 
 
+def test_the_guard_reads_numbers_written_in_chinese_numerals():
+    cells = [nbformat.v4.new_code_cell("for step in range(2000): pass"),
+             nbformat.v4.new_markdown_cell("训练两千步后，准确率约为百分之九十六，第三十步时最低。\n"
+                                           "一一对应的三四个层，其中一层就够了。<!-- fixed: 三十 -->")]
+    problems = build_lessons.claim_problems(cells)
+    assert len(problems) == 1 and "九十六" in problems[0]
+    assert [v for _, v in build_lessons.chinese_numbers("一万两千，一百零五，二十八，万一，千万")] == [12000, 105, 28]
+
+
 def test_extract_merges_new_entries_and_keeps_translations(lesson, monkeypatch, tmp_path):
     monkeypatch.setattr(translate, "catalogue_path",
                         lambda src, lang="zh", suffix=".po": tmp_path / "po" / (pathlib.Path(src).stem + suffix))
-    translate.write_catalogue(tmp_path / "po" / "99_x.po", _catalogue(GOOD))
+    translate.write_catalogue(tmp_path / "po" / "99_x.po", _catalogue(GOOD + [("string", "'key'", "'键'")]))
     lesson.write_text(LESSON.replace("# how many steps", "# the number of steps")
                       .replace("It runs", "It now runs"), encoding="utf-8")
     translate.extract(lesson)
     po = translate.read_catalogue(tmp_path / "po" / "99_x.po")
     by_id = {(m.context, m.id): m for m in po if m.id}
     assert by_id[GOOD[2][:2]].string == GOOD[2][2]            # unchanged: the translation is kept
+    assert by_id[("string", "'key'")].string == "'键'"          # added by hand, still in the code: kept
     assert ("comment", "# the number of steps") in by_id and ("comment", "# how many steps") not in by_id
     changed = by_id[("markdown", "# A lesson\nIt now runs 200 steps.")]
     assert changed.fuzzy or not changed.string              # a near match is offered, never trusted
