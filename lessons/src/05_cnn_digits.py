@@ -35,11 +35,7 @@ print(X_train.shape, X_test.shape)
 # > * `padding="SAME"`: the image is padded with zeros so that there is one window every s pixels,
 # >   whatever k (with s = 1 the output has the input's size).
 # >
-# > $$n_	ext{out}^	ext{VALID} = \left\lceil rac{n - k + 1}{s} 
-ight
-ceil, \qquad n_	ext{out}^	ext{SAME} = \left\lceil rac{n}{s} 
-ight
-ceil.$$
+# > $$n_\text{out}^\text{VALID} = \left\lceil \frac{n - k + 1}{s} \right\rceil, \qquad n_\text{out}^\text{SAME} = \left\lceil \frac{n}{s} \right\rceil.$$
 # >
 # > *Max pooling* slides a window the same way but outputs the largest value under it, with no
 # > weights: it shrinks the maps and keeps the strongest responses.
