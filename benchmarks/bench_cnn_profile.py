@@ -4,8 +4,10 @@ The CNN of ``bench_busy.py`` (conv 32 3×3/1 SAME -> conv 64 3×3/2 SAME -> max-
 dense 64 -> 10, Adam, batch 100) and, with ``--raw``, the raw example's network (conv 5×5×32 ->
 pool -> conv 5×5×64 -> pool -> fc 1024 -> 10, batch 128). Every bound kernel of the training
 plan is wrapped with a timer (the plan itself is unchanged), and the milliseconds per step are
-summed per op type, forward and backward apart. ``--tf-python`` adds TensorFlow's time per
-step of the same graph (``tf.compat.v1``, default ConfigProto) measured in a child process.
+summed per op type, forward and backward apart (the median over the last ``--steps`` runs;
+``--cpu``: CPU seconds of all the process's threads instead of wall seconds, steadier on a
+shared machine). ``--tf-python`` adds TensorFlow's time per step of the same graph
+(``tf.compat.v1``, default ConfigProto) measured in a child process.
 
 Run: ``PYTHONPATH=$PWD python benchmarks/bench_cnn_profile.py --tf-python /work/venvs/tf/bin/python``
 """
@@ -23,6 +25,7 @@ sys.path.insert(0, HERE)
 
 
 STEP = [0]  # the number of the current Session.run
+CLOCK = [time.perf_counter]  # or time.process_time: the CPU time of every thread (--cpu)
 
 
 def timed_binds(table):
@@ -37,11 +40,11 @@ def timed_binds(table):
             key = (op.type, "update" if op.type.startswith("Apply") else part)
 
             def timed(*a, _k=k, _key=key):
-                t = time.perf_counter()
+                t = CLOCK[0]()
                 try:
                     return _k(*a)
                 finally:
-                    table[_key][STEP[0]] += time.perf_counter() - t
+                    table[_key][STEP[0]] += CLOCK[0]() - t
             return timed
         d.bind = bind
     run = tf.Session.run
@@ -112,14 +115,20 @@ def main():
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--raw", action="store_true", help="the raw example's network instead")
     ap.add_argument("--threads", type=int, default=0, help="intra_op_parallelism_threads (0: auto)")
+    ap.add_argument("--cpu", action="store_true",
+                    help="CPU seconds of the process per op (steadier on a shared machine) instead of wall")
     ap.add_argument("--tf-python", help="a Python interpreter with TensorFlow")
     args = ap.parse_args()
+    if args.cpu:
+        CLOCK[0] = time.process_time
     table, per_step = teachflow_profile(args.steps, args.raw, args.threads)
     # per op: the median over the training steps (robust to a step slowed by other programs)
-    med = {k: float(np.median(sorted(v.values())[-args.steps:])) for k, v in table.items()}
+    runs = sorted({r for v in table.values() for r in v})[-args.steps:]  # the training runs
+    med = {k: float(np.median([v.get(r, 0.0) for r in runs])) for k, v in table.items()}
     total = sum(med.values())
-    print(f"{'raw example' if args.raw else 'CNN'}: teachflow {per_step * 1e3:.1f} ms per step; "
-          f"kernels' medians sum to {total * 1e3:.1f} ms | load average {os.getloadavg()[0]:.2f}")
+    print(f"{'raw example' if args.raw else 'CNN'}: teachflow {per_step * 1e3:.1f} ms per step (wall); "
+          f"kernels' medians sum to {total * 1e3:.1f} ms ({'CPU' if args.cpu else 'wall'}) | "
+          f"load average {os.getloadavg()[0]:.2f}")
     for (op_type, part), s in sorted(med.items(), key=lambda kv: -kv[1]):
         if s >= 5e-5:
             print(f"  {op_type:28s} {part:8s} {s * 1e3:7.2f} ms  {100 * s / total:5.1f} %")
