@@ -2,7 +2,7 @@
 from ..core.shapes import ShapeError, fmt
 from ..ops.variable_scope import variable_scope
 from ..ops import init_ops
-from ..ops.conv_ops import _nhwc_arg, _padding
+from ..ops.windows import _nhwc_arg, _padding
 from ..ops.conv_ops import conv2d as _nn_conv2d
 from ..ops.nn_ops import bias_add
 from ._base import (activity_loss, channels_last, floating, pair_of_positive_ints, param,

@@ -1,6 +1,7 @@
 """``max_pooling2d`` and ``average_pooling2d``: shrink NHWC images window by window."""
 from ..core.graph import name_scope
-from ..ops.conv_ops import _nhwc_arg, _padding, avg_pool, max_pool
+from ..ops.pool_ops import avg_pool, max_pool
+from ..ops.windows import _nhwc_arg, _padding
 from ._base import channels_last, floating, pair_of_positive_ints
 
 

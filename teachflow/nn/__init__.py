@@ -1,6 +1,7 @@
 """``tf.nn``: activations, softmax, losses on logits, convolution and pooling, recurrent cells and
 ``static_rnn``/``dynamic_rnn`` (re-exports)."""
-from ..ops.conv_ops import avg_pool, conv2d, max_pool  # noqa: F401
+from ..ops.conv_ops import conv2d  # noqa: F401
+from ..ops.pool_ops import avg_pool, max_pool  # noqa: F401
 from ..ops.loss_ops import (l2_loss, sigmoid_cross_entropy_with_logits,  # noqa: F401
                             softmax_cross_entropy_with_logits, softmax_cross_entropy_with_logits_v2,
                             sparse_softmax_cross_entropy_with_logits)

@@ -116,6 +116,41 @@ def test_conv2d_gradients(case, f, seed):
     check_gradients(lambda a, b: tf.nn.conv2d(a, b, strides=[1, s[0], s[1], 1], padding=padding), [x, w])
 
 
+def naive_input_gradient(g, x_shape, w, s, padding, d=(1, 1)):
+    """∂L/∂X of a convolution by the loops of naive_conv, each product's share added back."""
+    n, h, wd, c = x_shape
+    kh, kw, _, f = w.shape
+    _, pt = pads(h, kh, s[0], padding, d[0])
+    _, pl = pads(wd, kw, s[1], padding, d[1])
+    dx = np.zeros(x_shape)
+    for y in range(g.shape[1]):
+        for xx in range(g.shape[2]):
+            for i in range(kh):
+                for j in range(kw):
+                    r, q = y * s[0] + i * d[0] - pt, xx * s[1] + j * d[1] - pl
+                    if 0 <= r < h and 0 <= q < wd:
+                        dx[:, r, q, :] += g[:, y, xx, :] @ w[i, j].T
+    return dx
+
+
+@pytest.mark.parametrize("k", [(1, 1), (2, 3), (3, 3), (5, 5), (3, 1)])
+@pytest.mark.parametrize("s", [(1, 1), (2, 2), (1, 3), (3, 2)])
+@pytest.mark.parametrize("padding", ["SAME", "VALID"])
+def test_input_gradient_col2im_matches_naive_loops(k, s, padding):
+    """col2im adds several windows' rows in one go: every kernel/stride overlap pattern
+    (strides above, equal to and below the window) against the naive loops."""
+    tf.reset_default_graph()
+    rng = np.random.default_rng(k[0] * 7 + k[1] + 10 * s[0] + s[1])
+    for c in (1, 3):
+        x, w = rng.standard_normal((2, 9, 8, c)), rng.standard_normal(k + (c, 2))
+        xt = tf.constant(x)
+        y = tf.nn.conv2d(xt, w, strides=[1, s[0], s[1], 1], padding=padding)
+        g = rng.standard_normal(y.shape.as_list())
+        (gx,) = tf.gradients(tf.reduce_sum(y * g), [xt])
+        np.testing.assert_allclose(run(gx), naive_input_gradient(g, x.shape, w, s, padding),
+                                   atol=1e-12)
+
+
 def test_conv2d_gradients_with_dilation():
     rng = np.random.default_rng(1)
     x, w = rng.standard_normal((1, 6, 5, 2)), rng.standard_normal((2, 3, 2, 2))
@@ -148,11 +183,12 @@ def test_overlapping_max_pool_gradient_accumulates():
     assert run(g).ravel().tolist() == [0, 2, 0, 0]
 
 
-def test_big_batches_are_chunked_with_the_same_result(monkeypatch):
+@pytest.mark.parametrize("stride", [1, 2])  # 1: the input gradient is itself a convolution
+def test_big_batches_are_chunked_with_the_same_result(monkeypatch, stride):
     rng = np.random.default_rng(2)
     x, w = rng.standard_normal((9, 6, 6, 2)), rng.standard_normal((3, 3, 2, 4))
     xt, wt = tf.constant(x), tf.constant(w)
-    y = tf.nn.conv2d(xt, wt, strides=[1, 2, 2, 1], padding="SAME")
+    y = tf.nn.conv2d(xt, wt, strides=[1, stride, stride, 1], padding="SAME")
     gx, gw = tf.gradients(tf.reduce_sum(y * y), [xt, wt])
     with tf.Session() as sess:
         whole = sess.run([y, gx, gw])

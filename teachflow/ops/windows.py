@@ -1,0 +1,199 @@
+"""Windows over NHWC images: the geometry and helpers that convolution and pooling share.
+
+Padding follows TF: ``VALID`` uses only whole windows (out = ⌈(in − k + 1)/s⌉); ``SAME``
+gives out = ⌈in/s⌉ and pads ``pad_total = max((out − 1)·s + k − in, 0)`` zeros, ``pad_total//2``
+before and the rest after. The window at tap (i, j) is a strided view of the padded input;
+*im2col* lays every window out as a row (``rows[n, y, x, i, j, c]``) and *col2im* adds such
+rows back where they were read. ``_SAVED`` keeps what a forward kernel leaves for its gradient
+op, and the argument readers turn TF's ``strides``/``ksize``/``padding`` into (height, width).
+"""
+import weakref
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..core.shapes import ShapeError, fmt
+
+
+def out_size(size, k, stride, padding, dilation=1):
+    """Output length and ``(pad_before, pad_after)`` along one axis, by TF's rule."""
+    if size is None:
+        return None, None
+    span = (k - 1) * dilation + 1
+    if padding == "VALID":
+        if size < span:
+            raise ShapeError(f"the window ({span}) is larger than the input ({size}) with VALID padding",
+                             hint="use padding='SAME', or a smaller window")
+        return (size - span) // stride + 1, (0, 0)
+    out = -(-size // stride)
+    total = max((out - 1) * stride + span - size, 0)
+    return out, (total // 2, total - total // 2)
+
+
+def _geometry(shape, k, op):
+    """(out_h, out_w, pads_h, pads_w) for an input of run-time ``shape`` (N, H, W, C)."""
+    (sh, sw), (dh, dw), pad = op.attrs["strides"], op.attrs.get("dilations", (1, 1)), op.attrs["padding"]
+    oh, ph = out_size(shape[1], k[0], sh, pad, dh)
+    ow, pw = out_size(shape[2], k[1], sw, pad, dw)
+    return oh, ow, ph, pw
+
+
+def _pad(x, ph, pw, value=0):
+    if ph == (0, 0) and pw == (0, 0):
+        return x
+    return np.pad(x, ((0, 0), ph, pw, (0, 0)), constant_values=value)
+
+
+def _crop(xp, ph, pw, shape):
+    """The unpadded part of a padded gradient (a view: no copy)."""
+    if ph == (0, 0) and pw == (0, 0):
+        return xp
+    return xp[:, ph[0]:ph[0] + shape[1], pw[0]:pw[0] + shape[2], :]
+
+
+def _window(xp, i, j, oh, ow, op):
+    """The input values that window offset (i, j) sees, for every output pixel: (N, oh, ow, C)."""
+    (sh, sw), (dh, dw) = op.attrs["strides"], op.attrs.get("dilations", (1, 1))
+    return xp[:, i * dh: i * dh + (oh - 1) * sh + 1: sh, j * dw: j * dw + (ow - 1) * sw + 1: sw, :]
+
+
+def _im2col(xp, kh, kw, oh, ow, op):
+    """The windows of ``xp`` as a strided view (N, oh, ow, kh, kw, C): no copy yet."""
+    (sh, sw), (dh, dw) = op.attrs["strides"], op.attrs.get("dilations", (1, 1))
+    n, _, _, c = xp.shape
+    s0, s1, s2, s3 = xp.strides
+    return as_strided(xp, (n, oh, ow, kh, kw, c), (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3),
+                      writeable=False)
+
+
+def _fill_cols(rows, xp, kh, kw, oh, ow, op):
+    """Copy the windows of ``xp`` into ``rows`` (N, oh, ow, kh, kw, C), the im2col layout.
+
+    A window row (kw taps × C channels) is one contiguous run of the input when the dilation
+    is 1, so NumPy copies runs of kw·C values. With few channels (a grey image: C = 1) that run
+    is short, and one copy per tap is faster: its runs go along an output row (ow values)."""
+    if kw * xp.shape[3] >= 8 or op.attrs.get("dilations", (1, 1)) != (1, 1):
+        np.copyto(rows, _im2col(xp, kh, kw, oh, ow, op))
+        return
+    for i in range(kh):
+        for j in range(kw):
+            rows[:, :, :, i, j, :] = _window(xp, i, j, oh, ow, op)
+
+
+def _col2im(dxp, rows, kh, kw, oh, ow, op):
+    """Add every window's values back where the window read them (the adjoint of im2col):
+    ``dxp[n, y·sh + i·dh, x·sw + j·dw, c] += rows[n, y, x, i, j, c]``.
+
+    Windows overlap (a pixel is read by several), so the sum goes tap by tap. With dilation 1
+    the kw taps of a window row are one run of kw·C input values, and the windows x, x+g,
+    x+2g ... with ``g = ⌈kw/sw⌉`` do not overlap: one addition handles all of them, whole
+    runs at a time. That is kh·g additions of long runs (3×3, stride 2: 6) instead of kh·kw
+    additions of runs of C values (NumPy's cost is per run, so this is 2-5× faster)."""
+    (sh, sw), (dh, dw) = op.attrs["strides"], op.attrs.get("dilations", (1, 1))
+    if dw != 1:
+        for i in range(kh):
+            for j in range(kw):
+                win = _window(dxp, i, j, oh, ow, op)
+                np.add(win, rows[:, :, :, i, j, :], out=win)
+        return
+    g = -(-kw // sw)
+    s0, s1, s2, s3 = dxp.strides
+    for i in range(kh):
+        for r in range(min(g, ow)):
+            src = rows[:, :, r::g, i]  # (N, oh, windows, kw, C)
+            dst = as_strided(dxp[:, i * dh:, r * sw:], src.shape, (s0, s1 * sh, s2 * sw * g, s2, s3))
+            np.add(dst, src, out=dst)
+
+
+
+
+# The backward pass needs im2col(X) again for ∂L/∂W. Conv2D leaves the matrix it built here
+# (per session, per op, while the same X is alive) and Conv2DBackpropFilter takes it back,
+# instead of copying the windows out a second time; any other X is recomputed. MaxPool leaves
+# the position of each window's maximum for MaxPoolGrad the same way.
+_SAVED = weakref.WeakKeyDictionary()  # session -> {op: (weakref to X, saved array, scratch)}
+
+
+def _saved(session):
+    d = _SAVED.get(session)
+    if d is None:
+        d = _SAVED[session] = {}
+    return d
+
+
+def _take_saved(saved, op, x):
+    """What ``op``'s forward pass saved for this very ``x``, or None (and the entry is gone)."""
+    ref, value, scratch = saved.pop(op, (None, None, None))
+    if ref is not None and ref() is x:
+        return value, scratch
+    if scratch is not None:
+        scratch.give(value)
+    return None, None
+
+
+def _check_nhwc(t, what, op_type, hint_channels=True):
+    d = t._dims
+    if d is None or len(d) == 4:
+        return
+    hint = "conv and pool ops take NHWC images [batch, height, width, channels]"
+    if len(d) == 3 and hint_channels:
+        hint = ("the channel axis seems to be missing: tf.expand_dims(x, -1) or "
+                f"tf.reshape(x, [-1, {d[1]}, {d[2]}, 1]) for grey images")
+    elif len(d) == 2:
+        hint = ("flat rows must be reshaped into images first, e.g. tf.reshape(x, [-1, 28, 28, 1]) "
+                "for 784 pixels")
+    raise ShapeError(f"{op_type} expects {what} of rank 4 [batch, height, width, channels] (NHWC), "
+                     f"got rank {len(d)} shape {fmt(d)}", hint=hint)
+
+
+def _check_attrs(op, k):
+    pad = op.attrs["padding"]
+    if pad not in ("SAME", "VALID"):
+        raise ShapeError(f"padding must be 'SAME' or 'VALID', got {pad!r}")
+    for s in op.attrs["strides"] + op.attrs.get("dilations", (1, 1)) + tuple(k):
+        if not isinstance(s, int) or s < 1:
+            raise ShapeError(f"strides, window sizes and dilations must be positive integers, got "
+                             f"strides={op.attrs['strides']}, window={tuple(k)}")
+
+
+def _spatial(op, x_dims, k):
+    """Static output shape (N, oh, ow) of a window op on ``x_dims``."""
+    if x_dims is None:
+        return None, None, None
+    oh, ow, _, _ = _geometry(x_dims, k, op)
+    return x_dims[0], oh, ow
+
+
+
+def _nhwc_arg(v, what, default_one=False):
+    """A TF ``strides``/``ksize``/``dilations`` argument -> (height, width)."""
+    if v is None:
+        if default_one:
+            return (1, 1)
+        raise ValueError(f"{what} is required")
+    if isinstance(v, (int, np.integer)):
+        return (int(v), int(v))
+    v = [int(d) for d in v]
+    if len(v) == 1:
+        return (v[0], v[0])
+    if len(v) == 2:
+        return tuple(v)
+    if len(v) == 4:
+        if v[0] != 1 or v[3] != 1:
+            raise ValueError(f"{what} {v}: teachflow (like TF on CPU) does not stride or pool over the "
+                             "batch or channel axes; use [1, h, w, 1]")
+        return (v[1], v[2])
+    raise ValueError(f"{what} must be an int or a list of 1, 2 or 4 ints, got {v}")
+
+
+def _padding(padding):
+    if not isinstance(padding, str) or padding.upper() not in ("SAME", "VALID"):
+        raise ValueError(f"padding must be 'SAME' or 'VALID' (or 'same'/'valid'), got {padding!r}")
+    return padding.upper()
+
+
+def _data_format(data_format):
+    if data_format not in (None, "NHWC", "channels_last"):
+        raise ValueError(f"teachflow supports data_format='NHWC' only (channels last), got "
+                         f"{data_format!r}; tf.transpose(x, [0, 2, 3, 1]) turns NCHW into NHWC")
+
