@@ -4,12 +4,19 @@ A lesson's exercise cell holds only the question and ``check(key, answer)``; the
 nowhere in the notebook. A checker either runs the student's code on random inputs (a backward
 function, a graph) or compares a normalised answer with a stored SHA-256. A wrong answer gets a
 hint, never the answer. Lessons register their exercises in ``lessonNN.py`` beside this file.
+
+Every text a student reads here is English in the source and translated when it is shown: a hint
+is registered as its msgid (``N_``) and looked up by ``check``; a checker builds its message with
+``_("... {named} ...").format(...)`` when it runs; ``Result`` translates its ✓/✗ mark when it is
+displayed. So ``teachflow.set_language("zh")`` after import switches the feedback too.
 """
 import hashlib
 import numbers
 from dataclasses import dataclass
 
 import numpy as np
+
+from teachflow.core.i18n import N_, _
 
 _REGISTRY = {}
 
@@ -18,12 +25,13 @@ _REGISTRY = {}
 class Exercise:
     key: str
     checker: object      # callable(answer) -> (ok, message)
-    hint: str
+    hint: str            # the English msgid, translated by ``check``
 
 
 @dataclass(frozen=True)
 class Result:
-    """What ``check`` returns: shown as one line in the notebook."""
+    """What ``check`` returns: shown as one line in the notebook (``message`` is in the language
+    of the ``check`` call; the mark in the language of the display)."""
     key: str
     ok: bool
     message: str
@@ -32,16 +40,18 @@ class Result:
         return self.ok
 
     def __repr__(self):
-        mark = "✓ correct" if self.ok else "✗ not yet"
-        return f"{self.key}: {mark}" + (f" — {self.message}" if self.message else "")
+        return f"{self.key}: {self._mark()}" + (f" — {self.message}" if self.message else "")
 
     def _repr_markdown_(self):
-        mark = "**✓ correct**" if self.ok else "**✗ not yet**"
-        return f"`{self.key}`: {mark}" + (f" — {self.message}" if self.message else "")
+        return f"`{self.key}`: **{self._mark()}**" + (f" — {self.message}" if self.message else "")
+
+    def _mark(self):
+        return _("✓ correct") if self.ok else _("✗ not yet")
 
 
 def exercise(key, hint):
-    """Decorator: register ``checker(answer) -> (ok, message)`` under ``key``."""
+    """Decorator: register ``checker(answer) -> (ok, message)`` under ``key``; ``hint`` is an
+    English text marked ``N_("...")`` (translated when shown)."""
     def register(checker):
         if key in _REGISTRY:
             raise ValueError(f"exercise {key!r} is registered twice")
@@ -68,13 +78,14 @@ def _normalise(value, digits):
     return " ".join(str(value).strip().lower().split())
 
 
-def hashed(stored, digits=3, what="answer"):
+def hashed(stored, digits=3, what=N_("answer")):
     """A checker comparing ``answer_hash(answer, digits)`` with ``stored``: the notebook and this
-    package hold the hash, never the answer. Use as ``exercise(key, hint)(hashed("ab12..."))``."""
+    package hold the hash, never the answer. Use as ``exercise(key, hint)(hashed("ab12..."))``;
+    ``what`` is an English text marked ``N_`` (translated when the checker runs)."""
     def checker(answer):
         if answer_hash(answer, digits) == stored:
             return True, ""
-        return False, f"{answer!r} is not the {what}."
+        return False, _("{answer!r} is not the {what}.").format(answer=answer, what=_(what))
     return checker
 
 
@@ -88,14 +99,16 @@ def compare_on_random_inputs(student, reference, make_inputs, trials=5, seed=0, 
         want = np.asarray(reference(*inputs))
         got = student(*inputs)
         if got is None:
-            return False, "your function returned None."
+            return False, _("your function returned None.")
         got = np.asarray(got)
         shapes = ", ".join(str(np.shape(a)) for a in inputs)
         if got.shape != want.shape:
-            return False, f"for inputs of shapes {shapes} it returned shape {got.shape}, expected {want.shape}."
+            return False, _("for inputs of shapes {shapes} it returned shape {got}, expected {want}.").format(
+                shapes=shapes, got=got.shape, want=want.shape)
         if not np.allclose(got, want, rtol=rtol, atol=atol):
-            return False, f"wrong values for inputs of shapes {shapes} (trial {trial + 1} of {trials})."
-    return True, f"right on {trials} random inputs."
+            return False, _("wrong values for inputs of shapes {shapes} (trial {trial} of {trials}).").format(
+                shapes=shapes, trial=trial + 1, trials=trials)
+    return True, _("right on {trials} random inputs.").format(trials=trials)
 
 
 def check(key, answer):
@@ -105,14 +118,17 @@ def check(key, answer):
         known = ", ".join(sorted(_REGISTRY)) or "none"
         raise KeyError(f"no exercise named {key!r}; known exercises: {known}")
     ex = _REGISTRY[key]
+    hint = _(ex.hint)
     if answer is None or answer is Ellipsis:
-        return Result(key, False, "no answer yet. Hint: " + ex.hint)
+        return Result(key, False, _("no answer yet. Hint: {hint}").format(hint=hint))
     try:
         ok, message = ex.checker(answer)
     except Exception as exc:  # the student's code failed: say how, then hint
-        return Result(key, False, f"your answer raised {type(exc).__name__}: {exc}. Hint: {ex.hint}")
+        return Result(key, False, _("your answer raised {error}: {detail}. Hint: {hint}").format(
+            error=type(exc).__name__, detail=exc, hint=hint))
     if not ok:
-        message = (message + " " if message else "") + "Hint: " + ex.hint
+        message = (_("{message} Hint: {hint}").format(message=message, hint=hint) if message
+                   else _("Hint: {hint}").format(hint=hint))
     return Result(key, ok, message)
 
 

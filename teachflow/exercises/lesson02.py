@@ -3,14 +3,15 @@ import functools
 
 import numpy as np
 
+from teachflow.core.i18n import N_, _
 from teachflow.exercises._core import exercise, hashed
 
 NOISE = 0.02            # the lesson's noise standard deviation: σ² = 0.0004
 TARGET = 2 * NOISE ** 2  # "twice the noise floor": the fit has captured almost all of x²
 
-exercise("l02.n_params", "each layer has a weight matrix (inputs × units) and one bias per unit; add both layers up."
+exercise("l02.n_params", N_("each layer has a weight matrix (inputs × units) and one bias per unit; add both layers up.")
          )(hashed("1435038d46f730f265d1a060965407a2030ecaab3eb20dcfb2c9d225f64134cb",
-                  what="number of parameters"))
+                  what=N_("number of parameters")))
 
 
 @functools.lru_cache(maxsize=None)
@@ -42,15 +43,15 @@ def steps_to_target(learning_rate, max_steps=2000):
 
 
 @exercise("l02.steps_to_target",
-          "after each sess.run(train_step, ...), also run the loss, and stop at the first step "
+          N_("after each sess.run(train_step, ...), also run the loss, and stop at the first step "
           "where it is below 2·σ² = 2 · 0.02²; count steps from 1, as the loop's first step is step 1. "
-          "Rebuild the graph from the top of the lesson with GradientDescentOptimizer(0.5).")
+          "Rebuild the graph from the top of the lesson with GradientDescentOptimizer(0.5)."))
 def _steps(answer):
     want = steps_to_target(0.5)
     try:
         answer = int(answer)
     except (TypeError, ValueError):
-        return False, f"{answer!r} is not a number of steps."
+        return False, _("{answer!r} is not a number of steps.").format(answer=answer)
     if abs(answer - want) <= 20:  # a loss measured every 20 steps is close enough
-        return True, "lr 0.5 gets there, but look at its loss curve: is it monotone?"
-    return False, f"{answer} steps is not what a run of lesson 2 with lr 0.5 gives."
+        return True, _("lr 0.5 gets there, but look at its loss curve: is it monotone?")
+    return False, _("{answer} steps is not what a run of lesson 2 with lr 0.5 gives.").format(answer=answer)

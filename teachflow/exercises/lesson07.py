@@ -3,6 +3,7 @@ predicted race between cuts, checked against the lesson's own simulation."""
 import functools
 import numbers
 
+from teachflow.core.i18n import N_, _
 from teachflow.exercises._core import exercise
 
 WIDTHS = (64, 256, 64)           # the lesson's hidden layers (64 inputs, 10 outputs)
@@ -40,38 +41,41 @@ def makespans(bandwidth, microbatches=4):
 
 def _number(answer, what):
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        raise ValueError(f"{what} must be a number, got {answer!r}")
+        raise ValueError(_("{what} must be a number, got {answer!r}").format(what=what, answer=answer))
     return float(answer)
 
 
-@exercise("l07.bubble", "with S equal stages and M microbatches the bubble is (S - 1)/(M + S - 1).")
+@exercise("l07.bubble", N_("with S equal stages and M microbatches the bubble is (S - 1)/(M + S - 1)."))
 def _bubble(answer):
     value = _number(answer, "bubble")
     if abs(value - 2 / 8) < 1e-6:
-        return True, "two of the eight time slots of each device are idle."
+        return True, _("two of the eight time slots of each device are idle.")
     if abs(value - 1 / 7) < 1e-6:
-        return False, "that is the bubble of 2 stages, not 3."
-    return False, f"{value:g} is not the idle share."
+        return False, _("that is the bubble of 2 stages, not 3.")
+    return False, _("{value:g} is not the idle share.").format(value=value)
 
 
-@exercise("l07.nbytes", "batch x width x 4 bytes (float32), once forward and once backward.")
+@exercise("l07.nbytes", N_("batch x width x 4 bytes (float32), once forward and once backward."))
 def _nbytes(answer):
     value = _number(answer, "nbytes")
     if value == 2 * 50 * 128 * 4:
-        return True, "activations forward, their gradient backward."
+        return True, _("activations forward, their gradient backward.")
     if value == 50 * 128 * 4:
-        return False, "that is one direction only."
-    return False, f"{value:g} bytes is not it."
+        return False, _("that is one direction only.")
+    return False, _("{value:g} bytes is not it.").format(value=value)
 
 
 @exercise("l07.fastest_cut",
-          "a step lasts at least as long as its busiest device; how much longer does the wider "
-          "tensor take on a 20 MB/s link, and how much work does each cut leave on one device?")
+          N_("a step lasts at least as long as its busiest device; how much longer does the wider "
+          "tensor take on a 20 MB/s link, and how much work does each cut leave on one device?"))
 def _fastest_cut(answer):
     if answer not in (1, 2, 3) or isinstance(answer, bool):
-        raise ValueError(f"answer 1, 2 or 3 (the layer after which the graph is cut), got {answer!r}")
+        raise ValueError(_("answer 1, 2 or 3 (the layer after which the graph is cut), got {answer!r}").format(
+            answer=answer))
     times = makespans(2e7)
     fastest = min(times, key=times.get)
     if answer == fastest:
-        return True, f"the cut after hidden{fastest} finished the step first ({times[fastest] * 1e3:.2f} ms)."
-    return False, f"the cut after hidden{answer} took {times[answer] * 1e3:.2f} ms, not the shortest."
+        return True, _("the cut after hidden{layer} finished the step first ({ms:.2f} ms).").format(
+            layer=fastest, ms=times[fastest] * 1e3)
+    return False, _("the cut after hidden{layer} took {ms:.2f} ms, not the shortest.").format(
+        layer=answer, ms=times[answer] * 1e3)

@@ -4,6 +4,7 @@ import math
 import numpy as np
 import pytest
 
+from teachflow import set_language
 from teachflow.exercises import answer_hash, check, exercise, exercises, hashed
 
 
@@ -62,11 +63,16 @@ def test_right_answer_passes(key):
     assert "✓" in repr(result) and "Hint" not in result.message
 
 
+@pytest.mark.parametrize("language, hint", [("en", "Hint:"), ("zh", "提示：")])
 @pytest.mark.parametrize("key", sorted(WRONG))
-def test_wrong_answer_gets_a_hint_not_the_answer(key):
+def test_wrong_answer_gets_a_hint_not_the_answer(key, language, hint):
     answer, secret = WRONG[key]
-    result = check(key, answer)
-    assert not result.ok and "Hint:" in result.message and "✗" in repr(result)
+    set_language(language)
+    try:
+        result = check(key, answer)
+    finally:
+        set_language("en")
+    assert not result.ok and hint in result.message and "✗" in repr(result)
     assert secret not in result.message
 
 
