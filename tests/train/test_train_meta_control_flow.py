@@ -135,6 +135,36 @@ def test_gradients_built_after_import_equal_the_originals(tmp_path):
     sess.close()
 
 
+def test_imported_loop_and_case_step_through_like_the_original(tmp_path):
+    """The step-through of an imported graph (tf.case inside a loop, its gradient, under
+    import_scope) labels the same iterations and branches with the same values."""
+    from teachflow.trace import step_through
+    x = tf.placeholder(tf.float32, [], name="x")
+    y = tf.case([(x > 1.0, lambda: x * 3.0), (x > 0.0, lambda: x + 10.0)], default=lambda: -x)
+    _, v = tf.while_loop(lambda i, v: i < 3, lambda i, v: (
+        i + 1, tf.cond(v > 5.0, lambda: v - 1.0, lambda: v * x)), [0, y])
+    g = tf.gradients(v, x)[0]
+    tf.add_to_collection("out", v)
+    tf.add_to_collection("out", g)
+
+    def steps(fetches, feed):
+        with tf.Session() as sess:
+            tr = step_through(sess, fetches, feed)
+            return [(s.name.replace("imp/", ""), s.where.replace("imp/", ""),
+                     np.asarray(s.output).tolist() if s.output is not None else None)
+                    for s in tr], np.asarray(tr.result, dtype=np.float64).tolist()
+
+    before = [steps([v, g], {x: k}) for k in (-1.0, 0.5, 2.0)]
+    tf.train.export_meta_graph(str(tmp_path / "g.meta"))
+    tf.reset_default_graph()
+    tf.train.import_meta_graph(str(tmp_path / "g.meta"), import_scope="imp")
+    v2, g2 = tf.get_collection("out")
+    assert v2.name == "imp/while:1"
+    after = [steps([v2, g2], {"imp/x:0": k}) for k in (-1.0, 0.5, 2.0)]
+    assert after == before
+    assert any("while: iteration 3" in where for _, where, _ in before[0][0])
+
+
 # --------------------------------------------------------------------------- hostile files
 def _cond_meta(tmp_path):
     x = tf.placeholder(tf.float32, [], name="x")
