@@ -272,6 +272,7 @@ def make_spec(d, made, tensor, built):
 def own(op, spec):
     """Make ``op`` the owner of its spec's contexts; ValueError if what the rebuilt branches
     read is not among the op's inputs (the file's inputs and its branches disagree)."""
+    _check_layout(op, spec)
     inputs = set(op.inputs)
     for ctx in spec.contexts:
         ctx.op = op
@@ -279,3 +280,31 @@ def own(op, spec):
         if missing:
             raise ValueError(f"op {op.name!r} does not take {missing[0]!r} as an input, which its "
                              f"{ctx.describe()} reads")
+
+
+def _check_layout(op, spec):
+    """ValueError unless the spec's counts and its gradient's frame fit the rebuilt op (a
+    consistent file always does: this is what the kernels rely on)."""
+    def fail(what):
+        raise ValueError(f"op {op.name!r} ({op.type}): {what}")
+    if isinstance(spec, CondSpec):
+        t, f = spec.branches
+        if len(t.outputs) != len(f.outputs) or not len(t.args) == len(f.args) == spec.n_args:
+            fail("its branches differ in their number of arguments or results")
+        grad = t.ctx.kind == "cond_grad"
+        if spec.has_frame != grad:
+            fail("a cond gradient (and only one) reads the frame of its forward Cond")
+        if grad:
+            fwd = op.inputs[1].op
+            if fwd.type != "Cond" or op.inputs[1] is not fwd.outputs[-1] or \
+                    fwd.control_flow.contexts != [t.ctx.forward, f.ctx.forward]:
+                fail("its frame input is not the frame of the Cond whose branches it differentiates")
+    elif isinstance(spec, WhileSpec):
+        if len(spec.args) != len(spec.outputs):
+            fail("its body gives back a different number of values than it has loop variables")
+    else:
+        body, fwd = spec.body, spec.forward
+        if len(body.args) != spec.m or len(body.outputs) != spec.m + len(spec.caps):
+            fail("its body's arguments or results do not match m and caps")
+        if body.ctx.forward is not fwd.control_flow.ctx or op.inputs[spec.m] is not fwd.outputs[-1]:
+            fail(f"it does not differentiate the loop {fwd.name!r} it names")

@@ -223,6 +223,9 @@ def test_a_cycle_of_contexts_is_refused(tmp_path):
     (lambda cf: cf["contexts"][1].update(label="sideways"), r"has label 'sideways'"),
     (lambda cf: cf.update(extra=1), r"exactly contexts, members, specs"),
     (lambda cf: cf["specs"].update(out=cf["specs"]["w"]), r"a Identity op runs no branches"),
+    (lambda cf: cf["specs"]["w"]["body"].update(outputs=[]), r"different number of values"),
+    (lambda cf: cf["specs"]["c"].update(has_frame=True), r"reads the frame of its forward Cond"),
+    (lambda cf: cf["specs"]["c"].update(n_args=2), r"differ in their number of arguments"),
 ])
 def test_inconsistent_control_flow_fields_are_refused(tmp_path, change, pattern):
     meta = _cond_meta(tmp_path)
@@ -235,3 +238,19 @@ def test_a_branch_read_missing_from_the_op_inputs_is_refused(tmp_path):
     cond = next(rec for rec in meta["ops"] if rec["name"] == "c")
     cond["inputs"] = cond["inputs"][:1]  # drops the captured x the branches read
     _import_fails(tmp_path, meta, r"does not take 'x:0' as an input")
+
+
+def test_a_loop_gradient_naming_another_loop_is_refused(tmp_path):
+    x = tf.placeholder(tf.float32, [], name="x")
+    a = tf.while_loop(lambda v: v < 10.0, lambda v: v * x, [x], name="a")
+    b = tf.while_loop(lambda v: v < 20.0, lambda v: v * 2.0, [x], name="b")
+    tf.gradients(a + b, x)
+    tf.train.export_meta_graph(str(tmp_path / "g.meta"))
+    tf.reset_default_graph()
+    meta = json.loads((tmp_path / "g.meta").read_text())
+    specs = meta["control_flow"]["specs"]
+    grads = [name for name, s in specs.items() if s["type"] == "WhileGrad"]
+    forwards = [specs[name]["forward"] for name in grads]
+    assert sorted(forwards) == ["a", "b"]
+    specs[grads[0]]["forward"] = forwards[1]
+    _import_fails(tmp_path, meta, rf"does not differentiate the loop '{forwards[1]}'")
