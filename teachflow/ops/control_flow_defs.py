@@ -430,8 +430,8 @@ def _spec(op, kind):
     spec = op.control_flow
     if not isinstance(spec, kind):
         raise ValueError(f"A {op.type} op ('{op.name}') is made by tf.cond/tf.while_loop, which "
-                         "give it the branches or body it runs; it cannot be built on its own (or "
-                         "imported from a meta graph yet).")
+                         "give it the branches or body it runs (a meta graph keeps them as data); it "
+                         "cannot be built on its own.")
     return spec
 
 

@@ -21,6 +21,10 @@ may open it:
   ``{"tensor": "op:0"}``, ``{"op": name}`` or a plain string/number/bool. Items of other
   kinds are left out with a warning, as TF1 does;
 - ``var_store``: ``{full name: variable name}`` for ``tf.get_variable`` reuse.
+- ``control_flow`` (only in the meta graph of a graph with ``tf.cond``/``tf.while_loop``,
+  hence also ``dynamic_rnn``): which ops form each branch or loop body (and their gradients),
+  and what each Cond/While/WhileGrad op runs, as plain data; ``meta_control_flow.py``
+  documents and checks it.
 
 Attribute values are tagged data: JSON numbers, strings, bools and null as themselves;
 ``{"float": "nan"|"inf"|"-inf"}``; ``{"tuple": [...]}``, ``{"list": [...]}``;
@@ -51,6 +55,7 @@ from ..core.graph import (Operation, Tensor, check_op_name, check_scope_name,
 from ..core.opdef import OPS
 from ..core.shapes import TensorShape
 from ..core.variables import Variable
+from . import meta_control_flow as _cf
 
 FORMAT = "teachflow-meta-graph-1"
 MAX_FILE_BYTES = 256 * 2 ** 20        # a graph with a few large constants; above is refused unread
@@ -65,6 +70,7 @@ ARRAY_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int6
 _OP_KEYS = {"name", "type", "inputs", "control_inputs", "device", "attrs", "shapes",
             "gradient_of", "grad_input_index", "grad_incoming", "variable"}
 _TOP_KEYS = {"format", "sha256", "ops", "collections", "var_store"}
+_CF_KEY = "control_flow"  # present only in the meta graph of a graph with tf.cond/tf.while_loop
 _SPECIAL_FLOATS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 
@@ -178,6 +184,12 @@ def meta_graph_dict(graph=None, collection_list=None, clear_devices=False):
         collections[key] = [i for i in items if i is not Ellipsis]
     var_store = {k: v.op.name for k, v in g._var_store.items() if isinstance(v, Variable)}
     body = {"format": FORMAT, "ops": ops, "collections": collections, "var_store": var_store}
+    try:
+        cf = _cf.control_flow_dict(g.get_operations())
+    except TypeError as e:
+        raise MetaGraphError(f"Cannot write the graph to a meta graph: {e}.") from None
+    if cf is not None:
+        body[_CF_KEY] = cf
     return dict(body, sha256=_checksum(body))
 
 
@@ -382,7 +394,8 @@ def _check_item(v, where):
 
 
 def read_meta_graph(path):
-    """The validated contents of meta graph file ``path``: ``(ops, collections, var_store)``;
+    """The validated contents of meta graph file ``path``: ``(ops, collections, var_store,
+    control flow)`` (the last as ``meta_control_flow.check_control_flow`` returns it);
     DataLossError naming the file if anything is wrong."""
     path = os.fspath(path)
     try:
@@ -405,13 +418,15 @@ def read_meta_graph(path):
             raise ValueError(f"it holds a JSON {type(meta).__name__}, not an object")
         if meta.get("format") != FORMAT:
             raise ValueError(f"unknown format {str(meta.get('format'))[:60]!r} (expected {FORMAT!r})")
-        if set(meta) != _TOP_KEYS:
-            raise ValueError(f"fields {sorted(meta)[:10]} differ from {sorted(_TOP_KEYS)}")
+        if set(meta) - {_CF_KEY} != _TOP_KEYS:
+            raise ValueError(f"fields {sorted(meta)[:10]} differ from {sorted(_TOP_KEYS)} "
+                             f"(and {_CF_KEY!r} for a graph with control flow)")
         if meta["sha256"] != _checksum(meta):
             raise ValueError("its sha256 does not match its content (the file was changed or damaged)")
         if not isinstance(meta["ops"], list) or len(meta["ops"]) > MAX_OPS:
             raise ValueError(f"ops must be a list of at most {MAX_OPS:,} entries")
         ops = [_check_op(rec, i) for i, rec in enumerate(meta["ops"])]
+        flow = _cf.check_control_flow(meta.get(_CF_KEY), ops, _tensor_name)
         if not isinstance(meta["collections"], dict):
             raise ValueError("collections must be an object")
         collections = {}
@@ -429,7 +444,7 @@ def read_meta_graph(path):
     except (ValueError, TypeError, UnicodeDecodeError, RecursionError) as e:
         raise errors.DataLossError(f"Meta graph {path} is corrupt or not a teachflow meta graph: "
                                    f"{e}. Nothing was imported.") from None
-    return ops, collections, var_store
+    return ops, collections, var_store, flow
 
 
 def _no_constant(name):
@@ -446,7 +461,7 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
         raise TypeError("import_meta_graph takes the path of a .meta file in teachflow.")
     if not isinstance(meta_graph_or_file, (str, os.PathLike)) or not os.fspath(meta_graph_or_file):
         raise ValueError(f"import_meta_graph needs a .meta file path, got {meta_graph_or_file!r}.")
-    ops, collections, var_store = read_meta_graph(meta_graph_or_file)
+    ops, collections, var_store, (contexts, members, specs) = read_meta_graph(meta_graph_or_file)
     g = get_default_graph()
     prefix = ""
     if import_scope:
@@ -467,9 +482,10 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
     built = {}
     variables = []
     names_in_use = dict(g._names_in_use)
+    flow = (_cf.make_contexts(contexts), members, specs)
     try:
         for rec in ops:
-            _build(g, rec, built, full, clear_devices, variables)
+            _build(g, rec, built, full, clear_devices, variables, flow)
     except Exception as e:  # a record that passed the checks but not the op's own shape rule
         _undo(g, built)
         g._names_in_use = names_in_use
@@ -540,13 +556,26 @@ def _restore_collections(g, collections, built):
                 g.add_to_collection(key, built[ref])
 
 
-def _build(g, rec, built, full, clear_devices, variables):
-    inputs = [built[src].outputs[idx] for src, idx in rec["inputs"]]
+def _build(g, rec, built, full, clear_devices, variables, flow):
+    """Add the op of record ``rec``: inside its rebuilt branch/body context if it has one, and
+    given its rebuilt spec if it is a Cond/While/WhileGrad (``flow``: contexts, members, specs)."""
+    def tensor(ref):
+        return built[ref[0]].outputs[ref[1]]
+
+    made, members, specs = flow
+    name = rec["name"]
+    inputs = [tensor(ref) for ref in rec["inputs"]]
     control = [built[c] for c in rec["control"]]
     device = None if clear_devices else rec["device"]
-    with g.control_dependencies(None), g.control_dependencies(control), g.device(device):
-        op = g.create_op(OPS[rec["type"]], inputs, rec["attrs"], full(rec["name"]), exact_name=True)
-    built[rec["name"]] = op
+    ctx = made[members[name]] if name in members else None
+    spec = _cf.make_spec(specs[name], made, tensor, built) if name in specs else None
+    with g.control_dependencies(None), g.control_flow_context(ctx), \
+            g.control_dependencies(control), g.device(device):
+        op = g.create_op(OPS[rec["type"]], inputs, rec["attrs"], full(name), exact_name=True,
+                         control_flow=spec)
+    built[name] = op
+    if spec is not None:
+        _cf.own(op, spec)
     # mark the name and its scopes as used, so new ops get fresh names (TF1's unique_name)
     parts = op.name.lower().split("/")
     for i in range(1, len(parts) + 1):
