@@ -7,6 +7,8 @@ iteration reads element ``i`` with ``gather`` and appends its output to the outp
 ``concat`` (a loop variable whose first dimension grows, as in ``tf.nn.dynamic_rnn``).
 ``elems`` (and ``initializer``, the outputs) may be nested lists/tuples of tensors.
 """
+import numpy as np
+
 from ..core import dtypes as _dtypes
 from ..core.constant import constant, convert_to_tensor
 from ..core.graph import get_default_graph
@@ -66,7 +68,7 @@ def _append(acc, out, rows, first=False):
 
 def _empty(dtype):
     """No outputs yet: an empty accumulator, shaped by the first ``_append``."""
-    return constant([], dtype=dtype, name="no_outputs")
+    return constant(np.zeros(0, dtype.np), dtype=dtype, name="no_outputs")
 
 
 def _check_outputs(flat_out, dtypes, what):
