@@ -176,3 +176,20 @@ def test_training_through_scan_reduces_the_loss():
         for _ in range(20):
             sess.run(train)
         assert sess.run(loss) < 0.5 * before
+
+
+def test_step_through_and_drawing_show_map_fn_as_its_while_loop():
+    """The loop map_fn builds is an ordinary while loop: the step-through runs fn's ops once per
+    element with the iteration's label, and the drawing boxes it inside the map's name scope."""
+    from teachflow.trace import step_through
+    from teachflow.viz import draw
+    x = tf.placeholder(tf.float32, [None, 2], name="x")
+    y = tf.map_fn(lambda r: tf.reduce_sum(r * r, name="sq_sum"), x, name="rowsq")
+    with tf.Session() as sess:
+        trace = step_through(sess, y, {x: [[1.0, 2.0], [3.0, 4.0], [0.0, 1.0]]})
+    sums = [s for s in trace if s.name.endswith("sq_sum")]
+    assert [s.where for s in sums] == [f"rowsq/while: iteration {i}" for i in (1, 2, 3)]
+    assert [float(s.output) for s in sums] == [5.0, 25.0, 1.0]
+    np.testing.assert_allclose(trace.result, [5.0, 25.0, 1.0])
+    src = draw(y).source
+    assert 'subgraph "cluster-rowsq/while/_x7e_body"' in src
