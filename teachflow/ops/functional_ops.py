@@ -71,12 +71,11 @@ def _empty(dtype):
     return constant(np.zeros(0, dtype.np), dtype=dtype, name="no_outputs")
 
 
-def _check_outputs(flat_out, dtypes, what):
+def _check_outputs(flat_out, dtypes, what, hint):
     for k, (t, d) in enumerate(zip(flat_out, dtypes)):
         if t.dtype != d:
             raise TypeError(f"{what}: output {k} of fn ({t.name}) is {t.dtype.name} but "
-                            f"{d.name} was expected; give map_fn's dtype the structure and dtypes fn "
-                            "returns (e.g. dtype=tf.int32 or dtype=(tf.float32, tf.int32)).")
+                            f"{d.name} was expected; {hint}")
 
 
 def _structure_error(expected, got, what):
@@ -108,7 +107,8 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=10, back_prop=True, swap_m
     with g.name_scope(name or "map"):
         flat, n = _elements(elems, fn)
         out_structure = elems if dtype is None else dtype
-        out_dtypes = [t.dtype for t in flat] if dtype is None else [_dtypes.as_dtype(d) for d in _flatten(dtype)]
+        out_dtypes = ([t.dtype for t in flat] if dtype is None
+                      else [_dtypes.as_dtype(d) for d in _flatten(dtype)])
         row_dims = [None] * len(out_dtypes)
 
         def body(i, *accs):
@@ -116,7 +116,8 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=10, back_prop=True, swap_m
             if not _same_structure(out_structure, out):
                 raise _structure_error(out_structure, out, "dtype" if dtype is not None else "elems")
             flat_out = [convert_to_tensor(t) for t in _flatten(out)]
-            _check_outputs(flat_out, out_dtypes, "map_fn")
+            _check_outputs(flat_out, out_dtypes, "map_fn", "give map_fn's dtype the structure and dtypes "
+                           "fn returns (e.g. dtype=tf.int32 or dtype=(tf.float32, tf.int32)).")
             row_dims[:] = [t._dims for t in flat_out]
             return [i + 1] + [_append(a, t, i) for a, t in zip(accs, flat_out)]
 
@@ -156,7 +157,8 @@ def scan(fn, elems, initializer=None, parallel_iterations=10, back_prop=True, sw
                 raise _structure_error(init_structure, out,
                                        "the initializer" if initializer is not None else "elems")
             flat_out = [convert_to_tensor(t) for t in _flatten(out)]
-            _check_outputs(flat_out, [t.dtype for t in a], "scan")
+            _check_outputs(flat_out, [t.dtype for t in a], "scan", "fn must return the dtypes of the "
+                           "initializer (or of elems without one): cast it (tf.cast).")
             rows = (n - 1 - i) if reverse else i  # outputs so far
             new = [_append(acc, t, rows, first=reverse) for acc, t in zip(accs, flat_out)]
             return [i - 1 if reverse else i + 1, flat_out, new]

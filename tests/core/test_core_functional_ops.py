@@ -46,7 +46,8 @@ def build_cases(x):
                                initializer=(tf.zeros([3], tf.float64), tf.constant(1.0, tf.float64))),
         "foldl": tf.foldl(lambda a, v: a * 2.0 - v, x),
         "foldr": tf.foldr(lambda a, v: a * 2.0 - v, x),
-        "foldl_init": tf.foldl(lambda a, v: a + tf.reduce_sum(v), x, initializer=tf.constant(0.5, tf.float64)),
+        "foldl_init": tf.foldl(lambda a, v: a + tf.reduce_sum(v), x,
+                               initializer=tf.constant(0.5, tf.float64)),
     }
 
 
@@ -193,3 +194,9 @@ def test_step_through_and_drawing_show_map_fn_as_its_while_loop():
     np.testing.assert_allclose(trace.result, [5.0, 25.0, 1.0])
     src = draw(y).source
     assert 'subgraph "cluster-rowsq/while/_x7e_body"' in src
+
+
+def test_scan_output_of_another_dtype_is_a_clear_error():
+    with pytest.raises(TypeError, match="scan: output 0 of fn .* is int32 but float32 was expected; "
+                                        "fn must return the dtypes of the initializer"):
+        tf.scan(lambda a, v: tf.cast(v, tf.int32), tf.ones([3]), initializer=tf.constant(0.0))
