@@ -102,7 +102,8 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=10, back_prop=True, swap_m
            infer_shape=True, name=None):
     """``fn`` applied to each element of ``elems`` (unpacked along the first dimension), the
     results stacked (TF1's ``tf.map_fn``). ``fn`` returns the structure of ``elems`` unless
-    ``dtype`` gives another one (a dtype, or a nested list/tuple of dtypes)."""
+    ``dtype`` gives another one (a dtype, or a nested list/tuple of dtypes).
+    ``parallel_iterations=None`` means 10, as in TF1's graph mode."""
     g = get_default_graph()
     with g.name_scope(name or "map"):
         flat, n = _elements(elems, fn)
@@ -124,7 +125,7 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=10, back_prop=True, swap_m
         loop_vars = [constant(0, name="i")] + [_empty(d) for d in out_dtypes]
         invariants = [TensorShape([])] + [TensorShape(None)] * len(out_dtypes)
         results = while_loop(lambda i, *_: less(i, n), body, loop_vars, shape_invariants=invariants,
-                             parallel_iterations=parallel_iterations, back_prop=back_prop,
+                             parallel_iterations=parallel_iterations or 10, back_prop=back_prop,
                              swap_memory=swap_memory, return_same_structure=True)
         accs = _stacked(results[1:], n, row_dims if infer_shape else [None] * len(row_dims))
         return _pack(out_structure, iter(accs))

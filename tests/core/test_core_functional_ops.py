@@ -185,7 +185,8 @@ def test_step_through_and_drawing_show_map_fn_as_its_while_loop():
     from teachflow.trace import step_through
     from teachflow.viz import draw
     x = tf.placeholder(tf.float32, [None, 2], name="x")
-    y = tf.map_fn(lambda r: tf.reduce_sum(r * r, name="sq_sum"), x, name="rowsq")
+    y = tf.map_fn(lambda r: tf.reduce_sum(r * r, name="sq_sum"), x, parallel_iterations=None,
+                  name="rowsq")
     with tf.Session() as sess:
         trace = step_through(sess, y, {x: [[1.0, 2.0], [3.0, 4.0], [0.0, 1.0]]})
     sums = [s for s in trace if s.name.endswith("sq_sum")]
