@@ -30,6 +30,7 @@ from .ops.compare_ops import (equal, greater, greater_equal, less, less_equal, l
 from .ops.debug_ops import add_check_numerics_ops, check_numerics, verify_tensor_all_finite
 from .ops.control_ops import group, no_op, tuple_ as tuple  # noqa: A004
 from .ops.control_flow_ops import case, cond, while_loop
+from .ops.functional_ops import foldl, foldr, map_fn, scan
 from .ops.init_ops import (constant_initializer, glorot_normal_initializer,
                            glorot_uniform_initializer, ones_initializer, random_normal_initializer,
                            random_uniform_initializer, truncated_normal_initializer,

@@ -30,8 +30,7 @@ REMOVED = {
 
 # TF1 APIs teachflow plans to support (issue 15's second part): say "not yet".
 PLANNED = {
-    "tf": {"map_fn": "control flow", "scan": "control flow", "foldl": "control flow",
-           "foldr": "control flow", "TensorArray": "control flow"},
+    "tf": {"TensorArray": "control flow"},
     "tf.nn": {},
 }
 

@@ -47,7 +47,7 @@ def test_old_concat_argument_order_is_a_clear_error():
 
 @pytest.mark.parametrize("module,name,words", [
     (tf.contrib, "layers", "tf.contrib.layers is not supported in teachflow"),
-    (tf, "map_fn", "tf.map_fn is not supported in teachflow yet (control flow is planned"),
+    (tf, "TensorArray", "tf.TensorArray is not supported in teachflow yet (control flow is planned"),
     (tf.nn, "raw_rnn", "tf.nn.raw_rnn is not supported in teachflow"),
     (tf.train, "SyncReplicasOptimizer", "tf.train.SyncReplicasOptimizer is not supported in teachflow"),
     (tf.layers, "Dense", "tf.layers.Dense is not supported in teachflow"),
