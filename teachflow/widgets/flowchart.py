@@ -61,8 +61,6 @@ class _Panel:
     """One flowchart (one run) in one Axes."""
 
     def __init__(self, ax, index, fontsize=10, title=None):   # the smallest text is fontsize - 1 >= 9 pt
-        from matplotlib.collections import LineCollection, PolyCollection
-        from matplotlib.patches import FancyBboxPatch, Rectangle
         self.ax, self.index = ax, index
         n = self.n = index.n
         strategy = index.result.strategy
@@ -72,7 +70,19 @@ class _Panel:
         ax.axis("off")
         ax.set_title(title or panel_title(strategy, index.name), fontsize=fontsize + 1,
                      color=strategy_color(strategy), fontweight="bold", linespacing=1.15)
-        # parameter server
+        self._draw_server(ax, n, fontsize)
+        xs, dy, dh = self._draw_devices(ax, n, fontsize)
+        self._draw_arrows(ax, n, xs, dy + dh, fontsize)
+        self._draw_barrier(ax, n, fontsize)
+        self.artists = [self.flash, self.version, self.boxes, self.shafts, self.heads, self.packets,
+                        *self.labels]
+        if self.barrier:
+            self.artists += [self.fill, self.barrier_text, self.apply_arrow]
+
+
+    def _draw_server(self, ax, n, fontsize):
+        """The parameter server box, its flash and version."""
+        from matplotlib.patches import FancyBboxPatch
         ax.add_patch(FancyBboxPatch((0.05, 8.4), n - 0.1, 1.3, boxstyle="round,pad=0.05",
                                     facecolor="#FFF6D5", edgecolor="#8A6D00", linewidth=1.2))
         self.flash = FancyBboxPatch((0.05, 8.4), n - 0.1, 1.3, boxstyle="round,pad=0.05",
@@ -81,7 +91,11 @@ class _Panel:
         ax.text(n / 2, 9.35, _("parameter server"), ha="center", va="center", fontsize=fontsize + 1)
         self.version = ax.text(n / 2, 8.8, _("parameters v{version}").format(version=0), ha="center", va="center",
                                fontsize=fontsize + 2, fontweight="bold")
-        # devices and data shards
+
+    def _draw_devices(self, ax, n, fontsize):
+        """The devices (with an activity inset) and their data shards; ``(xs, y, height)``."""
+        from matplotlib.collections import PolyCollection
+        from matplotlib.patches import FancyBboxPatch
         xs = np.arange(n) + 0.5
         dw, dh, dy = 0.84, 1.5, 2.55
         ax.add_collection(PolyCollection(
@@ -104,12 +118,16 @@ class _Panel:
                     color="#555555", linespacing=1.0)
             ax.annotate("", (x, dy), (x, 1.62), arrowprops=dict(arrowstyle="->", color="#999999",
                                                                  lw=0.8))
-        # arrows: pull down on the left of each column, push up on the right
+        return xs, dy, dh
+
+    def _draw_arrows(self, ax, n, xs, device_top, fontsize):
+        """Arrows: pull down on the left of each column, push up on the right."""
+        from matplotlib.collections import LineCollection
         top = 8.35
         push_end = 6.35 if self.barrier else top
         self.pull_x, self.push_x = xs - 0.2, xs + 0.2
-        self.pull_y = (top, dy + dh + 0.05)
-        self.push_y = (dy + dh + 0.05, push_end)
+        self.pull_y = (top, device_top + 0.05)
+        self.push_y = (device_top + 0.05, push_end)
         segs = [((x, self.pull_y[0]), (x, self.pull_y[1])) for x in self.pull_x] + \
                [((x, self.push_y[0]), (x, self.push_y[1])) for x in self.push_x]
         self.shafts = ax.add_collection(LineCollection(segs, colors=IDLE_ARROW, linewidths=1.2,
@@ -124,7 +142,10 @@ class _Panel:
                 rotation=90, ha="right", va="center", fontsize=fontsize - 1, color=KIND_COLORS["pull"])
         ax.text(self.push_x[-1] + 0.08, (self.push_y[0] + self.push_y[1]) / 2 - 0.4, _("push"),
                 rotation=90, ha="left", va="center", fontsize=fontsize - 1, color=KIND_COLORS["push"])
-        # barrier (synchronous): fills up as gradients arrive
+
+    def _draw_barrier(self, ax, n, fontsize):
+        """The barrier (synchronous strategies): fills up as gradients arrive."""
+        from matplotlib.patches import Rectangle
         self.fill = self.barrier_text = self.apply_arrow = None
         if self.barrier:
             bx, bw = 0.05, n - 0.1
@@ -140,10 +161,6 @@ class _Panel:
             ax.text(n + 0.05, 7.85, _("apply\nmean"), ha="left", va="center", fontsize=fontsize - 1,
                     linespacing=1.0)
             self._bx, self._bw = bx, bw
-        self.artists = [self.flash, self.version, self.boxes, self.shafts, self.heads, self.packets,
-                        *self.labels]
-        if self.barrier:
-            self.artists += [self.fill, self.barrier_text, self.apply_arrow]
 
     def draw(self, frame, glow):
         n = self.n

@@ -302,6 +302,19 @@ class StepThrough:
         self._counts = {p: sum(1 for s in trace if s.phase == p) for p in PHASES}
         self._phase_start = {p: (trace.phase_range(p) or (n, n))[0] for p in PHASES}
         self.svg = None
+        self._make_controls(W, n, interval, view)
+        self._make_panels(W, trace, loss)
+        self._arrange(W)
+        self._wire()
+        start = max(trace.position, 0) if start is None else int(start)
+        if start == self.slider.value:
+            self._show(start)
+        else:
+            self.slider.value = start
+        on_language_change(self._relabel)
+
+    def _make_controls(self, W, n, interval, view):
+        """The buttons, Play, the speed and step sliders, the counter and the view toggle."""
 
         def button(icon, cls):
             b = W.Button(icon=icon, layout=W.Layout(width="92px"))
@@ -323,6 +336,10 @@ class StepThrough:
         self.view_toggle = W.ToggleButtons(options=[(_(label), key) for key, label in VIEWS.items()],
                                            value=view, style={"button_width": "190px"})
         self._label_controls()
+
+    def _make_panels(self, W, trace, loss):
+        """The graph (drawn by dot, or by the page), the details, heatmaps, explanation, formula
+        and gradient-check panels."""
         graph_layout = W.Layout(flex="3 1 480px", min_width="320px")
         self.in_browser = render.renderer() == "browser"     # laid out by the page, not by dot
         if self.in_browser:
@@ -344,6 +361,9 @@ class StepThrough:
                        (self.heatmap_box, "tf-step-heatmaps"), (self.explain, "tf-step-explain"),
                        (self.latex, "tf-step-latex")):
             w.add_class(cls)
+
+    def _arrange(self, W):
+        """Lay the widgets out in ``self.box``."""
         # browser-side links, one way: Play moves the slider, the speed sets Play's interval. (A
         # two-way link would echo every step Python shows back to the kernel as a late "move
         # the slider" message, undoing goto() calls that ran meanwhile.) Python observers below
@@ -361,7 +381,9 @@ class StepThrough:
             self.gradcheck.box,
         ])
         self.box.add_class("tf-stepthrough")
-        # Python-side wiring (the jslinks do the same in the browser without a round trip)
+
+    def _wire(self):
+        """Python-side wiring (the jslinks do the same in the browser without a round trip)."""
         self.first_button.on_click(lambda _b: self.first())
         self.prev_button.on_click(lambda _b: self.prev())
         self.next_button.on_click(lambda _b: self.next())
@@ -371,12 +393,6 @@ class StepThrough:
         self.play.observe(self._rewind, names="playing")
         self.speed.observe(self._on_speed, names="value")
         self.view_toggle.observe(lambda c: self.show_view(c["new"]), names="value")
-        start = max(trace.position, 0) if start is None else int(start)
-        if start == self.slider.value:
-            self._show(start)
-        else:
-            self.slider.value = start
-        on_language_change(self._relabel)
 
     def _label_controls(self):
         """The words on the buttons and sliders, in the current language."""
