@@ -298,14 +298,19 @@ class RaceWidget:
 
     def __init__(self, race=None, frames=200, interval=100, dpi=80, **changes):
         import ipywidgets as widgets
-        from .player import Player
         if race is None:
             race = Race(**changes)
         elif changes:
             race = Race(race.config, race.model, **changes)
         self.race, self.dpi, self.view = race, dpi, None
-        c = race.config
-        W = widgets
+        self._make_settings(widgets, race.config, race)
+        self._make_run_controls(widgets, race.config, frames, interval)
+        self._arrange(widgets)
+        self._show(race if race.ran else None)
+        on_language_change(self._relabel)
+
+    def _make_settings(self, W, c, race):
+        """The sliders of the cluster and the run (devices and batch size kept consistent)."""
         style = {"description_width": "110px"}
         lay = W.Layout(width="320px")
         self.controls = {
@@ -325,6 +330,10 @@ class RaceWidget:
         self.controls["batch_size"].observe(self._fit_workers, names="value")
         self._fit_workers()
         self._fit_batch()
+
+    def _make_run_controls(self, W, c, frames, interval):
+        """The strategy boxes, Run/Stop, progress, the player and the texts it shows."""
+        from .player import Player
         self.strategy_boxes = {s: W.Checkbox(value=s in c.strategies, description=STRATEGY_TITLES[s],
                                              indent=False,
                                              layout=W.Layout(width="120px" if len(STRATEGY_TITLES[s]) > 6
@@ -344,6 +353,9 @@ class RaceWidget:
                              on_frame=self._on_frame)
         self.play, self.scrubber, self.image = self.player.play, self.player.scrubber, self.player.image
         self.play.observe(self._rewind, names="playing")
+
+    def _arrange(self, W):
+        """Lay the widgets out in ``self.box``."""
         ctl = list(self.controls.values())
         self.strategies_label = W.Label()
         self._label_controls()
@@ -357,8 +369,6 @@ class RaceWidget:
                        (self.clock, "tf-race-clock"), (self.verdict, "tf-race-verdict"),
                        (self.status, "tf-race-status")):
             w.add_class(css)
-        self._show(race if race.ran else None)
-        on_language_change(self._relabel)
 
     def _label_controls(self):
         """The words on the controls, in the current language."""
