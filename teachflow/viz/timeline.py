@@ -92,9 +92,6 @@ def draw_timeline(ax, result, t_min=0.0, t_max=None, versions=True, barriers="au
     written, where there is room (``label_min_px``), at most ``max_labels`` labels.
     ``fontsize`` (points) is used for every text; 9 or more stays readable on a projector.
     ``barriers``: lines across all rows at each update ("auto": for runs with a barrier)."""
-    from matplotlib.collections import PolyCollection
-    from matplotlib.patches import Patch
-
     events = _events(result)
     rows = row_keys(result)
     y = {k: i for i, k in enumerate(rows)}
@@ -102,7 +99,20 @@ def draw_timeline(ax, result, t_min=0.0, t_max=None, versions=True, barriers="au
         t_max = max((e.end for e in events), default=1.0) or 1.0
     view = [e for e in events if e.end >= t_min and e.start <= t_max and e.worker in y]
     tl = Timeline(ax, rows, y)
+    _draw_bars(ax, tl, view, y, t_min, t_max)
+    applies = _draw_updates(ax, tl, view, y, rows, barriers, result)
+    _style_axes(ax, rows, t_min, t_max, fontsize)
+    if versions:
+        tl.labels = _version_labels(ax, view, applies, y, t_min, t_max, label_min_px,
+                                    max_labels, fontsize)
+    if legend:
+        _legend(ax, tl, applies, fontsize)
+    return tl
 
+
+def _draw_bars(ax, tl, view, y, t_min, t_max):
+    """One PolyCollection per kind of work, and the hatched work a strategy threw away."""
+    from matplotlib.collections import PolyCollection
     for kind in ("compute", "pull", "push", "wait"):
         sel = [e for e in view if e.kind == kind and not e.dropped]
         if sel:
@@ -117,6 +127,9 @@ def draw_timeline(ax, result, t_min=0.0, t_max=None, versions=True, barriers="au
                         if min(e.end, t_max) > max(e.start, t_min)],
             hatch="////", linewidths=0.6))
 
+
+def _draw_updates(ax, tl, view, y, rows, barriers, result):
+    """Server ticks at each update (and dotted barriers across all rows); the updates drawn."""
     applies = sorted((e for e in view if e.kind == "apply" and not e.dropped),
                      key=lambda e: e.start)
     if applies:
@@ -128,7 +141,11 @@ def draw_timeline(ax, result, t_min=0.0, t_max=None, versions=True, barriers="au
         if barriers is True or (barriers == "auto" and has_barrier and _synchronous(result)):
             tl.barriers = ax.vlines(ty, -0.5, len(rows) - 0.5, colors=KIND_COLORS["apply"],
                                     linewidths=0.6, linestyles=":", alpha=0.5)
+    return applies
 
+
+def _style_axes(ax, rows, t_min, t_max, fontsize):
+    """Limits, row labels (thinned so they never overlap), the time axis."""
     ax.set_xlim(t_min, t_max)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     row_px = _row_px(ax, len(rows))
@@ -140,23 +157,22 @@ def draw_timeline(ax, result, t_min=0.0, t_max=None, versions=True, barriers="au
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
 
-    if versions:
-        tl.labels = _version_labels(ax, view, applies, y, t_min, t_max, label_min_px,
-                                    max_labels, fontsize)
-    if legend:
-        kinds = [k for k in ("compute", "pull", "push", "wait") if k in tl.bars]
-        handles = [Patch(facecolor=KIND_COLORS[k], label=_(KIND_LABELS[k])) for k in kinds]
-        if tl.dropped is not None:
-            handles.append(Patch(facecolor="#F2F2F2", edgecolor="#888888", hatch="////",
-                                 label=_("dropped work")))
-        if applies:
-            from matplotlib.lines import Line2D
-            handles.append(Line2D([], [], color=KIND_COLORS["apply"], marker="|", linestyle="",
-                                  markersize=8, label=_(KIND_LABELS["apply"])))
-        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=len(handles),
-                  fontsize=fontsize, frameon=False, borderaxespad=0.2, handlelength=1.2,
-                  columnspacing=1.0)
-    return tl
+
+def _legend(ax, tl, applies, fontsize):
+    """The legend above the axes: only the kinds drawn."""
+    from matplotlib.patches import Patch
+    kinds = [k for k in ("compute", "pull", "push", "wait") if k in tl.bars]
+    handles = [Patch(facecolor=KIND_COLORS[k], label=_(KIND_LABELS[k])) for k in kinds]
+    if tl.dropped is not None:
+        handles.append(Patch(facecolor="#F2F2F2", edgecolor="#888888", hatch="////",
+                             label=_("dropped work")))
+    if applies:
+        from matplotlib.lines import Line2D
+        handles.append(Line2D([], [], color=KIND_COLORS["apply"], marker="|", linestyle="",
+                              markersize=8, label=_(KIND_LABELS["apply"])))
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=len(handles),
+              fontsize=fontsize, frameon=False, borderaxespad=0.2, handlelength=1.2,
+              columnspacing=1.0)
 
 
 def _row_px(ax, n_rows):
