@@ -16,6 +16,7 @@ line when the language is Chinese and nothing in English.
 This module imports only the standard library at load time (``setup.py`` runs it on its own);
 Babel is imported only to compile a catalogue.
 """
+import datetime
 import gettext as _gettext
 import io
 import os
@@ -134,7 +135,12 @@ def compile_catalogue(po_path):
     except ImportError as e:
         raise ImportError("compiling teachflow's translation catalogue needs Babel: pip install babel") from e
     with open(po_path, "rb") as f:
-        catalog = read_po(f, abort_invalid=True)
+        data = f.read()
+    catalog = read_po(io.BytesIO(data), abort_invalid=True)
+    if b"POT-Creation-Date:" not in data:
+        # Babel would stamp the current time into the header: the same .po must always give the
+        # same .mo bytes (a reproducible build; the wheel test compares them)
+        catalog.creation_date = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
     out = io.BytesIO()
     write_mo(out, catalog, use_fuzzy=False)
     return out.getvalue()

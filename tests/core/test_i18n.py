@@ -1,5 +1,6 @@
 """The library's language: set_language / get_language / TEACHFLOW_LANG, the gettext catalogue
 compiled from the shipped .po, and the Chinese hint lines of the three beginner errors."""
+import datetime
 import gettext
 import io
 import os
@@ -230,3 +231,21 @@ def test_no_marked_text_hides_inside_an_f_string_or_is_built_from_one():
                     and node.args and isinstance(node.args[0], ast.JoinedStr)):
                 bad.append(f"{path.relative_to(ROOT)}:{node.lineno} _(f'...')")
     assert bad == []
+
+
+def test_compiling_the_same_catalogue_gives_the_same_bytes_at_any_time(tmp_path, monkeypatch):
+    """A reproducible build: Babel stamps the current time into a header without a
+    POT-Creation-Date, so the wheel's .mo and a test's compile used to differ across a minute."""
+    import babel.messages.catalog as catalog_module
+    po = tmp_path / "t.po"
+    po.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+                  'msgid "next"\nmsgstr "前进"\n', encoding="utf-8")
+    first = i18n.compile_catalogue(po)
+
+    class Later(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.datetime(2031, 5, 6, 7, 8, tzinfo=tz)
+
+    monkeypatch.setattr(catalog_module.datetime, "datetime", Later)
+    assert i18n.compile_catalogue(po) == first
