@@ -321,10 +321,10 @@ def threshold():
     """Where a second thread starts to pay for a convolution: forward + both gradients of a
     3×3×32 -> 64 convolution on 14×14 images, batch n, on 1 and on 2 of teachflow's threads."""
     import teachflow as tf
-    from teachflow.ops import conv_ops
+    from teachflow.core import threads
     print("\nThreshold: conv 3x3x32->64 on 14x14, forward + both gradients, best of 7 "
-          f"(PARALLEL_MIN_FLOPS set to 0 here; teachflow uses {conv_ops.PARALLEL_MIN_FLOPS / 1e6:.0f} MFLOP)")
-    keep, conv_ops.PARALLEL_MIN_FLOPS = conv_ops.PARALLEL_MIN_FLOPS, 0
+          f"(PARALLEL_MIN_FLOPS set to 0 here; teachflow uses {threads.PARALLEL_MIN_FLOPS / 1e6:.0f} MFLOP)")
+    keep, threads.PARALLEL_MIN_FLOPS = threads.PARALLEL_MIN_FLOPS, 0
     rng = np.random.default_rng(0)
     try:
         for n in (1, 2, 4, 8, 16, 32, 64):
@@ -348,7 +348,7 @@ def threshold():
             print(f"  batch {n:3d}: {flops / 1e6:6.1f} MFLOP per product | 1 thread {ms[1]:7.2f} ms, "
                   f"2 threads {ms[2]:7.2f} ms -> x{ms[1] / ms[2]:.2f} | {load_average()}", flush=True)
     finally:
-        conv_ops.PARALLEL_MIN_FLOPS = keep
+        threads.PARALLEL_MIN_FLOPS = keep
 
 
 # --------------------------------------------------------------------------- report

@@ -40,6 +40,13 @@ _blas_initial = None   # BLAS threads when teachflow first looked (before any ch
 _blas_set = None       # what teachflow set BLAS to (None: it did not touch it)
 _pools = {}            # threads -> _Pool
 
+# How big work is cut for the pool (the cut depends on sizes only, never on the thread count,
+# so results are the same bits on every machine and under any load):
+PIECE_BYTES = 2 ** 20         # a piece's working set: about what one core's L2 cache holds
+PARALLEL_MIN_FLOPS = 40e6     # smaller products are not cut for the threads (bench_busy.py --threshold)
+PARALLEL_MIN_BYTES = 2 ** 21  # elementwise work on fewer bytes than this runs in one call
+PIECES = 8                    # at least this many pieces of parallel work, for the threads to share
+
 
 def cores():
     """CPUs this process may run on."""
@@ -137,6 +144,32 @@ def describe(session=None):
     else:
         blas = f"BLAS {blas_threads()} thread(s), not changed by teachflow (no session yet or user limit)"
     return f"{blas}; convolutions on {pool.threads} thread(s) ({cores()} cores)"
+
+
+def pieces(n, nbytes, flops=0):
+    """Cut ``n`` rows (images, elements) into ``[(start, stop), ...]``: pieces of about
+    ``PIECE_BYTES`` (a piece stays in the cache between being written and being used), and,
+    when the work is big enough to pay for a thread hand-over (``flops >= PARALLEL_MIN_FLOPS``
+    for a product, ``nbytes >= PARALLEL_MIN_BYTES`` for elementwise work, pass ``flops=None``),
+    at least ``PIECES`` of them, so each of the pool's threads takes a few (a thread slowed down
+    by another program simply takes fewer). Depends on the sizes only, never on the threads."""
+    k = -(-nbytes // PIECE_BYTES)
+    big = nbytes >= PARALLEL_MIN_BYTES if flops is None else flops >= PARALLEL_MIN_FLOPS
+    if big:
+        k = max(k, PIECES)
+    k = max(1, min(n, k))
+    return [(n * i // k, n * (i + 1) // k) for i in range(k)]
+
+
+def split(pool, fn, n, nbytes, flops=None):
+    """``fn(start, stop)`` over ``pieces(n, nbytes, flops)`` on ``pool`` (in one call when the
+    work is small): the way an elementwise kernel uses both cores on big arrays, e.g.
+    ``split(pool, lambda a, b: np.maximum(x[a:b], 0, out=out[a:b]), len(x), x.nbytes)``."""
+    parts = pieces(n, nbytes, flops)
+    if len(parts) == 1:
+        fn(0, n)
+        return
+    pool.run(lambda i: fn(*parts[i]), len(parts))
 
 
 class _Pool:

@@ -27,9 +27,6 @@ from .windows import (_check_attrs, _check_nhwc, _col2im, _crop, _data_format, _
                       out_size)
 
 COLS_BYTES = 128 * 2 ** 20  # im2col matrices larger than this are built a chunk of images at a time
-PIECE_BYTES = 2 ** 20  # im2col rows built and multiplied a piece at a time, while in the cache
-PARALLEL_MIN_FLOPS = 40e6  # smaller products are not cut for the threads (bench_busy.py --threshold)
-PIECES = 8  # at least this many pieces of a product above that, for the pool's threads to share
 
 
 def _chunks(n, bytes_per_image):
@@ -39,17 +36,9 @@ def _chunks(n, bytes_per_image):
 
 
 def _parts(n, flops, nbytes):
-    """Split ``n`` images (or rows) into pieces: small enough that a piece's rows stay in the
-    cache between being written and being multiplied (``PIECE_BYTES``), and, when the product is
-    big enough to pay for a thread hand-over, at least ``PIECES`` of them, so that each of the
-    pool's threads takes a few (a thread slowed down by another program simply takes fewer).
-    The cut depends on the sizes only, never on the thread count: results are the same bits on
-    every machine."""
-    k = -(-nbytes // PIECE_BYTES)
-    if flops >= PARALLEL_MIN_FLOPS:
-        k = max(k, PIECES)
-    k = max(1, min(n, k))
-    return [(n * i // k, n * (i + 1) // k) for i in range(k)]
+    """Pieces of a product over ``n`` images or rows (``threads.pieces``): cache-sized, and
+    enough of them for the pool's threads to share when the product is big."""
+    return threads.pieces(n, nbytes, flops)
 
 
 class _Scratch:

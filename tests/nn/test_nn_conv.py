@@ -225,8 +225,8 @@ def test_pieces_on_several_threads_give_the_same_values(monkeypatch, stride, pad
     x = rng.standard_normal((7, 9, 8, 3)).astype(np.float32)
     w = rng.standard_normal((3, 3, 3, 5)).astype(np.float32)
     whole = _conv_and_grads(x, w, stride, padding, tf.ConfigProto(intra_op_parallelism_threads=1))
-    monkeypatch.setattr(conv_ops, "PARALLEL_MIN_FLOPS", 0)  # every product "pays"
-    monkeypatch.setattr(conv_ops, "PIECE_BYTES", 256)       # and rows come in small pieces
+    monkeypatch.setattr(conv_ops.threads, "PARALLEL_MIN_FLOPS", 0)  # every product "pays"
+    monkeypatch.setattr(conv_ops.threads, "PIECE_BYTES", 256)   # and rows come in small pieces
     monkeypatch.setattr(conv_ops.threads, "blas_threads", lambda: 1)
     three = _conv_and_grads(x, w, stride, padding, tf.ConfigProto(intra_op_parallelism_threads=3))
     one = _conv_and_grads(x, w, stride, padding, tf.ConfigProto(intra_op_parallelism_threads=1))
