@@ -13,7 +13,7 @@ from math import isfinite as _isfinite
 import numpy as np
 from numpy import isfinite as _np_isfinite
 
-from . import errors, numerics, threads
+from . import errors, memory, numerics, threads
 from .config import check_config, placement_log
 from .graph import Graph, Operation, Tensor, get_default_graph
 from .plan import Plan, SessionState, fetch_key
@@ -36,6 +36,7 @@ class Session:
         self._default_ctx = None
         self._config = check_config(config)
         threads.apply_blas_policy()  # once per process: BLAS on one thread (see core/threads.py)
+        memory.apply_malloc_policy()  # once per process: big arrays reuse freed memory (core/memory.py)
         numerics.silence_numpy_warnings()
 
     # ----- lifecycle

@@ -143,7 +143,10 @@ def describe(session=None):
         blas = f"BLAS {blas_threads()} thread(s), as set in the environment"
     else:
         blas = f"BLAS {blas_threads()} thread(s), not changed by teachflow (no session yet or user limit)"
-    return f"{blas}; convolutions on {pool.threads} thread(s) ({cores()} cores)"
+    from . import memory
+    mem = memory.describe()
+    return (f"{blas}; big kernels on {pool.threads} thread(s) ({cores()} cores)"
+            + (f"; {mem}" if mem else ""))
 
 
 def pieces(n, nbytes, flops=0):
