@@ -6,7 +6,10 @@ order), each op's kernel bound to the session's ``SessionState``, the checks a f
 pass, and the fetch structure. It has two drivers over those same bound kernels:
 
 - ``plan.fn(feed_values)``: one generated straight-line Python function, a flat list of kernel
-  calls; ``Session.run`` executes it (``plan.source`` shows it);
+  calls; ``Session.run`` executes it (``plan.source`` shows it). Like TF's graph optimizer
+  (Grappler's remapper), it *fuses* ``Conv2D``/``MatMul`` -> ``BiasAdd`` [-> ``Relu``] into one
+  call when nothing else uses the values in between: the bias and the ReLU are applied to each
+  piece of the product while it is still in the cache (the same bits; ``_fusions``);
 - ``plan.steps(feed_dict)``: the same ops run one at a time, yielding a ``PlanStep`` (inputs,
   outputs, variables written) per op; the step-through (``teachflow.trace``) walks it.
 
@@ -180,6 +183,7 @@ class Plan:
             else:
                 self.calls.append((op, "call", d.bind(op, session)))
         self._bound = {op: (how, k) for op, how, k in self.calls}
+        self.fusions = _fusions(self.calls, self.ops, self.targets, session)
 
     def _generate(self):
         """Write ``calls`` as one Python function; every name in it is made from an index
@@ -191,7 +195,14 @@ class Plan:
         if self.feeds:
             lines.append(f"{'    ' + ', '.join(f'f{i}' for i in range(len(self.feeds))) + ', = feeds':<40}  # "
                          + ", ".join(_comment(f.name) for f in self.feeds))
+        fused_away = {j for chain in self.fusions.values() for j in chain[1][:-1]}
         for j, (op, how, k) in enumerate(self.calls):
+            if j in fused_away:
+                continue  # computed by the fused call at the end of its chain
+            if j in self.fusions:
+                lines.append(self._fused_line(j, ns, names))
+                self.line_ops[len(lines)] = self.calls[self.fusions[j][1][0]][0]
+                continue
             if how == "read":
                 ns[f"v{j}"] = k
                 names.setdefault(op.outputs[0], f"v{j}()")
@@ -227,6 +238,20 @@ class Plan:
         self.code = compile(self.source, f"<teachflow plan {id(self):x}>", "exec")
         exec(self.code, ns)
         self.fn = ns["plan"]
+
+    def _fused_line(self, j, ns, names):
+        """The line of a fused chain (``self.fusions[j]``): the first op's inputs and the bias
+        in, the last op's value out; errors are reported against the first op."""
+        k, chain = self.fusions[j]
+        first, bias_add, last = self.calls[chain[0]][0], self.calls[chain[1]][0], self.calls[j][0]
+        ns[f"k{j}f"] = k
+        out = f"t{j}_0"
+        names.setdefault(last.outputs[0], out)
+        args = [names[t] for t in first.inputs] + [names[bias_add.inputs[1]]]
+        what = " + ".join(f"{_comment(self.calls[i][0].name)} ({_comment(self.calls[i][0].type)})"
+                          for i in chain)
+        line = f"    {out} = k{j}f({', '.join(args)})"
+        return f"{line:<40}  # fused: {what}"
 
     def full_source(self):
         """``source``, followed by the sub-plans a Cond/While op runs (its kernel lists them in
@@ -349,6 +374,45 @@ class Plan:
         if op is None:
             return errors.OpError(f"{type(e).__name__}: {e}")
         return _op_failed(op, e)
+
+
+FUSIBLE = ("Conv2D", "MatMul")  # ops whose OpDef has bind_fused(op, session, activation)
+
+
+def _fusions(calls, ops, targets, session):
+    """``{j: (fused kernel, (i, ..., j))}``: chains of ``calls`` to run as one call at index j.
+
+    A chain is a Conv2D or MatMul, the BiasAdd of its value, and the Relu of that, if any (what
+    ``tf.layers.conv2d``/``dense`` build), taken one right after the other, so that no other op
+    runs in between, and whose intermediate values nothing else uses (another op of the plan, a
+    fetch). The fused kernel gives the same bits as the ops one by one; ``steps()`` (the
+    step-through) and the sliced runner still run them one by one."""
+    in_plan = set(ops)
+    fetched = set(targets)
+
+    def only_use(t, op):  # a use by an op of a branch or loop body inside this plan counts too
+        return t not in fetched and [c for c in t._consumers
+                                     if c in in_plan or c.context is not op.context] == [op]
+
+    fusions = {}
+    idx = [j for j, (_, how, _) in enumerate(calls) if how == "call"]
+    for pos, j in enumerate(idx[:-1]):
+        op = calls[j][0]
+        nxt = calls[idx[pos + 1]][0]
+        if (op.type not in FUSIBLE or len(op.outputs) != 1 or op.outputs[0].dtype.name not in
+                ("float32", "float64") or nxt.type != "BiasAdd" or nxt.inputs[0] is not op.outputs[0]
+                or not only_use(op.outputs[0], nxt)):
+            continue
+        chain, activation = (j, idx[pos + 1]), None
+        if pos + 2 < len(idx):
+            relu = calls[idx[pos + 2]][0]
+            if (relu.type == "Relu" and relu.inputs[0] is nxt.outputs[0]
+                    and only_use(nxt.outputs[0], relu)):
+                chain, activation = chain + (idx[pos + 2],), "Relu"
+        bind = getattr(op.opdef, "bind_fused", None)
+        if bind is not None:
+            fusions[chain[-1]] = (bind(op, session, activation), chain)
+    return fusions
 
 
 def _op_failed(op, e):
