@@ -24,6 +24,10 @@ dependency of teachflow. The times are the best of ``--repeat`` runs.
 NumPy's BLAS at 1 and at 2 threads, quiet and loaded, with the CPU time of the main thread and
 of the BLAS worker threads (a waiting BLAS thread that spins shows up as CPU time without work).
 
+``--memory`` runs (instead) the experiment behind ``core/memory.py``: CNN training steps with
+malloc as glibc sets it (``TEACHFLOW_MALLOC=system``) and as teachflow sets it, a child process
+each: page faults, system time and time per step.
+
 Run: ``PYTHONPATH=$PWD python benchmarks/bench_busy.py --tf-python /work/venvs/tf/bin/python``
 """
 import argparse
@@ -317,6 +321,39 @@ def cause_child(threads, n):
     print(json.dumps({"wall": wall, "main": after[main] - before[main], "workers": workers}))
 
 
+def memory(args):
+    """Page faults and time per CNN step with malloc as glibc sets it and as teachflow sets it."""
+    print("Memory: 30 CNN training steps (batch 100) after 3 warm-up steps, a child process each; "
+          "'system' is TEACHFLOW_MALLOC=system (malloc as glibc sets it)")
+    for mode in ("system", "teachflow", "system", "teachflow"):
+        env = dict(os.environ, TEACHFLOW_MALLOC="system" if mode == "system" else "")
+        cmd = [sys.executable, os.path.abspath(__file__), "--memory-child"]
+        r = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+                       .stdout.strip().splitlines()[-1])
+        print(f"  malloc {mode:9s}: {r['faults']:7.0f} page faults, {r['sys']:5.2f} ms system time, "
+              f"{r['cpu']:6.2f} ms CPU, {r['wall']:6.2f} ms wall per step | {load_average()}", flush=True)
+
+
+def memory_child():
+    import resource
+    import bench_layers as L
+    import teachflow as tf
+    X, y, _, _, _ = L.load(3300, 0)
+    Xp, yp, train, _ = L.cnn_graph()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for i in range(3):
+            sess.run(train, {Xp: X[i * 100:(i + 1) * 100], yp: y[i * 100:(i + 1) * 100]})
+        r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        for i in range(3, 33):
+            sess.run(train, {Xp: X[i * 100:(i + 1) * 100], yp: y[i * 100:(i + 1) * 100]})
+        r1, wall = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter() - t0
+    per = 1e3 / 30
+    print(json.dumps({"faults": (r1.ru_minflt - r0.ru_minflt) / 30, "sys": (r1.ru_stime - r0.ru_stime) * per,
+                      "cpu": (r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime) * per,
+                      "wall": wall * per}))
+
+
 def threshold():
     """Where a second thread starts to pay for a convolution: forward + both gradients of a
     3×3×32 -> 64 convolution on 14×14 images, batch n, on 1 and on 2 of teachflow's threads."""
@@ -411,6 +448,9 @@ def main():
                     help="only run the experiment on BLAS threads under load (11,000 images)")
     ap.add_argument("--threshold", action="store_true",
                     help="only measure where a second thread starts to pay for a convolution")
+    ap.add_argument("--memory", action="store_true",
+                    help="only measure page faults per CNN step with and without teachflow's malloc setting")
+    ap.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--n-dnn", type=int, default=55000, help=argparse.SUPPRESS)
     ap.add_argument("--n-cnn", type=int, default=5500, help=argparse.SUPPRESS)
     ap.add_argument("--tf-child", help=argparse.SUPPRESS)
@@ -422,6 +462,10 @@ def main():
     sys.path.insert(0, HERE)
     if args.cause_child:
         return cause_child(args.cause_child, args.n_dnn)
+    if args.memory_child:
+        return memory_child()
+    if args.memory:
+        return memory(args)
     if args.quick:
         args.n_dnn, args.n_cnn, args.repeat = args.n_dnn // 5, args.n_cnn // 5, 1
     if args.threshold:

@@ -29,24 +29,35 @@ CLOCK = [time.perf_counter]  # or time.process_time: the CPU time of every threa
 
 
 def timed_binds(table):
-    """Wrap every OpDef's ``bind`` so each bound kernel adds its seconds to
-    ``table[(op type, part)][run number]``; ``Session.run`` counts the runs."""
+    """Wrap every OpDef's ``bind`` (and ``bind_fused``, the plan's fused chains) so each bound
+    kernel adds its seconds to ``table[(op type, part)][run number]``; ``Session.run`` counts
+    the runs."""
     import teachflow as tf
     from teachflow.core.opdef import OPS
+
+    def timed(k, key):
+        def run(*a):
+            t = CLOCK[0]()
+            try:
+                return k(*a)
+            finally:
+                table[key][STEP[0]] += CLOCK[0]() - t
+        return run
+
     for d in OPS.values():
         def bind(op, session, _orig=d.bind):
-            k = _orig(op, session)
             part = "backward" if op.name.startswith(("gradients", "train")) else "forward"
-            key = (op.type, "update" if op.type.startswith("Apply") else part)
-
-            def timed(*a, _k=k, _key=key):
-                t = CLOCK[0]()
-                try:
-                    return _k(*a)
-                finally:
-                    table[_key][STEP[0]] += CLOCK[0]() - t
-            return timed
+            return timed(_orig(op, session), (op.type, "update" if op.type.startswith("Apply") else part))
         d.bind = bind
+        if hasattr(d, "bind_fused"):  # the plan's fused chains (Conv2D + BiasAdd + Relu ...)
+            def bind_fused(op, session, activation, _orig=d.bind_fused, _d=d):
+                name = op.type + "+BiasAdd" + ("+" + activation if activation else "")
+                wrapped = _d.__dict__.pop("bind")  # the fused kernel is timed once, as a whole
+                try:
+                    return timed(_orig(op, session, activation), (name, "forward"))
+                finally:
+                    _d.bind = wrapped
+            d.bind_fused = bind_fused
     run = tf.Session.run
 
     def counted(self, *a, **k):
