@@ -3,7 +3,8 @@ missing. Each check is a plain function returning a ``Check``, so tests drive th
 
 Checked: how graphs are drawn (Graphviz's ``dot``, or the in-browser renderer), JupyterLab and
 ipywidgets (the lessons' widgets), the MNIST / Fashion-MNIST files (optional: the lessons use the
-digits shipped with scikit-learn), and fonts (the graphs' and the plots').
+digits shipped with scikit-learn), fonts (the graphs' and the plots'), and what sets the speed
+(the BLAS library and its kernel, threads, memory).
 """
 import importlib.metadata
 import importlib.util
@@ -148,7 +149,41 @@ def check_fonts():
     return Check("fonts", ok, "; ".join(parts), fix)
 
 
-CHECKS = (check_graphs, check_jupyterlab, check_widgets, check_mnist, check_fonts)
+def _cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def check_speed():
+    """The BLAS library NumPy uses and the kernel it chose for this CPU, and how teachflow uses
+    the cores and memory (``core/threads.py``, ``core/memory.py``). Informational: it never
+    needs a fix, but it explains a slow machine."""
+    import os
+    from threadpoolctl import threadpool_info
+    import teachflow
+    teachflow.Session().close()  # the first session applies teachflow's thread and memory policy
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    parts = [", ".join(f"{i.get('internal_api')} {i.get('version') or ''} "
+                       f"{i.get('architecture') or '?'} kernel".replace("  ", " ") for i in blas)
+             or "no BLAS library found"]
+    parts.append(teachflow.config.threading.describe())
+    fix = ""
+    kernels = " ".join(str(i.get("architecture")) for i in blas)
+    if "avx512f" in _cpu_flags() and any(k in kernels for k in ("Haswell", "Zen", "Sandybridge")):
+        how = ("OPENBLAS_CORETYPE=" + os.environ["OPENBLAS_CORETYPE"] + " in the environment"
+               if os.environ.get("OPENBLAS_CORETYPE") else "the BLAS library")
+        fix = (f"this CPU has AVX-512 but {how} chose AVX2 kernels: products run about half as "
+               "fast (keep the setting if it was made to avoid an older OpenBLAS's bug)")
+    return Check("speed", True, "; ".join(parts), fix)
+
+
+CHECKS = (check_graphs, check_jupyterlab, check_widgets, check_mnist, check_fonts, check_speed)
 
 
 def run(say=print):

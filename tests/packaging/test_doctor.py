@@ -11,7 +11,7 @@ def report():
 
 def test_this_machine():
     code, text = report()
-    for name in ("graphs", "JupyterLab", "ipywidgets", "MNIST", "fonts"):
+    for name in ("graphs", "JupyterLab", "ipywidgets", "MNIST", "fonts", "speed"):
         assert f" {name} " in text or f"{name:<11}" in text, (name, text)
     if render.dot_available():
         assert "Graphviz dot at" in text
@@ -53,3 +53,21 @@ def test_mnist_files_found(monkeypatch, tmp_path):
         (tmp_path / "mnist" / name).write_bytes(b"")
     check = doctor.check_mnist()
     assert f"MNIST in {tmp_path / 'mnist'}" in check.found
+
+
+def test_speed_names_the_blas_kernel_and_the_threads():
+    check = doctor.check_speed()
+    assert check.ok is True and " kernel" in check.found and "big kernels on" in check.found
+
+
+def test_avx2_kernels_on_an_avx512_cpu_are_explained(monkeypatch):
+    import threadpoolctl
+    monkeypatch.setattr(doctor, "_cpu_flags", lambda: {"avx2", "avx512f"})
+    monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda: [
+        {"user_api": "blas", "internal_api": "openblas", "version": "0.3.31", "architecture": "Haswell"}])
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    check = doctor.check_speed()
+    assert "openblas 0.3.31 Haswell kernel" in check.found
+    assert "OPENBLAS_CORETYPE=Haswell" in check.fix and check.ok is True
+    monkeypatch.setattr(doctor, "_cpu_flags", lambda: {"avx2"})  # no AVX-512: nothing to explain
+    assert doctor.check_speed().fix == ""
