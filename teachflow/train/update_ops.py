@@ -23,7 +23,10 @@ from ..core import threads
 from ..core.opdef import OpDef, register
 from ..core.shapes import ShapeError, fmt
 
-PIECES_MIN_BYTES = 2 ** 17  # smaller variables take ``update`` (bench_update_ops.py: no faster in pieces)
+# Smaller variables take ``update``: their temporaries stay in the caches, and the pieces' extra
+# calls and thread hand-over did not pay (bench_update_ops.py: 784×300 Adam 0.25 ms whole, 0.27
+# in pieces on a busy machine; 3136×1024 Adam 6.9 ms whole, 4.3 in pieces)
+PIECES_MIN_BYTES = 2 ** 21
 
 
 def _refs(values, key):

@@ -15,7 +15,7 @@ OPTIMIZERS = {
     "centered": lambda: tf.train.RMSPropOptimizer(0.01, momentum=0.5, centered=True),
     "adagrad": lambda: tf.train.AdagradOptimizer(0.1),
 }
-BIG = (300, 300)    # 360 kB of float32: above PIECES_MIN_BYTES
+BIG = (800, 700)    # 2.2 MB of float32: above PIECES_MIN_BYTES
 SMALL = (7, 5)
 
 
