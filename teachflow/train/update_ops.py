@@ -5,8 +5,9 @@ Each op writes its rule twice, the same operations in the same order (so the sam
 ``update`` on whole arrays (small variables: the fewest NumPy calls), and ``piece`` on one
 stretch of the flattened arrays, into given outputs, with no temporaries but two scratch
 stretches. A big variable (``PIECES_MIN_BYTES``) runs ``piece`` over ``threads.split``'s
-cache-sized stretches on the session's pool (both cores; a 3136×1024 Adam update went from
-about 10 ms to under 3 ms), which cuts by sizes only: the same bits for any thread count.
+cache-sized stretches on the session's pool (both cores), which cuts by sizes only: the same
+bits for any thread count. The whole-array formula's temporaries of a 3136×1024 variable do not
+fit the caches (Adam: 6.9 ms, in pieces 4.3 ms on one core; ``bench_update_ops.py``).
 
 Where the new values go: ``sess.run(w)`` hands out the very array the session stores (no copy),
 and ``SessionState.fork`` (the step-through, NaN reports), ``PlanStep``'s before/after values,
@@ -14,7 +15,9 @@ a fetched view (``tf.reshape(w)``) all keep references to stored arrays, relying
 making a *new* array. So the pieced kernel writes into the stored array only when the session's
 dict holds the only reference to it (``_unshared``: ``sys.getrefcount``, which counts every
 holder -- a user's variable, a snapshot, a view's base -- and an array owning its memory);
-otherwise into fresh arrays. A training loop that fetches only the loss updates in place."""
+otherwise into fresh arrays. A training loop (``sess.run([train_op, loss])``) updates in place,
+as TF1's kernels do (like TF1 without ``use_locking``, another thread's run reading the variable
+at that moment may see part of the update)."""
 import sys
 
 import numpy as np
