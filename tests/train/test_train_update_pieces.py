@@ -164,3 +164,39 @@ def test_step_through_shows_before_and_after_of_a_big_update():
             np.testing.assert_array_equal(before, start)
             assert not np.array_equal(after, start)
             np.testing.assert_array_equal(after, sess.run(w))
+
+
+def test_a_transposed_gradient_in_pieces_gets_the_bits_of_the_whole_formula(whole, pieced):
+    """A gradient that is not contiguous (here fed as a transposed array) is read through a
+    copy; the values are those of the whole formula."""
+    rng = np.random.default_rng(5)
+    w0 = rng.standard_normal(BIG).astype(np.float32)
+    grads = [np.asfortranarray(rng.standard_normal(BIG).astype(np.float32)) for _ in range(2)]
+    assert not grads[0].flags.c_contiguous
+
+    def run():
+        with tf.Graph().as_default():
+            w = tf.Variable(w0)
+            g = tf.placeholder(tf.float32, BIG)
+            opt = tf.train.AdamOptimizer(0.01)
+            step = opt.apply_gradients([(g, w)])
+            with tf.Session() as sess:
+                sess.run(tf.global_variables_initializer())
+                for x in grads:
+                    sess.run(step, {g: x})
+                return [v.copy() for v in sess.run([w, opt.get_slot(w, "m"), opt.get_slot(w, "v")])]
+    got = run()
+    assert len(pieced) == 2
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(update_ops, "PIECES_MIN_BYTES", float("inf"))
+        for a, b in zip(got, run()):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_uninitialized_slots_of_a_big_variable_are_the_usual_error():
+    with tf.Graph().as_default():
+        w, slot, step = _adam_model()
+        with tf.Session() as sess:
+            sess.run([v.initializer for v in tf.global_variables() if "Adam" not in v.op.name])
+            with pytest.raises(tf.errors.FailedPreconditionError, match="w/Adam"):
+                sess.run(step)
