@@ -1,8 +1,8 @@
 """Optimizer updates (the Apply* kernels, ``teachflow/train/update_ops.py``): one training step
 that only applies a fed gradient, ``sess.run(train_op, {grad: g})``, per optimizer and size.
 
-Prints, measured in the same run (min of N wall times, and the mean CPU time per step, which
-counts both threads): ``whole`` -- the whole-array formula, the kernel before pieces (forced by
+Prints, measured in the same run (the best wall time of one step, and the best of the rounds'
+mean CPU time per step, which counts both threads): ``whole`` -- the whole-array formula, the kernel before pieces (forced by
 setting ``PIECES_MIN_BYTES`` to infinity); ``pieces 1t`` -- in pieces on one thread;
 ``pieces`` -- on the session's pool (both cores), writing in place (nothing else holds the
 arrays); ``new arrays`` -- the same while the caller keeps the fetched variable, so each update

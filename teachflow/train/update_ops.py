@@ -118,8 +118,8 @@ class _Apply(OpDef):
         own = [r in values and _unshared(values, r) for r in refs]  # before this holds them too
         ins = [values.get(r) for r in refs]
         w = ins[0]
-        if not all(type(a) is np.ndarray and a.shape == w.shape and a.dtype == w.dtype
-                   for a in (*ins, g)):
+        if w.dtype.kind not in "fc" or not all(
+                type(a) is np.ndarray and a.shape == w.shape and a.dtype == w.dtype for a in (*ins, g)):
             return None
         if not all(getattr(h, "dtype", None) == w.dtype and h.shape == () for h in hyper):
             return None  # (a 0-d array or a NumPy scalar, e.g. Adam's β powers after AssignMul)
