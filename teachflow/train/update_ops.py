@@ -14,11 +14,13 @@ and ``SessionState.fork`` (the step-through, NaN reports), ``PlanStep``'s before
 a fetched view (``tf.reshape(w)``) all keep references to stored arrays, relying on an update
 making a *new* array. So the pieced kernel writes into the stored array only when the session's
 dict holds the only reference to it (``_unshared``: ``sys.getrefcount``, which counts every
-holder -- a user's variable, a snapshot, a view's base -- and an array owning its memory);
+holder -- a user's variable, a snapshot, a view's base --, no weak reference, as the conv and
+pool kernels keep to what they leave for their gradients, and an array owning its memory);
 otherwise into fresh arrays. A training loop (``sess.run([train_op, loss])``) updates in place,
 as TF1's kernels do (like TF1 without ``use_locking``, another thread's run reading the variable
 at that moment may see part of the update)."""
 import sys
+import weakref
 
 import numpy as np
 
@@ -42,12 +44,15 @@ _SOLE = _refs({0: np.empty(1)}, 0)  # the count when a dict holds the only refer
 
 
 def _unshared(values, var):
-    """Does the session's dict hold the only reference to ``var``'s array, which owns its
-    memory? Then nothing anyone can see changes when the update writes into it."""
+    """Does the session's dict hold the only reference to ``var``'s array (no weak one
+    either: a kernel may key what it left for a later one on it, as Conv2D's im2col for
+    Conv2DBackpropFilter), which owns its memory? Then nothing anyone can see changes when the
+    update writes into it."""
     if _refs(values, var) != _SOLE:
         return False
-    f = values[var].flags
-    return f.owndata and f.writeable and f.c_contiguous
+    a = values[var]
+    f = a.flags
+    return f.owndata and f.writeable and f.c_contiguous and not weakref.getweakrefcount(a)
 
 
 # --------------------------------------------------------------------------- the update ops

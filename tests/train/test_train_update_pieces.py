@@ -200,3 +200,25 @@ def test_uninitialized_slots_of_a_big_variable_are_the_usual_error():
             sess.run([v.initializer for v in tf.global_variables() if "Adam" not in v.op.name])
             with pytest.raises(tf.errors.FailedPreconditionError, match="w/Adam"):
                 sess.run(step)
+
+
+def test_a_weakly_referenced_value_is_not_overwritten():
+    """Conv2D leaves its im2col matrix for Conv2DBackpropFilter keyed by a weak reference to
+    its input X (``ops/windows.py``). When X is a trained variable and a later run takes that
+    matrix without the forward pass (the conv's output fed), an update written into X's array
+    would leave a matrix of the old X behind the same object: the update makes a new array."""
+    rng = np.random.default_rng(6)
+    with tf.Graph().as_default():
+        img = tf.Variable(rng.standard_normal((2, 128, 128, 16)).astype(np.float32))  # 2 MB
+        w = tf.Variable(rng.standard_normal((3, 3, 16, 4)).astype(np.float32))
+        y = tf.nn.conv2d(img, w, [1, 1, 1, 1], "SAME")
+        loss = tf.reduce_sum(tf.square(y))
+        step = tf.train.AdamOptimizer(0.5).minimize(loss, var_list=[img])
+        grad_w = tf.gradients(loss, w)[0]
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            y_value = sess.run(y)      # the forward pass leaves im2col(X) behind
+            sess.run(step)             # forward (leaves it again), ∂L/∂X, the update of X
+            first = sess.run(grad_w, {y: y_value})   # ∂L/∂W without the forward pass
+            again = sess.run(grad_w, {y: y_value})   # nothing left now: im2col of today's X
+            np.testing.assert_array_equal(first, again)
