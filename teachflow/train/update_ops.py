@@ -1,18 +1,73 @@
 """The ops an optimizer adds: one ``Apply*`` op per variable (kind "update"), whose kernel writes
-the variable and its slots with TF1's update rule (``w ← w − η·∂L/∂w`` and its relatives)."""
+the variable and its slots with TF1's update rule (``w ← w − η·∂L/∂w`` and its relatives).
+
+Each op writes its rule twice, the same operations in the same order (so the same bits):
+``update`` on whole arrays (small variables: the fewest NumPy calls), and ``piece`` on one
+stretch of the flattened arrays, into given outputs, with no temporaries but two scratch
+stretches. A big variable (``PIECES_MIN_BYTES``) runs ``piece`` over ``threads.split``'s
+cache-sized stretches on the session's pool (both cores), which cuts by sizes only: the same
+bits for any thread count. The whole-array formula's temporaries of a 3136×1024 variable do not
+fit the caches (Adam: 6.9 ms, in pieces 4.3 ms on one core; ``bench_update_ops.py``).
+
+Where the new values go: ``sess.run(w)`` hands out the very array the session stores (no copy),
+and ``SessionState.fork`` (the step-through, NaN reports), ``PlanStep``'s before/after values,
+a fetched view (``tf.reshape(w)``) all keep references to stored arrays, relying on an update
+making a *new* array. So the pieced kernel writes into the stored array only when the session's
+dict holds the only reference to it (``_unshared``: ``sys.getrefcount``, which counts every
+holder -- a user's variable, a snapshot, a view's base --, no weak reference, as the conv and
+pool kernels keep to what they leave for their gradients, and an array owning its memory);
+otherwise into fresh arrays. A training loop (``sess.run([train_op, loss])``) updates in place,
+as TF1's kernels do (like TF1 without ``use_locking``, another thread's run reading the variable
+at that moment may see part of the update)."""
+import sys
+import weakref
+
 import numpy as np
 
+from ..core import threads
 from ..core.opdef import OpDef, register
 from ..core.shapes import ShapeError, fmt
+
+# Smaller variables take ``update``: their temporaries stay in the caches, and the pieces' extra
+# calls and thread hand-over did not pay (bench_update_ops.py: 784×300 Adam 0.25 ms whole, 0.27
+# in pieces on a busy machine; 3136×1024 Adam 6.9 ms whole, 4.3 in pieces)
+PIECES_MIN_BYTES = 2 ** 21
+
+
+def _refs(values, key):
+    a = values[key]
+    return sys.getrefcount(a)
+
+
+_SOLE = _refs({0: np.empty(1)}, 0)  # the count when a dict holds the only reference (calibrated,
+#                                     so it follows the interpreter's own counting)
+
+
+def _unshared(values, var):
+    """Does the session's dict hold the only reference to ``var``'s array (no weak one
+    either: a kernel may key what it left for a later one on it, as Conv2D's im2col for
+    Conv2DBackpropFilter), which owns its memory? Then nothing anyone can see changes when the
+    update writes into it."""
+    if _refs(values, var) != _SOLE:
+        return False
+    a = values[var]
+    f = a.flags
+    return f.owndata and f.writeable and f.c_contiguous and not weakref.getweakrefcount(a)
 
 
 # --------------------------------------------------------------------------- the update ops
 class _Apply(OpDef):
-    """Base for training ops: inputs are (var, slot..., hyper-parameters..., grad)."""
+    """Base for training ops: inputs are (var, slot..., hyper-parameters..., grad).
+
+    A subclass gives ``update(var, slot..., hyper..., grad)`` -> (new var, new slot...) on whole
+    arrays, and for big variables ``piece(out, ins, scalars, g)``: the same formula on one
+    stretch, ``ins`` the (var, slot...) stretches read, ``out`` those written (possibly the
+    same arrays), ``scalars(*hyper)`` the numbers it needs, computed once per step."""
     kind = "update"
     stateful = True
     differentiable = False
     slots = 0
+    piece = None
 
     @property
     def ref_inputs(self):
@@ -30,24 +85,61 @@ class _Apply(OpDef):
     def make_update(self, op):
         return self.update
 
+    def make_piece(self, op):
+        return self.piece
+
+    @staticmethod
+    def scalars(*hyper):
+        return hyper
+
     def bind(self, op, session):
         values = session.state.values
-        update = self.make_update(op)
+        update, piece, pool = self.make_update(op), self.make_piece(op), threads.pool_for(session)
         refs = op.inputs[:1 + self.slots]
+        var, k = refs[0], len(refs)
 
         def apply(*args):
-            try:
-                current = [values[r] for r in refs]
-            except KeyError as e:
-                from ..core.errors import FailedPreconditionError
-                raise FailedPreconditionError(
-                    f"Attempting to use uninitialized value {e.args[0].op.name} in {op.name}: run "
-                    "tf.global_variables_initializer() after creating the optimizer.", op) from None
-            new = update(*current, *args[1 + self.slots:])
+            new = None
+            if piece is not None and _big(values.get(var)):  # one cheap test for small ones
+                new = self._in_pieces(piece, values, refs, args[k:-1], args[-1], pool)
+            if new is None:
+                try:
+                    current = [values[r] for r in refs]
+                except KeyError as e:
+                    from ..core.errors import FailedPreconditionError
+                    raise FailedPreconditionError(
+                        f"Attempting to use uninitialized value {e.args[0].op.name} in {op.name}: run "
+                        "tf.global_variables_initializer() after creating the optimizer.", op) from None
+                new = update(*current, *args[k:])
             for r, v in zip(refs, new):
                 values[r] = v
             return new[0]
         return apply
+
+    def _in_pieces(self, piece, values, refs, hyper, g, pool):
+        """``piece`` over cache-sized stretches on ``pool``, into the stored arrays where nothing
+        else sees them (``_unshared``), else into new ones; None when the values do not suit
+        (uninitialized slots, other shapes or dtypes: ``update`` handles or reports those)."""
+        own = [r in values and _unshared(values, r) for r in refs]  # before this holds them too
+        ins = [values.get(r) for r in refs]
+        w = ins[0]
+        if w.dtype.kind not in "fc" or not all(
+                type(a) is np.ndarray and a.shape == w.shape and a.dtype == w.dtype for a in (*ins, g)):
+            return None
+        if not all(getattr(h, "dtype", None) == w.dtype and h.shape == () for h in hyper):
+            return None  # (a 0-d array or a NumPy scalar, e.g. Adam's β powers after AssignMul)
+        outs = [a if mine else np.empty(a.shape, a.dtype) for a, mine in zip(ins, own)]
+        flat_in = [a.reshape(-1) for a in ins]  # a view (a copy where not contiguous: read only)
+        flat_out = [a.reshape(-1) for a in outs]
+        flat_g, s = g.reshape(-1), self.scalars(*hyper)
+        threads.split(pool, lambda a, b: piece([o[a:b] for o in flat_out], [i[a:b] for i in flat_in],
+                                               s, flat_g[a:b]),
+                      w.size, w.nbytes * (len(ins) + 1))
+        return outs
+
+
+def _big(a):
+    return type(a) is np.ndarray and a.nbytes >= PIECES_MIN_BYTES
 
 
 @register
@@ -61,6 +153,12 @@ class ApplyGradientDescent(_Apply):
         if type(step) is np.ndarray and step.shape == np.shape(w):
             return (np.subtract(w, step, out=step),)
         return (w - step,)  # scalars (NumPy returns no array to write into)
+
+    @staticmethod
+    def piece(out, ins, s, g):
+        (w2,), (w,), (lr,) = out, ins, s
+        step = np.multiply(lr, g, out=np.empty_like(g))
+        np.subtract(w, step, out=w2)
 
 
 @register
@@ -76,6 +174,20 @@ class ApplyMomentum(_Apply):
             return (w - lr * (g + mu * a) if nesterov else w - lr * a), a
         return update
 
+    def make_piece(self, op):
+        nesterov = op.attrs["use_nesterov"]
+
+        def piece(out, ins, s, g):
+            (w2, a2), (w, a), (lr, mu) = out, ins, s
+            np.add(np.multiply(mu, a, out=a2), g, out=a2)         # a ← μ·a + g
+            t = np.empty_like(g)
+            if nesterov:                                            # w ← w − η·(g + μ·a)
+                np.multiply(lr, np.add(g, np.multiply(mu, a2, out=t), out=t), out=t)
+            else:                                                   # w ← w − η·a
+                np.multiply(lr, a2, out=t)
+            np.subtract(w, t, out=w2)
+        return piece
+
 
 @register
 class ApplyAdam(_Apply):
@@ -90,6 +202,21 @@ class ApplyAdam(_Apply):
         v = b2 * v + (1 - b2) * (g * g)
         return w - lr_t * m / (np.sqrt(v) + eps), m, v
 
+    @staticmethod
+    def scalars(b1p, b2p, lr, b1, b2, eps):
+        return lr * np.sqrt(1 - b2p) / (1 - b1p), b1, 1 - b1, b2, 1 - b2, eps
+
+    @staticmethod
+    def piece(out, ins, s, g):
+        (w2, m2, v2), (w, m, v), (lr_t, b1, c1, b2, c2, eps) = out, ins, s
+        t, u = np.empty_like(g), np.empty_like(g)
+        np.add(np.multiply(b1, m, out=m2), np.multiply(c1, g, out=t), out=m2)   # m ← β₁m + (1−β₁)g
+        np.multiply(c2, np.multiply(g, g, out=t), out=t)
+        np.add(np.multiply(b2, v, out=v2), t, out=v2)                           # v ← β₂v + (1−β₂)g²
+        np.add(np.sqrt(v2, out=t), eps, out=t)
+        np.divide(np.multiply(lr_t, m2, out=u), t, out=u)
+        np.subtract(w, u, out=w2)                                               # w ← w − lr_t·m/(√v + ε)
+
 
 @register
 class ApplyRMSProp(_Apply):
@@ -101,6 +228,21 @@ class ApplyRMSProp(_Apply):
         ms = rho * ms + (1 - rho) * (g * g)
         mom = mu * mom + lr * g / np.sqrt(ms + eps)
         return w - mom, ms, mom
+
+    @staticmethod
+    def scalars(lr, rho, mu, eps):
+        return lr, rho, 1 - rho, mu, eps
+
+    @staticmethod
+    def piece(out, ins, s, g):
+        (w2, ms2, mom2), (w, ms, mom), (lr, rho, c, mu, eps) = out, ins, s
+        t, u = np.empty_like(g), np.empty_like(g)
+        np.multiply(c, np.multiply(g, g, out=t), out=t)
+        np.add(np.multiply(rho, ms, out=ms2), t, out=ms2)                  # ms ← ρ·ms + (1−ρ)g²
+        np.sqrt(np.add(ms2, eps, out=t), out=t)
+        np.divide(np.multiply(lr, g, out=u), t, out=u)
+        np.add(np.multiply(mu, mom, out=mom2), u, out=mom2)                # mom ← μ·mom + η·g/√(ms + ε)
+        np.subtract(w, mom2, out=w2)
 
 
 @register
@@ -115,6 +257,23 @@ class ApplyCenteredRMSProp(_Apply):
         mom = mu * mom + lr * g / np.sqrt(ms - mg * mg + eps)
         return w - mom, mg, ms, mom
 
+    @staticmethod
+    def scalars(lr, rho, mu, eps):
+        return lr, rho, 1 - rho, mu, eps
+
+    @staticmethod
+    def piece(out, ins, s, g):
+        (w2, mg2, ms2, mom2), (w, mg, ms, mom), (lr, rho, c, mu, eps) = out, ins, s
+        t, u = np.empty_like(g), np.empty_like(g)
+        np.add(np.multiply(rho, mg, out=mg2), np.multiply(c, g, out=t), out=mg2)   # mg ← ρ·mg + (1−ρ)g
+        np.multiply(c, np.multiply(g, g, out=t), out=t)
+        np.add(np.multiply(rho, ms, out=ms2), t, out=ms2)                          # ms ← ρ·ms + (1−ρ)g²
+        np.subtract(ms2, np.multiply(mg2, mg2, out=t), out=t)
+        np.sqrt(np.add(t, eps, out=t), out=t)
+        np.divide(np.multiply(lr, g, out=u), t, out=u)
+        np.add(np.multiply(mu, mom, out=mom2), u, out=mom2)    # mom ← μ·mom + η·g/√(ms − mg² + ε)
+        np.subtract(w, mom2, out=w2)
+
 
 @register
 class ApplyAdagrad(_Apply):
@@ -125,6 +284,14 @@ class ApplyAdagrad(_Apply):
     def update(w, a, lr, g):
         a = a + g * g
         return w - lr * g / np.sqrt(a), a
+
+    @staticmethod
+    def piece(out, ins, s, g):
+        (w2, a2), (w, a), (lr,) = out, ins, s
+        t, u = np.empty_like(g), np.empty_like(g)
+        np.add(a, np.multiply(g, g, out=t), out=a2)          # a ← a + g²
+        np.divide(np.multiply(lr, g, out=u), np.sqrt(a2, out=t), out=u)
+        np.subtract(w, u, out=w2)                           # w ← w − η·g/√a
 
 
 @register
