@@ -4,6 +4,9 @@ the Tensor operators (``+``, ``*``, ``@``, ``[]`` ...) in ``overloads``.
 
 Binary ops broadcast as NumPy does; their gradients sum the incoming gradient back to each
 operand's shape with ``SumToShape`` (the step a student most often forgets).
+
+A big matrix product runs in pieces on the session's threads (``_product``), and MatMul offers
+the plan a fused MatMul + BiasAdd [+ Relu] (``MatMul.bind_fused``) with the unfused ops' bits.
 """
 import numpy as np
 
