@@ -401,7 +401,10 @@ def _cut(m, k, n):
 def _product(pool, a, b, bias=None, relu=False):
     """``a·b`` of two matrices (views allowed, BLAS reads transposed and sliced views as they
     are), in pieces run on ``pool``, each followed in place by ``+ bias`` and the ReLU when asked.
-    The pieces depend on the sizes only, so any thread count gives the same bits."""
+    The pieces depend on the sizes only, so any thread count gives the same bits. There are
+    ``threads.PIECES`` of them, not cache-sized ones: BLAS blocks for the cache itself, and every
+    further piece packs the uncut operand once more (fc1's Xᵀ·G, SkylakeX kernel, one thread:
+    one call 3.4 ms, 8 pieces 3.7, 13 pieces of 1 MiB 3.9)."""
     (m, k), n = a.shape, b.shape[1]
     flops, cut = 2 * m * k * n, _cut(m, k, n)
     if cut == "k":
@@ -422,13 +425,13 @@ def _product(pool, a, b, bias=None, relu=False):
         return out
     out = np.empty((m, n), np.result_type(a, b))
     if cut == "rows":
-        parts = threads.pieces(m, out.nbytes, flops)
+        parts = threads.pieces(m, 0, flops)
 
         def piece(p):
             r0, r1 = parts[p]
             _bias_relu(np.matmul(a[r0:r1], b, out=out[r0:r1]), bias, relu)
     else:
-        parts = threads.pieces(n, out.nbytes, flops)
+        parts = threads.pieces(n, 0, flops)
 
         def piece(p):
             c0, c1 = parts[p]

@@ -16,7 +16,8 @@ TRANSPOSES = [(False, False), (True, False), (False, True), (True, True)]
 
 
 def small_pieces(monkeypatch):
-    """Every product "pays" for the pool and comes in many small pieces."""
+    """Every product "pays" for the pool (so it comes in ``threads.PIECES`` pieces), and the
+    partial sums of a cut over k are added in many small blocks of rows."""
     monkeypatch.setattr(threads, "PARALLEL_MIN_FLOPS", 0)
     monkeypatch.setattr(threads, "PIECE_BYTES", 64)
     monkeypatch.setattr(threads, "blas_threads", lambda: 1)
