@@ -9,6 +9,7 @@ sizes only) that the session's pool runs on both cores; each piece's passes stay
 Every output value is computed by the same operations in the same order as in one piece, so
 the result is the same bits for any cut and any number of threads.
 """
+import functools
 import weakref
 
 import numpy as np
@@ -19,7 +20,7 @@ from ..core.opdef import OpDef, register
 from ..core.shapes import ShapeError
 from ._util import float_check, make
 from .windows import (_check_attrs, _check_nhwc, _crop, _data_format, _geometry, _nhwc_arg, _pad,
-                      _padding, _saved, _spatial, _take_saved, _window)
+                      _padding, _saved, _spatial, _take_saved, _window, out_size)
 
 
 class _Pool(OpDef):
@@ -41,11 +42,20 @@ class _Pool(OpDef):
         return lambda *values: self.kernel(op, *values, pool=pool)
 
 
-def _gradient_array(x_shape, dtype, op):
+def _split(pool, fn, n, nbytes):
+    """``threads.split(pool, fn, n, nbytes)``; the common small case, which ``threads.pieces``
+    leaves in one piece, is told by one comparison (small images must not get slower)."""
+    if nbytes <= threads.PIECE_BYTES and nbytes < threads.PARALLEL_MIN_BYTES:
+        fn(0, n)
+    else:
+        threads.split(pool or threads.pool_for(None), fn, n, nbytes)
+
+
+def _gradient_array(x_shape, dtype, op, geometry):
     """The padded ∂L/∂X to fill, and whether the windows tile it (each input in exactly one
     window: every element gets written, so it needs no zeros first)."""
     (kh, kw), (sh, sw) = op.attrs["ksize"], op.attrs["strides"]
-    oh, ow, ph, pw = _geometry(x_shape, (kh, kw), op)
+    oh, ow, ph, pw = geometry
     n, h, w, c = x_shape
     shape = (n, h + sum(ph), w + sum(pw), c)
     tiled = (sh, sw) == (kh, kw) and (oh * sh, ow * sw) == shape[1:3]
@@ -62,11 +72,13 @@ class MaxPool(_Pool):
     # MaxPoolGrad takes back instead of searching every window again.
     def kernel(self, op, x, saved=None, pool=None):
         kh, kw = op.attrs["ksize"]
-        oh, ow, _, _ = _geometry(x.shape, (kh, kw), op)
+        oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
         out = np.empty((x.shape[0], oh, ow, x.shape[3]), x.dtype)
         arg = np.empty(out.shape, np.int8 if kh * kw < 128 else np.int32)
-        threads.split(pool or threads.pool_for(None),
-                      lambda a, b: _max_taps(x[a:b], out[a:b], arg[a:b], op), len(x), x.nbytes)
+
+        def piece(a, b):
+            _max_taps(_pad(x[a:b], ph, pw, -np.inf), out[a:b], arg[a:b], op)
+        _split(pool, piece, len(x), x.nbytes)
         if saved is not None:
             saved[op] = (weakref.ref(x), arg, None)
         return out
@@ -79,13 +91,13 @@ class MaxPool(_Pool):
         return [make("MaxPoolGrad", [op.inputs[0], op.outputs[0], g], **op.attrs)]
 
 
-def _max_taps(x, out, arg, op):
-    """Each window's maximum of ``x`` into ``out``, the tap that holds it into ``arg``."""
+def _max_taps(xp, out, arg, op):
+    """Each window's maximum of the padded ``xp`` into ``out``, the tap that holds it into
+    ``arg`` (the first on ties)."""
     kh, kw = op.attrs["ksize"]
-    oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
-    xp = _pad(x, ph, pw, -np.inf)
+    oh, ow = out.shape[1:3]
     np.copyto(out, _window(xp, 0, 0, oh, ow, op))
-    arg[...] = 0
+    arg.fill(0)
     tap, better = np.empty(out.shape, arg.dtype), np.empty(out.shape, bool)
     flags = better.view(np.int8)  # True/False as 1/0, with no conversion
     for t in range(1, kh * kw):
@@ -116,20 +128,20 @@ class MaxPoolGrad(OpDef):
     def kernel(self, op, x, y, g, arg=None, pool=None):
         (kh, kw), (sh, sw) = op.attrs["ksize"], op.attrs["strides"]
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
-        dxp, tiled = _gradient_array(x.shape, g.dtype, op)
+        dxp, tiled = _gradient_array(x.shape, g.dtype, op, (oh, ow, ph, pw))
         overlap = sh < kh or sw < kw  # else every input is in at most one window
 
         def piece(a, b):
             won = arg[a:b] if arg is not None else _argmax(x[a:b], y[a:b], op)
-            hit = np.empty(won.shape, bool)
+            dx, ga, hit = dxp[a:b], g[a:b], np.empty(won.shape, bool)
             for t in range(kh * kw):
                 np.equal(won, t, out=hit)
-                win = _window(dxp[a:b], t // kw, t % kw, oh, ow, op)
+                win = _window(dx, t // kw, t % kw, oh, ow, op)
                 if overlap:
-                    win += g[a:b] * hit
+                    win += ga * hit
                 else:
-                    np.multiply(g[a:b], hit, out=win)
-        threads.split(pool or threads.pool_for(None), piece, len(x), dxp.nbytes)
+                    np.multiply(ga, hit, out=win)
+        _split(pool, piece, len(x), dxp.nbytes)
         return _crop(dxp, ph, pw, x.shape)
 
 
@@ -145,15 +157,22 @@ def _argmax(x, y, op):
     return arg
 
 
-def _counts(shape, op):
-    """How many real (unpadded) inputs each output window of AvgPool covers: (1, oh, ow, 1)."""
-    kh, kw = op.attrs["ksize"]
-    oh, ow, ph, pw = _geometry(shape, (kh, kw), op)
-    ones = _pad(np.ones((1, shape[1], shape[2], 1)), ph, pw)
-    count = np.zeros((1, oh, ow, 1))
-    for i in range(kh):
-        for j in range(kw):
-            count += _window(ones, i, j, oh, ow, op)
+def _counts(shape, op, dtype):
+    """How many real (unpadded) inputs each output window of AvgPool covers: (1, oh, ow, 1),
+    in ``dtype`` (read-only: kept per image size and window, a training loop asks every step)."""
+    a = op.attrs
+    return _counts_of(shape[1], shape[2], a["ksize"], a["strides"], a["padding"], np.dtype(dtype))
+
+
+@functools.lru_cache(maxsize=256)
+def _counts_of(h, w, ksize, strides, padding, dtype):
+    def real(size, k, s):  # per output row (column): the window's rows inside the image
+        n, (before, _) = out_size(size, k, s, padding)
+        start = np.arange(n) * s - before
+        return np.clip(start + k, 0, size) - np.clip(start, 0, size)
+    count = np.outer(real(h, ksize[0], strides[0]), real(w, ksize[1], strides[1]))
+    count = count.reshape(1, *count.shape, 1).astype(dtype)
+    count.flags.writeable = False
     return count
 
 
@@ -167,7 +186,7 @@ class AvgPool(_Pool):
         kh, kw = op.attrs["ksize"]
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
         out = np.empty((x.shape[0], oh, ow, x.shape[3]), x.dtype)
-        count = _counts(x.shape, op).astype(x.dtype)
+        count = _counts(x.shape, op, x.dtype)
 
         def piece(a, b):
             xp, part = _pad(x[a:b], ph, pw), out[a:b]
@@ -175,7 +194,7 @@ class AvgPool(_Pool):
             for t in range(1, kh * kw):
                 part += _window(xp, t // kw, t % kw, oh, ow, op)
             part /= count
-        threads.split(pool or threads.pool_for(None), piece, len(x), x.nbytes)
+        _split(pool, piece, len(x), x.nbytes)
         return out
 
     def gradient(self, op, g):
@@ -200,15 +219,15 @@ class AvgPoolGrad(OpDef):
     def kernel(self, op, x, g, pool=None):
         kh, kw = op.attrs["ksize"]
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
-        count = _counts(x.shape, op).astype(g.dtype)
-        dxp, tiled = _gradient_array(x.shape, g.dtype, op)
+        count = _counts(x.shape, op, g.dtype)
+        dxp, tiled = _gradient_array(x.shape, g.dtype, op, (oh, ow, ph, pw))
 
         def piece(a, b):
-            share = g[a:b] / count
+            dx, share = dxp[a:b], g[a:b] / count
             for t in range(kh * kw):
-                win = _window(dxp[a:b], t // kw, t % kw, oh, ow, op)
+                win = _window(dx, t // kw, t % kw, oh, ow, op)
                 np.add(win if not tiled else 0, share, out=win)
-        threads.split(pool or threads.pool_for(None), piece, len(x), dxp.nbytes)
+        _split(pool, piece, len(x), dxp.nbytes)
         return _crop(dxp, ph, pw, x.shape)
 
 
