@@ -19,6 +19,7 @@ import numpy as np
 
 import teachflow as tf
 from teachflow.core.opdef import OPS
+from teachflow.ops.windows import _saved
 
 CASES = [((128, 28, 28, 32), 2, 2, "SAME"), ((128, 14, 14, 64), 2, 2, "SAME"),
          ((100, 14, 14, 64), 2, 2, "VALID"), ((2, 8, 8, 3), 2, 2, "SAME"),
@@ -46,17 +47,20 @@ def kernels(shape, k, s, padding, threads):
     gy = tf.placeholder(tf.float32, mp.shape.as_list())
     (gm,), (ga,) = tf.gradients(mp, [xt], grad_ys=gy), tf.gradients(ap, [xt], grad_ys=gy)
     sess = tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads))
-    bound = [OPS[t.op.type].bind(t.op, sess) for t in (mp, gm, ap, ga)]
-    return bound, x, rng.standard_normal(mp.shape.as_list(), dtype=np.float32)
+    fm, bm, fa, ba = [OPS[t.op.type].bind(t.op, sess) for t in (mp, gm, ap, ga)]
+    y, saved = fm(x), _saved(sess)
+    left = saved[mp.op]  # what the forward pass leaves for MaxPoolGrad (its argmax)
+
+    def bm_saved(x, y, g):  # MaxPoolGrad takes the argmax, as in training: give it back first
+        saved[mp.op] = left
+        return bm(x, y, g)
+    return (fm, bm_saved, fa, ba), x, y, rng.standard_normal(y.shape, dtype=np.float32)
 
 
 def run_case(shape, k, s, padding, threads, repeat):
-    (fm, gm, fa, ga), x, g = kernels(shape, k, s, padding, threads)
+    (fm, gm, fa, ga), x, y, g = kernels(shape, k, s, padding, threads)
     n = repeat if x.size > 10 ** 5 else repeat * 50
-    y = fm(x)
-    figures = {"MaxPool": best(lambda: fm(x), n)}
-    both = best(lambda: gm(x, y, g) if fm(x) is not None else None, n)  # the grad takes the saved argmax
-    figures["MaxPoolGrad"] = (both[0] - figures["MaxPool"][0], both[1] - figures["MaxPool"][1])
+    figures = {"MaxPool": best(lambda: fm(x), n), "MaxPoolGrad": best(lambda: gm(x, y, g), n)}
     figures["AvgPool"] = best(lambda: fa(x), n)
     figures["AvgPoolGrad"] = best(lambda: ga(x, g), n)
     if k == s and padding == "VALID" or all(d % k == 0 for d in shape[1:3]):

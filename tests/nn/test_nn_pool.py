@@ -8,7 +8,7 @@ from teachflow.ops import pool_ops
 pytestmark = pytest.mark.usefixtures("fresh_graph")  # tests/conftest.py
 
 # (input shape, window, strides, padding): tiled 2×2/2, SAME that pads, leftovers, overlapping
-# windows, strides wider than windows, tall windows, one-pixel windows
+# windows, strides wider than windows, tall windows, one-pixel windows, 144-pixel windows
 CASES = [
     ((3, 8, 8, 5), (2, 2), (2, 2), "VALID"),
     ((3, 7, 7, 5), (2, 2), (2, 2), "SAME"),
@@ -18,6 +18,7 @@ CASES = [
     ((2, 9, 8, 2), (2, 2), (3, 3), "SAME"),
     ((2, 8, 5, 3), (3, 1), (3, 1), "SAME"),
     ((2, 4, 4, 3), (1, 1), (1, 1), "VALID"),
+    ((1, 13, 12, 2), (12, 12), (1, 1), "VALID"),  # 144 taps: the argmax is int32
 ]
 
 
