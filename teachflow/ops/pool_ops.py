@@ -4,10 +4,10 @@ Each window's maximum (or mean) is taken one tap at a time over strided views of
 input (``windows.py``): kh·kw whole-array passes, no per-window Python loop. MaxPool keeps
 which tap won each window (its argmax) for MaxPoolGrad, which routes the gradient there.
 
-Big batches are cut into pieces of a few images (``threads.split``: the cut depends on the
-sizes only) that the session's pool runs on both cores; each piece's passes stay in the cache.
-Every output value is computed by the same operations in the same order as in one piece, so
-the result is the same bits for any cut and any number of threads.
+When the session's pool has several threads, a big batch is cut into pieces of a few images
+(``threads.split``) that the threads share; otherwise the whole batch is one call. Every
+output value is computed by the same operations in the same order whatever the cut, so the
+result is the same bits for any number of threads.
 """
 import functools
 import weakref
@@ -43,12 +43,14 @@ class _Pool(OpDef):
 
 
 def _split(pool, fn, n, nbytes):
-    """``threads.split(pool, fn, n, nbytes)``; the common small case, which ``threads.pieces``
-    leaves in one piece, is told by one comparison (small images must not get slower)."""
-    if nbytes <= threads.PIECE_BYTES and nbytes < threads.PARALLEL_MIN_BYTES:
+    """``fn(start, stop)`` over pieces of the batch on the pool's threads (``threads.split``).
+    Every output element is computed by the same operations whatever the cut, so small inputs
+    (told by one comparison) and a one-thread pool take the whole batch in one call: the
+    fewest NumPy calls, and the same bits as any cut."""
+    if nbytes < threads.PARALLEL_MIN_BYTES or pool.threads == 1:
         fn(0, n)
     else:
-        threads.split(pool or threads.pool_for(None), fn, n, nbytes)
+        threads.split(pool, fn, n, nbytes)
 
 
 def _gradient_array(x_shape, dtype, op, geometry):
@@ -78,7 +80,7 @@ class MaxPool(_Pool):
 
         def piece(a, b):
             _max_taps(_pad(x[a:b], ph, pw, -np.inf), out[a:b], arg[a:b], op)
-        _split(pool, piece, len(x), x.nbytes)
+        _split(pool or threads.pool_for(None), piece, len(x), x.nbytes)
         if saved is not None:
             saved[op] = (weakref.ref(x), arg, None)
         return out
@@ -141,7 +143,7 @@ class MaxPoolGrad(OpDef):
                     win += ga * hit
                 else:
                     np.multiply(ga, hit, out=win)
-        _split(pool, piece, len(x), dxp.nbytes)
+        _split(pool or threads.pool_for(None), piece, len(x), dxp.nbytes)
         return _crop(dxp, ph, pw, x.shape)
 
 
@@ -194,7 +196,7 @@ class AvgPool(_Pool):
             for t in range(1, kh * kw):
                 part += _window(xp, t // kw, t % kw, oh, ow, op)
             part /= count
-        _split(pool, piece, len(x), x.nbytes)
+        _split(pool or threads.pool_for(None), piece, len(x), x.nbytes)
         return out
 
     def gradient(self, op, g):
@@ -227,7 +229,7 @@ class AvgPoolGrad(OpDef):
             for t in range(kh * kw):
                 win = _window(dx, t // kw, t % kw, oh, ow, op)
                 np.add(win if not tiled else 0, share, out=win)
-        _split(pool, piece, len(x), dxp.nbytes)
+        _split(pool or threads.pool_for(None), piece, len(x), dxp.nbytes)
         return _crop(dxp, ph, pw, x.shape)
 
 
