@@ -105,7 +105,8 @@ def tied(shape, seed):
 
 def upstream(x, k, s, padding, seed):
     (oh, ow), _ = windows(x.shape, k, s, padding)
-    return np.random.default_rng(seed).standard_normal((x.shape[0], oh, ow, x.shape[3])).astype(x.dtype)
+    shape = (x.shape[0], oh, ow, x.shape[3])
+    return np.random.default_rng(seed).standard_normal(shape).astype(x.dtype)
 
 
 @pytest.mark.parametrize("shape,k,s,padding", CASES)
