@@ -4,10 +4,10 @@ Each window's maximum (or mean) is taken one tap at a time over strided views of
 input (``windows.py``): kh·kw whole-array passes, no per-window Python loop. MaxPool keeps
 which tap won each window (its argmax) for MaxPoolGrad, which routes the gradient there.
 
-When the session's pool has several threads, a big batch is cut into pieces of a few images
-(``threads.split``) that the threads share; otherwise the whole batch is one call. Every
-output value is computed by the same operations in the same order whatever the cut, so the
-result is the same bits for any number of threads.
+When the session's pool has several threads, a big batch (``PARALLEL_MIN_BYTES``) is cut into
+pieces of a few images (``threads.split``) that the threads share; otherwise the whole batch
+is one call. Every output value is computed by the same operations in the same order whatever
+the cut, so the result is the same bits for any number of threads.
 """
 import functools
 import weakref
@@ -42,12 +42,20 @@ class _Pool(OpDef):
         return lambda *values: self.kernel(op, *values, pool=pool)
 
 
+# A piece of pooling is a dozen short NumPy calls, the GIL taken back between them, so a
+# helper thread that the system stops while it holds the GIL stalls the caller too. Measured on
+# the shared 2-core machine (load 1.4-5; bench_pool.py, bench_cnn_profile.py): two threads made
+# the CNN's pooling of 5-6 MB slower (0.7 -> 0.8-2.5 ms per step, wall) and paid only on the
+# raw example's 12.8 MB with a core free (MaxPool 1.6 -> 0.85 ms; about even under load).
+PARALLEL_MIN_BYTES = 8 * 2 ** 20  # smaller inputs run in one call on the calling thread
+
+
 def _split(pool, fn, n, nbytes):
-    """``fn(start, stop)`` over pieces of the batch on the pool's threads (``threads.split``).
-    Every output element is computed by the same operations whatever the cut, so small inputs
-    (told by one comparison) and a one-thread pool take the whole batch in one call: the
-    fewest NumPy calls, and the same bits as any cut."""
-    if nbytes < threads.PARALLEL_MIN_BYTES or pool.threads == 1:
+    """``fn(start, stop)`` over pieces of the batch on the pool's threads (``threads.split``)
+    when the input is big. Every output element is computed by the same operations whatever
+    the cut, so other inputs (told by one comparison) and a one-thread pool take the whole
+    batch in one call: the fewest NumPy calls, and the same bits as any cut."""
+    if nbytes < PARALLEL_MIN_BYTES or pool.threads == 1:
         fn(0, n)
     else:
         threads.split(pool, fn, n, nbytes)

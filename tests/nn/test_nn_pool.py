@@ -152,7 +152,8 @@ def test_pieces_on_three_threads_give_the_same_bits_as_one(monkeypatch, shape, k
     x = tied((7,) + shape[1:], 5) + np.random.default_rng(5).random((7,) + shape[1:], np.float32)
     g = upstream(x, k, s, padding, 6)
     whole = pools(x, g, k, s, padding, tf.ConfigProto(intra_op_parallelism_threads=1))
-    monkeypatch.setattr(pool_ops.threads, "PARALLEL_MIN_BYTES", 0)  # every array "pays"
+    monkeypatch.setattr(pool_ops, "PARALLEL_MIN_BYTES", 0)  # every array "pays"
+    monkeypatch.setattr(pool_ops.threads, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(pool_ops.threads, "PIECE_BYTES", 256)  # and comes in one-image pieces
     monkeypatch.setattr(pool_ops.threads, "blas_threads", lambda: 1)
     assert len(pool_ops.threads.pieces(7, x.nbytes, None)) == 7
