@@ -236,7 +236,7 @@ class AvgPoolGrad(OpDef):
             dx, share = dxp[a:b], g[a:b] / count
             for t in range(kh * kw):
                 win = _window(dx, t // kw, t % kw, oh, ow, op)
-                np.add(win if not tiled else 0, share, out=win)
+                np.add(0 if tiled else win, share, out=win)
         _split(pool or threads.pool_for(None), piece, len(x), dxp.nbytes)
         return _crop(dxp, ph, pw, x.shape)
 
