@@ -148,7 +148,7 @@ def test_nan_propagates_and_its_gradient_goes_where_it_always_went(shape, k, s, 
 @pytest.mark.parametrize("shape,k,s,padding", CASES[:5])
 def test_pieces_on_three_threads_give_the_same_bits_as_one(monkeypatch, shape, k, s, padding):
     """The batch cut into one-image pieces run by a pool of 3 threads: the very same bits as
-    one thread and as the uncut batch (the cut depends on the sizes only)."""
+    one thread, which takes the whole batch in one call (before and after the sizes change)."""
     x = tied((7,) + shape[1:], 5) + np.random.default_rng(5).random((7,) + shape[1:], np.float32)
     g = upstream(x, k, s, padding, 6)
     whole = pools(x, g, k, s, padding, tf.ConfigProto(intra_op_parallelism_threads=1))
