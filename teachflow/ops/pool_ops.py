@@ -3,17 +3,24 @@
 Each window's maximum (or mean) is taken one tap at a time over strided views of the padded
 input (``windows.py``): kh·kw whole-array passes, no per-window Python loop. MaxPool keeps
 which tap won each window (its argmax) for MaxPoolGrad, which routes the gradient there.
+
+When the session's pool has several threads, a big batch (``PARALLEL_MIN_BYTES``) is cut into
+pieces of a few images (``threads.split``) that the threads share; otherwise the whole batch
+is one call. Every output value is computed by the same operations in the same order whatever
+the cut, so the result is the same bits for any number of threads.
 """
+import functools
 import weakref
 
 import numpy as np
 
+from ..core import threads
 from ..core.constant import convert_to_tensor
 from ..core.opdef import OpDef, register
 from ..core.shapes import ShapeError
 from ._util import float_check, make
 from .windows import (_check_attrs, _check_nhwc, _crop, _data_format, _geometry, _nhwc_arg, _pad,
-                      _padding, _saved, _spatial, _take_saved, _window)
+                      _padding, _saved, _spatial, _take_saved, _window, out_size)
 
 
 class _Pool(OpDef):
@@ -30,41 +37,87 @@ class _Pool(OpDef):
         n, oh, ow = _spatial(op, x._dims, k)
         return (n, oh, ow, x._dims[3]), x.dtype
 
+    def bind(self, op, session):
+        pool = threads.pool_for(session)
+        return lambda *values: self.kernel(op, *values, pool=pool)
+
+
+# A piece of pooling is a dozen short NumPy calls, the GIL taken back between them, so a
+# helper thread that the system stops while it holds the GIL stalls the caller too. Measured on
+# the shared 2-core machine (load 1.4-5; bench_pool.py, bench_cnn_profile.py): two threads made
+# the CNN's pooling of 5-6 MB slower (0.7 -> 0.8-2.5 ms per step, wall) and paid only on the
+# raw example's 12.8 MB with a core free (MaxPool 1.6 -> 0.85 ms; about even under load).
+PARALLEL_MIN_BYTES = 8 * 2 ** 20  # smaller inputs run in one call on the calling thread
+
+
+def _split(pool, fn, n, nbytes):
+    """``fn(start, stop)`` over pieces of the batch on the pool's threads (``threads.split``)
+    when the input is big. Every output element is computed by the same operations whatever
+    the cut, so other inputs (told by one comparison) and a one-thread pool take the whole
+    batch in one call: the fewest NumPy calls, and the same bits as any cut."""
+    if nbytes < PARALLEL_MIN_BYTES or pool.threads == 1:
+        fn(0, n)
+    else:
+        threads.split(pool, fn, n, nbytes)
+
+
+def _gradient_array(x_shape, dtype, op, geometry):
+    """The padded ∂L/∂X to fill, and whether the windows tile it (each input in exactly one
+    window: every element gets written, so it needs no zeros first)."""
+    (kh, kw), (sh, sw) = op.attrs["ksize"], op.attrs["strides"]
+    oh, ow, ph, pw = geometry
+    n, h, w, c = x_shape
+    shape = (n, h + sum(ph), w + sum(pw), c)
+    tiled = (sh, sw) == (kh, kw) and (oh * sh, ow * sw) == shape[1:3]
+    return (np.empty if tiled else np.zeros)(shape, dtype), tiled
+
 
 @register
 class MaxPool(_Pool):
     formula = "Y[n,y,x,c] = max over the k×k window at (y·s, x·s) of X[n,·,·,c]"
     grad_formulas = ("∂L/∂X = ∂L/∂Y routed to the (first) maximum of each window, 0 elsewhere",)
 
-    # One pass per window tap (i, j): the running maximum, and which tap holds it (the argmax,
-    # an int8 array shaped like Y, the first tap on ties), which MaxPoolGrad takes back instead
-    # of searching every window again.
-    def kernel(self, op, x, saved=None):
+    # Per piece of the batch, one pass per window tap (``_max_taps``): the running maximum, and
+    # which tap holds it (the argmax, an int8 array shaped like Y, the first tap on ties), which
+    # MaxPoolGrad takes back instead of searching every window again.
+    def kernel(self, op, x, saved=None, pool=None):
         kh, kw = op.attrs["ksize"]
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
-        xp = _pad(x, ph, pw, -np.inf)
-        out = _window(xp, 0, 0, oh, ow, op).copy()
-        itype = np.int8 if kh * kw < 128 else np.int32
-        arg, tap = np.zeros(out.shape, itype), np.empty(out.shape, itype)
-        better = np.empty(out.shape, bool)
-        for t in range(1, kh * kw):
-            win = _window(xp, t // kw, t % kw, oh, ow, op)
-            np.greater(win, out, out=better)
-            np.maximum(out, win, out=out)  # (NaN propagates, as np.maximum does)
-            # arg = t where this tap is strictly greater: t exceeds every earlier tap's number,
-            # so a maximum with better·t does it (much faster than a masked copy)
-            np.multiply(better, itype(t), out=tap)
-            np.maximum(arg, tap, out=arg)
+        out = np.empty((x.shape[0], oh, ow, x.shape[3]), x.dtype)
+        arg = np.empty(out.shape, np.int8 if kh * kw < 128 else np.int32)
+
+        def piece(a, b):
+            _max_taps(_pad(x[a:b], ph, pw, -np.inf), out[a:b], arg[a:b], op)
+        _split(pool or threads.pool_for(None), piece, len(x), x.nbytes)
         if saved is not None:
             saved[op] = (weakref.ref(x), arg, None)
         return out
 
     def bind(self, op, session):
-        saved = _saved(session)
-        return lambda x: self.kernel(op, x, saved)
+        saved, pool = _saved(session), threads.pool_for(session)
+        return lambda x: self.kernel(op, x, saved, pool)
 
     def gradient(self, op, g):
         return [make("MaxPoolGrad", [op.inputs[0], op.outputs[0], g], **op.attrs)]
+
+
+def _max_taps(xp, out, arg, op):
+    """Each window's maximum of the padded ``xp`` into ``out``, the tap that holds it into
+    ``arg`` (the first on ties)."""
+    kh, kw = op.attrs["ksize"]
+    oh, ow = out.shape[1:3]
+    np.copyto(out, _window(xp, 0, 0, oh, ow, op))
+    arg.fill(0)
+    tap, better = np.empty(out.shape, arg.dtype), np.empty(out.shape, bool)
+    flags = better.view(np.int8)  # True/False as 1/0, with no conversion
+    for t in range(1, kh * kw):
+        win = _window(xp, t // kw, t % kw, oh, ow, op)
+        np.greater(win, out, out=better)
+        np.maximum(out, win, out=out)  # (NaN propagates, as np.maximum does)
+        # arg = t where this tap is strictly greater: t exceeds every earlier tap's number,
+        # so a maximum with better·t does it (much faster than a masked copy)
+        np.multiply(flags, arg.dtype.type(t), out=tap)
+        np.maximum(arg, tap, out=arg)
 
 
 @register
@@ -76,26 +129,29 @@ class MaxPoolGrad(OpDef):
         return op.inputs[0]._dims, op.inputs[2].dtype
 
     def bind(self, op, session):
-        saved, forward = _saved(session), op.gradient_of
-        return lambda x, y, g: self.kernel(op, x, y, g, _take_saved(saved, forward, x)[0])
+        saved, forward, pool = _saved(session), op.gradient_of, threads.pool_for(session)
+        return lambda x, y, g: self.kernel(op, x, y, g, _take_saved(saved, forward, x)[0], pool)
 
-    def kernel(self, op, x, y, g, arg=None):
-        kh, kw = op.attrs["ksize"]
+    # Per piece of the batch, one pass per tap: ∂L/∂Y where that tap won, 0 where it lost.
+    # Where the windows tile the input, each tap's pass writes its positions once (no zeros
+    # first, no sum); overlapping windows add up.
+    def kernel(self, op, x, y, g, arg=None, pool=None):
+        (kh, kw), (sh, sw) = op.attrs["ksize"], op.attrs["strides"]
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
-        if arg is None:  # not saved by the forward pass (another X, or the op run alone)
-            arg = _argmax(x, y, op)
-        dxp = np.zeros((x.shape[0], x.shape[1] + sum(ph), x.shape[2] + sum(pw), x.shape[3]),
-                       dtype=g.dtype)
-        (sh, sw) = op.attrs["strides"]
+        dxp, tiled = _gradient_array(x.shape, g.dtype, op, (oh, ow, ph, pw))
         overlap = sh < kh or sw < kw  # else every input is in at most one window
-        hit = np.empty(arg.shape, bool)
-        for t in range(kh * kw):
-            np.equal(arg, t, out=hit)
-            win = _window(dxp, t // kw, t % kw, oh, ow, op)
-            if overlap:
-                win += g * hit
-            else:
-                np.multiply(g, hit, out=win)
+
+        def piece(a, b):
+            won = arg[a:b] if arg is not None else _argmax(x[a:b], y[a:b], op)
+            dx, ga, hit = dxp[a:b], g[a:b], np.empty(won.shape, bool)
+            for t in range(kh * kw):
+                np.equal(won, t, out=hit)
+                win = _window(dx, t // kw, t % kw, oh, ow, op)
+                if overlap:
+                    win += ga * hit
+                else:
+                    np.multiply(ga, hit, out=win)
+        _split(pool or threads.pool_for(None), piece, len(x), dxp.nbytes)
         return _crop(dxp, ph, pw, x.shape)
 
 
@@ -111,15 +167,22 @@ def _argmax(x, y, op):
     return arg
 
 
-def _counts(shape, op):
-    """How many real (unpadded) inputs each output window of AvgPool covers: (1, oh, ow, 1)."""
-    kh, kw = op.attrs["ksize"]
-    oh, ow, ph, pw = _geometry(shape, (kh, kw), op)
-    ones = _pad(np.ones((1, shape[1], shape[2], 1)), ph, pw)
-    count = np.zeros((1, oh, ow, 1))
-    for i in range(kh):
-        for j in range(kw):
-            count += _window(ones, i, j, oh, ow, op)
+def _counts(shape, op, dtype):
+    """How many real (unpadded) inputs each output window of AvgPool covers: (1, oh, ow, 1),
+    in ``dtype`` (read-only: kept per image size and window, a training loop asks every step)."""
+    a = op.attrs
+    return _counts_of(shape[1], shape[2], a["ksize"], a["strides"], a["padding"], np.dtype(dtype))
+
+
+@functools.lru_cache(maxsize=256)
+def _counts_of(h, w, ksize, strides, padding, dtype):
+    def real(size, k, s):  # per output row (column): the window's rows inside the image
+        n, (before, _) = out_size(size, k, s, padding)
+        start = np.arange(n) * s - before
+        return np.clip(start + k, 0, size) - np.clip(start, 0, size)
+    count = np.outer(real(h, ksize[0], strides[0]), real(w, ksize[1], strides[1]))
+    count = count.reshape(1, *count.shape, 1).astype(dtype)
+    count.flags.writeable = False
     return count
 
 
@@ -128,16 +191,20 @@ class AvgPool(_Pool):
     formula = "Y[n,y,x,c] = mean of X[n,·,·,c] over the k×k window (padding not counted)"
     grad_formulas = ("∂L/∂X = each ∂L/∂Y shared equally among the inputs of its window",)
 
-    def kernel(self, op, x):
+    # Per piece of the batch: the taps added in row-major order, then divided by the count.
+    def kernel(self, op, x, pool=None):
         kh, kw = op.attrs["ksize"]
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
-        xp = _pad(x, ph, pw)
-        out = _window(xp, 0, 0, oh, ow, op).copy()
-        for i in range(kh):
-            for j in range(kw):
-                if i or j:
-                    out += _window(xp, i, j, oh, ow, op)
-        out /= _counts(x.shape, op).astype(x.dtype)
+        out = np.empty((x.shape[0], oh, ow, x.shape[3]), x.dtype)
+        count = _counts(x.shape, op, x.dtype)
+
+        def piece(a, b):
+            xp, part = _pad(x[a:b], ph, pw), out[a:b]
+            np.copyto(part, _window(xp, 0, 0, oh, ow, op))
+            for t in range(1, kh * kw):
+                part += _window(xp, t // kw, t % kw, oh, ow, op)
+            part /= count
+        _split(pool or threads.pool_for(None), piece, len(x), x.nbytes)
         return out
 
     def gradient(self, op, g):
@@ -152,15 +219,25 @@ class AvgPoolGrad(OpDef):
     def infer(self, op):
         return op.inputs[0]._dims, op.inputs[1].dtype
 
-    def kernel(self, op, x, g):
+    def bind(self, op, session):
+        pool = threads.pool_for(session)
+        return lambda x, g: self.kernel(op, x, g, pool)
+
+    # Per piece of the batch, each tap adds its share where it read. Where the windows tile
+    # the input, each position is written once: share + 0 (the same bits as adding the share
+    # to zeros, -0 included) with no zeros first.
+    def kernel(self, op, x, g, pool=None):
         kh, kw = op.attrs["ksize"]
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
-        share = g / _counts(x.shape, op).astype(g.dtype)
-        n, h, w, c = x.shape
-        dxp = np.zeros((n, h + sum(ph), w + sum(pw), c), dtype=g.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                _window(dxp, i, j, oh, ow, op)[...] += share
+        count = _counts(x.shape, op, g.dtype)
+        dxp, tiled = _gradient_array(x.shape, g.dtype, op, (oh, ow, ph, pw))
+
+        def piece(a, b):
+            dx, share = dxp[a:b], g[a:b] / count
+            for t in range(kh * kw):
+                win = _window(dx, t // kw, t % kw, oh, ow, op)
+                np.add(0 if tiled else win, share, out=win)
+        _split(pool or threads.pool_for(None), piece, len(x), dxp.nbytes)
         return _crop(dxp, ph, pw, x.shape)
 
 

@@ -1,0 +1,165 @@
+"""Pooling kernels against window-by-window loops: exact values, ties, NaN, pieces on threads."""
+import numpy as np
+import pytest
+
+import teachflow as tf
+from teachflow.ops import pool_ops
+
+pytestmark = pytest.mark.usefixtures("fresh_graph")  # tests/conftest.py
+
+# (input shape, window, strides, padding): tiled 2×2/2, SAME that pads, leftovers, overlapping
+# windows, strides wider than windows, tall windows, one-pixel windows, 144-pixel windows
+CASES = [
+    ((3, 8, 8, 5), (2, 2), (2, 2), "VALID"),
+    ((3, 7, 7, 5), (2, 2), (2, 2), "SAME"),
+    ((2, 7, 9, 3), (2, 2), (2, 2), "VALID"),
+    ((2, 7, 6, 4), (3, 3), (2, 2), "SAME"),
+    ((2, 6, 7, 3), (3, 2), (1, 1), "VALID"),
+    ((2, 9, 8, 2), (2, 2), (3, 3), "SAME"),
+    ((2, 8, 5, 3), (3, 1), (3, 1), "SAME"),
+    ((2, 4, 4, 3), (1, 1), (1, 1), "VALID"),
+    ((1, 13, 12, 2), (12, 12), (1, 1), "VALID"),  # 144 taps: the argmax is int32
+]
+
+
+def windows(shape, k, s, padding):
+    """Every window: (out y, out x, [(tap, row, col) for its taps in row-major order])."""
+    (h, w), out, before = shape[1:3], [], []
+    for size, kk, ss in zip((h, w), k, s):
+        o = (size - kk) // ss + 1 if padding == "VALID" else -(-size // ss)
+        out.append(o)
+        before.append(0 if padding == "VALID" else max((o - 1) * ss + kk - size, 0) // 2)
+    return out, [(y, x, [(i * k[1] + j, y * s[0] + i - before[0], x * s[1] + j - before[1])
+                         for i in range(k[0]) for j in range(k[1])])
+                 for y in range(out[0]) for x in range(out[1])]
+
+
+def naive_max_pool(x, g, k, s, padding):
+    """TF1's MaxPool one window at a time: pads are -inf; the winner is the first maximum in
+    row-major order (a later tap wins only when strictly greater; after a NaN, none does, and
+    the output is NaN). ∂L/∂X adds g·[tap won] tap by tap, as the kernel does."""
+    (oh, ow), wins = windows(x.shape, k, s, padding)
+    n, h, w, c = x.shape
+    y, arg = np.empty((n, oh, ow, c), x.dtype), np.zeros((n, oh, ow, c), int)
+    for b in range(n):
+        for ch in range(c):
+            for oy, ox, taps in wins:
+                best, won = None, 0
+                for t, r, q in taps:
+                    v = x[b, r, q, ch] if 0 <= r < h and 0 <= q < w else -np.inf
+                    if best is None:
+                        best = v
+                    elif v > best:
+                        best, won = v, t
+                    elif np.isnan(v):
+                        best = v
+                y[b, oy, ox, ch], arg[b, oy, ox, ch] = best, won
+    dx = np.zeros(x.shape, g.dtype)
+    for t in range(k[0] * k[1]):
+        for oy, ox, taps in wins:
+            _, r, q = taps[t]
+            if 0 <= r < h and 0 <= q < w:
+                dx[:, r, q] += g[:, oy, ox] * (arg[:, oy, ox] == t)
+    return y, dx
+
+
+def naive_avg_pool(x, g, k, s, padding):
+    """The mean of each window's real inputs (taps added in row-major order), and ∂L/∂X: each
+    tap adds its window's g / count, tap by tap."""
+    (oh, ow), wins = windows(x.shape, k, s, padding)
+    n, h, w, c = x.shape
+    y, dx = np.empty((n, oh, ow, c), x.dtype), np.zeros(x.shape, g.dtype)
+    count = {}
+    for oy, ox, taps in wins:
+        real = [(r, q) for _, r, q in taps if 0 <= r < h and 0 <= q < w]
+        count[oy, ox] = x.dtype.type(len(real))
+        total = x[:, real[0][0], real[0][1]].copy()
+        for r, q in real[1:]:
+            total += x[:, r, q]
+        y[:, oy, ox] = total / count[oy, ox]
+    for t in range(k[0] * k[1]):
+        for oy, ox, taps in wins:
+            _, r, q = taps[t]
+            if 0 <= r < h and 0 <= q < w:
+                dx[:, r, q] += g[:, oy, ox] / count[oy, ox]
+    return y, dx
+
+
+def pools(x, g, k, s, padding, config=None):
+    """max_pool, avg_pool and their input gradients (for upstream gradient g), in one run."""
+    tf.reset_default_graph()
+    xt = tf.placeholder(tf.as_dtype(x.dtype), x.shape)
+    kw = dict(ksize=[1, *k, 1], strides=[1, *s, 1], padding=padding)
+    mp, ap = tf.nn.max_pool(xt, **kw), tf.nn.avg_pool(xt, **kw)
+    gt = tf.constant(g)
+    (gm,), (ga,) = tf.gradients(mp, [xt], grad_ys=gt), tf.gradients(ap, [xt], grad_ys=gt)
+    with tf.Session(config=config) as sess:
+        return sess.run([mp, gm, ap, ga], {xt: x})
+
+
+def tied(shape, seed):
+    """float32 values with many ties: ReLU'd integers (windows of equal zeros, equal maxima)."""
+    rng = np.random.default_rng(seed)
+    return np.maximum(rng.integers(-3, 3, shape), 0).astype(np.float32)
+
+
+def upstream(x, k, s, padding, seed):
+    (oh, ow), _ = windows(x.shape, k, s, padding)
+    shape = (x.shape[0], oh, ow, x.shape[3])
+    return np.random.default_rng(seed).standard_normal(shape).astype(x.dtype)
+
+
+@pytest.mark.parametrize("shape,k,s,padding", CASES)
+def test_pools_and_gradients_equal_the_window_loops(shape, k, s, padding):
+    for seed, x in enumerate([tied(shape, 0), tied(shape, 1) * 0.5 - 1,
+                              np.random.default_rng(2).standard_normal(shape).astype(np.float32)]):
+        g = upstream(x, k, s, padding, seed)
+        mp, gm, ap, ga = pools(x, g, k, s, padding)
+        want_mp, want_gm = naive_max_pool(x, g, k, s, padding)
+        want_ap, want_ga = naive_avg_pool(x, g, k, s, padding)
+        for got, want in ((mp, want_mp), (gm, want_gm), (ap, want_ap), (ga, want_ga)):
+            assert got.dtype == np.float32 and got.shape == want.shape
+            np.testing.assert_array_equal(got, want)
+
+
+def test_a_tie_gives_the_whole_gradient_to_the_first_maximum_in_row_major_order():
+    # 2×2 windows: maxima tied at (0, 1) and (1, 0); (1, 0) and (1, 1); everywhere (all zeros)
+    x = np.array([[1, 5, 2, 2, 0, 0], [5, 0, 7, 7, 0, 0]], np.float32).reshape(1, 2, 6, 1)
+    g = np.array([10, 20, 30], np.float32).reshape(1, 1, 3, 1)
+    _, gm, _, _ = pools(x, g, (2, 2), (2, 2), "VALID")
+    assert gm.reshape(2, 6).tolist() == [[0, 10, 0, 0, 30, 0], [0, 0, 20, 0, 0, 0]]
+
+
+@pytest.mark.filterwarnings("ignore::teachflow.core.numerics.NonFiniteWarning")
+@pytest.mark.parametrize("shape,k,s,padding", [CASES[1], CASES[3], CASES[4]])
+def test_nan_propagates_and_its_gradient_goes_where_it_always_went(shape, k, s, padding):
+    """A NaN makes its window's maximum NaN; the gradient goes to the first maximum before
+    the NaN (the running comparison stops there), as teachflow always did."""
+    x = np.random.default_rng(3).standard_normal(shape).astype(np.float32)
+    x.reshape(-1)[::7] = np.nan
+    g = upstream(x, k, s, padding, 4)
+    mp, gm, _, _ = pools(x, g, k, s, padding)
+    want_mp, want_gm = naive_max_pool(x, g, k, s, padding)
+    assert np.isnan(mp).any()
+    np.testing.assert_array_equal(mp, want_mp)
+    np.testing.assert_array_equal(gm, want_gm)
+
+
+@pytest.mark.parametrize("shape,k,s,padding", CASES[:5])
+def test_pieces_on_three_threads_give_the_same_bits_as_one(monkeypatch, shape, k, s, padding):
+    """The batch cut into one-image pieces run by a pool of 3 threads: the very same bits as
+    one thread, which takes the whole batch in one call (before and after the sizes change)."""
+    x = tied((7,) + shape[1:], 5) + np.random.default_rng(5).random((7,) + shape[1:], np.float32)
+    g = upstream(x, k, s, padding, 6)
+    whole = pools(x, g, k, s, padding, tf.ConfigProto(intra_op_parallelism_threads=1))
+    monkeypatch.setattr(pool_ops, "PARALLEL_MIN_BYTES", 0)  # every array "pays"
+    monkeypatch.setattr(pool_ops.threads, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(pool_ops.threads, "PIECE_BYTES", 256)  # and comes in one-image pieces
+    monkeypatch.setattr(pool_ops.threads, "blas_threads", lambda: 1)
+    assert len(pool_ops.threads.pieces(7, x.nbytes, None)) == 7
+    three = pools(x, g, k, s, padding, tf.ConfigProto(intra_op_parallelism_threads=3))
+    one = pools(x, g, k, s, padding, tf.ConfigProto(intra_op_parallelism_threads=1))
+    for a, b, c in zip(whole, one, three):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(b, c)
+        assert a.tobytes() == c.tobytes()  # the same bits, signs of zeros included
