@@ -198,7 +198,15 @@ class Cos(_Unary):
 class Tanh(_Unary):
     formula = "y = tanh x"
     grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ (1 − y²)",)
-    ufunc = staticmethod(np.tanh)
+
+    def kernel(self, op, x, pool=None):
+        if x.nbytes < threads.PARALLEL_MIN_BYTES:
+            return np.tanh(x)
+        return in_pieces(pool or threads.pool_for(None), lambda o, xp: np.tanh(xp, out=o),
+                         np.empty(x.shape, np.tanh(x.reshape(-1)[:1]).dtype), x)
+
+    def bind(self, op, session):
+        return bind_pooled(self.kernel, op, session)
 
     def gradient(self, op, g):
         return [make("TanhGrad", [op.outputs[0], g])]
@@ -211,8 +219,19 @@ class TanhGrad(OpDef):
     def infer(self, op):
         return op.inputs[0]._dims, op.inputs[0].dtype
 
-    def kernel(self, op, y, g):
-        return g * (1 - y * y)
+    # A big array: per piece, y·y, then 1 − that, then times ∂L/∂y, in the output's memory.
+    def kernel(self, op, y, g, pool=None):
+        if g.nbytes < threads.PARALLEL_MIN_BYTES or g.shape != y.shape or g.dtype != y.dtype:
+            return g * (1 - y * y)
+
+        def piece(o, yp, gp):
+            np.multiply(yp, yp, out=o)
+            np.subtract(1, o, out=o)
+            np.multiply(gp, o, out=o)
+        return in_pieces(pool or threads.pool_for(None), piece, np.empty(g.shape, g.dtype), y, g)
+
+    def bind(self, op, session):
+        return bind_pooled(self.kernel, op, session)
 
     def gradient(self, op, gg):
         y, g = op.inputs
@@ -224,10 +243,25 @@ class Sigmoid(_Unary):
     formula = "y = σ(x) = 1 / (1 + e⁻ˣ)"
     grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ y(1 − y)",)
 
-    def kernel(self, op, x):
-        # stable for large |x|: exp of a non-positive number only
-        e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    # Stable for large |x|: with e = exp(−|x|) (of a non-positive number only), y = 1/(1 + e)
+    # for x ≥ 0 and e/(1 + e) below. The numerator is max(e, [x ≥ 0]) (e ≤ 1; a NaN stays NaN):
+    # no np.where, whose element-by-element choice took 17 ms for 100×28×28×32, against 1 ms.
+    def kernel(self, op, x, pool=None):
+        def piece(o, xp):
+            np.abs(xp, out=o)
+            np.negative(o, out=o)
+            np.exp(o, out=o)
+            d = np.add(o, 1)
+            np.maximum(o, np.greater_equal(xp, 0), out=o)
+            np.divide(o, d, out=o)
+        out = np.empty(x.shape, x.dtype)
+        if x.nbytes < threads.PARALLEL_MIN_BYTES:
+            piece(out, x)
+            return out
+        return in_pieces(pool or threads.pool_for(None), piece, out, x)
+
+    def bind(self, op, session):
+        return bind_pooled(self.kernel, op, session)
 
     def gradient(self, op, g):
         return [make("SigmoidGrad", [op.outputs[0], g])]
@@ -240,8 +274,18 @@ class SigmoidGrad(OpDef):
     def infer(self, op):
         return op.inputs[0]._dims, op.inputs[0].dtype
 
-    def kernel(self, op, y, g):
-        return g * y * (1 - y)
+    # A big array: per piece, ∂L/∂y·y, then times (1 − y), in the output's memory.
+    def kernel(self, op, y, g, pool=None):
+        if g.nbytes < threads.PARALLEL_MIN_BYTES or g.shape != y.shape or g.dtype != y.dtype:
+            return g * y * (1 - y)
+
+        def piece(o, yp, gp):
+            np.multiply(gp, yp, out=o)
+            np.multiply(o, np.subtract(1, yp), out=o)
+        return in_pieces(pool or threads.pool_for(None), piece, np.empty(g.shape, g.dtype), y, g)
+
+    def bind(self, op, session):
+        return bind_pooled(self.kernel, op, session)
 
 
 @register

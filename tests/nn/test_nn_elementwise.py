@@ -30,6 +30,16 @@ def _naive(op_type, *v):
         if g.ndim > 2:
             g = np.add.reduce(g, axis=0).reshape(-1, g.shape[-1])
         return np.add.reduce(g, axis=0)
+    if op_type == "Sigmoid":
+        x = v[0]
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    if op_type == "SigmoidGrad":
+        return v[1] * v[0] * (1 - v[0])
+    if op_type == "Tanh":
+        return np.tanh(v[0])
+    if op_type == "TanhGrad":
+        return v[1] * (1 - v[0] * v[0])
     raise KeyError(op_type)
 
 
@@ -73,10 +83,14 @@ def cases(shape, seed, dtype=np.float32):
     y = naive("Relu", x)
     with np.errstate(over="ignore"):  # ReluGrad for any features, NaN included
         y.reshape(-1)[:len(SPECIAL)] = SPECIAL.astype(dtype)
-    return {"Relu": (x,), "ReluGrad": (g, y), "BiasAdd": (x, b), "BiasAddGrad": (g,)}
+    with np.errstate(over="ignore"):
+        big, wide = x * 30, x * 3  # far into the flat tails, where exp underflows
+    return {"Relu": (x,), "ReluGrad": (g, y), "BiasAdd": (x, b), "BiasAddGrad": (g,),
+            "Sigmoid": (big,), "SigmoidGrad": (naive("Sigmoid", x), g), "Tanh": (wide,),
+            "TanhGrad": (naive("Tanh", x), g)}
 
 
-OPS = ["Relu", "ReluGrad", "BiasAdd", "BiasAddGrad"]
+OPS = ["Relu", "ReluGrad", "BiasAdd", "BiasAddGrad", "Sigmoid", "SigmoidGrad", "Tanh", "TanhGrad"]
 
 
 def small_pieces(monkeypatch):
@@ -107,7 +121,7 @@ def test_pieces_on_several_threads_give_the_same_bits(monkeypatch, op_type, shap
         same_bits(run(op_type, inputs, n), expected)
 
 
-@pytest.mark.parametrize("op_type", ["Relu", "ReluGrad", "BiasAdd", "BiasAddGrad"])
+@pytest.mark.parametrize("op_type", OPS)
 def test_views_that_are_not_contiguous(monkeypatch, op_type):
     """∂L/∂y as Conv2DBackpropInput gives it (a crop of a padded array), a transposed input:
     cut along the batch axis instead, the same bits."""
@@ -119,9 +133,12 @@ def test_views_that_are_not_contiguous(monkeypatch, op_type):
     b = rng.standard_normal(4).astype(np.float32)
     inputs = {"Relu": [(crop,), (turned,)], "ReluGrad": [(crop, naive("Relu", turned)),
                                                          (turned, naive("Relu", crop))],
-              "BiasAdd": [(crop, b), (turned, b)], "BiasAddGrad": [(crop,), (turned,)]}[op_type]
+              "BiasAdd": [(crop, b), (turned, b)], "BiasAddGrad": [(crop,), (turned,)],
+              "Sigmoid": [(crop,), (turned,)], "Tanh": [(crop,), (turned,)],
+              "SigmoidGrad": [(naive("Sigmoid", turned), crop), (naive("Sigmoid", crop), turned)],
+              "TanhGrad": [(naive("Tanh", turned), crop), (np.tanh(crop), turned)]}[op_type]
     for args in inputs:
-        assert not args[0].flags.c_contiguous
+        assert not all(a.flags.c_contiguous for a in args)
         for n in (1, 3):
             same_bits(run(op_type, args, n), naive(op_type, *args))
 
