@@ -17,9 +17,14 @@ from .math_ops import add, multiply, pow, realdiv  # noqa: A004 (pow: TF's name)
 # --------------------------------------------------------------------------- big arrays in pieces
 def in_pieces(pool, fn, out, *arrays):
     """``fn(out_piece, *array_pieces)`` over cache-sized pieces of ``out`` and ``arrays`` (all of
-    one shape) on ``pool`` (``threads.split``); returns ``out``. C-contiguous arrays are cut flat
+    one shape) on ``pool`` (``threads.split``; None: the default pool); returns ``out``. Below
+    ``threads.PARALLEL_MIN_BYTES``, one call on the whole arrays. C-contiguous arrays are cut flat
     at multiples of 16 elements (whole 64-byte cache lines of float32), others along axis 0. The
     cut depends on the sizes only, so the result is the same bits for any thread count."""
+    if out.nbytes < threads.PARALLEL_MIN_BYTES:
+        fn(out, *arrays)
+        return out
+    pool = pool or threads.pool_for(None)
     every = (out,) + arrays
     if all(a.flags.c_contiguous for a in every):
         flat = [a.reshape(-1) for a in every]
@@ -34,19 +39,20 @@ def in_pieces(pool, fn, out, *arrays):
     return out
 
 
-_ZEROS = {}  # dtype -> a read-only array of zeros, as long as the longest piece asked for
+_CONSTANTS = {}  # (dtype, value) -> a read-only array of it, as long as the longest piece asked for
 
 
-def zeros_like_piece(x):
-    """Zeros of ``x``'s shape and dtype, read-only, shared by every piece (no allocation).
+def constant_piece(x, value=0):
+    """``value`` in ``x``'s shape and dtype, read-only, shared by every piece (no allocation).
 
-    ``np.maximum(x, z)`` with an array ``z`` runs NumPy's vector loop; against the scalar 0 it
-    runs an element-at-a-time loop, 2.5x slower (0.75 against 0.3 ms for 10 MB of float32)."""
-    z = _ZEROS.get(x.dtype)
+    ``np.maximum(x, z)`` with an array ``z`` of zeros runs NumPy's vector loop; against the
+    scalar 0 an element-at-a-time loop, 2.5x slower (0.75 against 0.3 ms for 10 MB of float32)."""
+    key = (x.dtype, str(value))  # str: -0.0 is not 0.0
+    z = _CONSTANTS.get(key)
     if z is None or z.size < x.size:
-        z = np.zeros(x.size, x.dtype)
+        z = np.full(x.size, value, x.dtype)
         z.flags.writeable = False
-        _ZEROS[x.dtype] = z
+        _CONSTANTS[key] = z
     return z[:x.size].reshape(x.shape)
 
 
@@ -202,7 +208,7 @@ class Tanh(_Unary):
     def kernel(self, op, x, pool=None):
         if x.nbytes < threads.PARALLEL_MIN_BYTES:
             return np.tanh(x)
-        return in_pieces(pool or threads.pool_for(None), lambda o, xp: np.tanh(xp, out=o),
+        return in_pieces(pool, lambda o, xp: np.tanh(xp, out=o),
                          np.empty(x.shape, np.tanh(x.reshape(-1)[:1]).dtype), x)
 
     def bind(self, op, session):
@@ -228,7 +234,7 @@ class TanhGrad(OpDef):
             np.multiply(yp, yp, out=o)
             np.subtract(1, o, out=o)
             np.multiply(gp, o, out=o)
-        return in_pieces(pool or threads.pool_for(None), piece, np.empty(g.shape, g.dtype), y, g)
+        return in_pieces(pool, piece, np.empty(g.shape, g.dtype), y, g)
 
     def bind(self, op, session):
         return bind_pooled(self.kernel, op, session)
@@ -255,10 +261,7 @@ class Sigmoid(_Unary):
             np.maximum(o, np.greater_equal(xp, 0), out=o)
             np.divide(o, d, out=o)
         out = np.empty(x.shape, x.dtype)
-        if x.nbytes < threads.PARALLEL_MIN_BYTES:
-            piece(out, x)
-            return out
-        return in_pieces(pool or threads.pool_for(None), piece, out, x)
+        return in_pieces(pool, piece, out, x)
 
     def bind(self, op, session):
         return bind_pooled(self.kernel, op, session)
@@ -282,7 +285,7 @@ class SigmoidGrad(OpDef):
         def piece(o, yp, gp):
             np.multiply(gp, yp, out=o)
             np.multiply(o, np.subtract(1, yp), out=o)
-        return in_pieces(pool or threads.pool_for(None), piece, np.empty(g.shape, g.dtype), y, g)
+        return in_pieces(pool, piece, np.empty(g.shape, g.dtype), y, g)
 
     def bind(self, op, session):
         return bind_pooled(self.kernel, op, session)
@@ -298,8 +301,8 @@ class Relu(_Unary):
     def kernel(self, op, x, pool=None):
         if x.nbytes < threads.PARALLEL_MIN_BYTES:
             return np.maximum(x, 0, dtype=x.dtype)
-        return in_pieces(pool or threads.pool_for(None),
-                         lambda o, xp: np.maximum(xp, zeros_like_piece(xp), out=o),
+        return in_pieces(pool,
+                         lambda o, xp: np.maximum(xp, constant_piece(xp), out=o),
                          np.empty(x.shape, x.dtype), x)
 
     def bind(self, op, session):
@@ -326,7 +329,7 @@ class ReluGrad(OpDef):
         def piece(o, gp, yp):
             np.greater(yp, 0, out=o)
             np.multiply(gp, o, out=o)
-        return in_pieces(pool or threads.pool_for(None), piece,
+        return in_pieces(pool, piece,
                          np.empty(g.shape, np.result_type(g, np.bool_)), g, y)
 
     def bind(self, op, session):

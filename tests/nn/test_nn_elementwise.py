@@ -40,6 +40,14 @@ def _naive(op_type, *v):
         return np.tanh(v[0])
     if op_type == "TanhGrad":
         return v[1] * (1 - v[0] * v[0])
+    if op_type == "Elu":
+        return np.where(v[0] > 0, v[0], np.expm1(np.minimum(v[0], 0)))
+    if op_type == "EluGrad":
+        return np.where(v[1] > 0, v[0], v[0] * (v[1] + 1))
+    if op_type == "Relu6":
+        return np.clip(v[0], 0, 6).astype(v[0].dtype, copy=False)
+    if op_type == "Relu6Grad":
+        return v[0] * ((v[1] > 0) & (v[1] < 6))
     raise KeyError(op_type)
 
 
@@ -87,10 +95,12 @@ def cases(shape, seed, dtype=np.float32):
         big, wide = x * 30, x * 3  # far into the flat tails, where exp underflows
     return {"Relu": (x,), "ReluGrad": (g, y), "BiasAdd": (x, b), "BiasAddGrad": (g,),
             "Sigmoid": (big,), "SigmoidGrad": (naive("Sigmoid", x), g), "Tanh": (wide,),
-            "TanhGrad": (naive("Tanh", x), g)}
+            "TanhGrad": (naive("Tanh", x), g), "Elu": (wide,), "EluGrad": (g, naive("Elu", wide)),
+            "Relu6": (wide,), "Relu6Grad": (g, wide)}
 
 
-OPS = ["Relu", "ReluGrad", "BiasAdd", "BiasAddGrad", "Sigmoid", "SigmoidGrad", "Tanh", "TanhGrad"]
+OPS = ["Relu", "ReluGrad", "BiasAdd", "BiasAddGrad", "Sigmoid", "SigmoidGrad", "Tanh", "TanhGrad",
+       "Elu", "EluGrad", "Relu6", "Relu6Grad"]
 
 
 def small_pieces(monkeypatch):
@@ -130,13 +140,18 @@ def test_views_that_are_not_contiguous(monkeypatch, op_type):
     padded = values((6, 9, 9, 4), 5)
     crop = padded[:, :8, :8]
     turned = values((4, 8, 8, 6), 6).transpose(3, 1, 2, 0)
+    with np.errstate(over="ignore"):  # Relu6 between 0 and 6 too
+        crop4, turned4 = (padded * 4)[:, :8, :8], (turned.transpose(3, 1, 2, 0) * 4).transpose(3, 1, 2, 0)
     b = rng.standard_normal(4).astype(np.float32)
     inputs = {"Relu": [(crop,), (turned,)], "ReluGrad": [(crop, naive("Relu", turned)),
                                                          (turned, naive("Relu", crop))],
               "BiasAdd": [(crop, b), (turned, b)], "BiasAddGrad": [(crop,), (turned,)],
               "Sigmoid": [(crop,), (turned,)], "Tanh": [(crop,), (turned,)],
               "SigmoidGrad": [(naive("Sigmoid", turned), crop), (naive("Sigmoid", crop), turned)],
-              "TanhGrad": [(naive("Tanh", turned), crop), (np.tanh(crop), turned)]}[op_type]
+              "TanhGrad": [(naive("Tanh", turned), crop), (np.tanh(crop), turned)],
+              "Elu": [(crop,), (turned,)], "Relu6": [(crop4,), (turned4,)],
+              "EluGrad": [(crop, naive("Elu", turned)), (turned, naive("Elu", crop))],
+              "Relu6Grad": [(crop, turned4), (turned, crop4)]}[op_type]
     for args in inputs:
         assert not all(a.flags.c_contiguous for a in args)
         for n in (1, 3):
@@ -159,10 +174,10 @@ def test_relu_of_big_arrays_shares_one_zeros_array():
     from teachflow.ops import unary_ops
     x = values((30, 100, 1000), 7)
     run("Relu", (x,), 2)
-    z = unary_ops._ZEROS[np.dtype(np.float32)]
+    z = unary_ops._CONSTANTS[np.dtype(np.float32), "0"]
     assert not z.flags.writeable and not z.any()
     run("Relu", (x,), 2)
-    assert unary_ops._ZEROS[np.dtype(np.float32)] is z
+    assert unary_ops._CONSTANTS[np.dtype(np.float32), "0"] is z
 
 
 def test_a_training_step_on_big_batches_matches_the_one_thread_run(monkeypatch):
