@@ -49,7 +49,7 @@ class BiasAdd(OpDef):
         return out
 
     def bind(self, op, session):
-        return bind_pooled(self.kernel, op, session)
+        return bind_pooled(self.kernel, op, session, small=np.add)
 
     def infer(self, op):
         x, b = op.inputs

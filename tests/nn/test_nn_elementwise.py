@@ -199,3 +199,11 @@ def test_a_training_step_on_big_batches_matches_the_one_thread_run(monkeypatch):
     small_pieces(monkeypatch)
     for a, b in zip(step(1), step(3)):
         same_bits(a, b)
+
+
+@pytest.mark.parametrize("value", [np.array(-2.5, np.float32), np.array(-0.0), np.arange(-4, 5, dtype=np.int32),
+                                   np.arange(-3, 3, dtype=np.int64).reshape(2, 3)])
+def test_relu_of_scalars_and_integers(value):
+    """A 0-d value and integer tensors keep their dtype and TF's values."""
+    got = run("Relu", (value,), 2)
+    same_bits(got, naive("Relu", value))
