@@ -4,7 +4,8 @@ floor ...), each with its gradient beside it.
 The activations a training step runs on big arrays (relu, sigmoid, tanh and their gradients)
 cut arrays of ``threads.PARALLEL_MIN_BYTES`` or more into cache-sized pieces (``in_pieces``) that
 the session's pool runs on both cores; each piece is computed in its output's own memory, with no
-array-sized temporaries. Smaller arrays take the one NumPy call they always took."""
+array-sized temporaries. Smaller arrays are computed whole, as before. The results are the same
+bits as the formulas' plain NumPy expressions (tests/nn/test_nn_elementwise.py)."""
 import numpy as np
 
 from ..core import threads
@@ -262,7 +263,8 @@ class Sigmoid(_Unary):
 
     # Stable for large |x|: with e = exp(−|x|) (of a non-positive number only), y = 1/(1 + e)
     # for x ≥ 0 and e/(1 + e) below. The numerator is max(e, [x ≥ 0]) (e ≤ 1; a NaN stays NaN):
-    # no np.where, whose element-by-element choice took 17 ms for 100×28×28×32, against 1 ms.
+    # no np.where, whose element-by-element choice took 17 ms for 100×28×28×32 float32, against
+    # 2.1 ms now on one thread.
     def kernel(self, op, x, pool=None):
         def piece(o, xp):
             np.abs(xp, out=o)
