@@ -207,3 +207,16 @@ def test_relu_of_scalars_and_integers(value):
     """A 0-d value and integer tensors keep their dtype and TF's values."""
     got = run("Relu", (value,), 2)
     same_bits(got, naive("Relu", value))
+
+
+def test_a_huge_piece_is_not_kept(monkeypatch):
+    """A non-contiguous array with a short batch axis is cut into huge pieces: compared against a
+    broadcast constant, not a kept array of that size; the same bits."""
+    from teachflow.ops import unary_ops
+    monkeypatch.setattr(unary_ops, "_CONSTANTS", {})
+    monkeypatch.setattr(threads, "PARALLEL_MIN_BYTES", 4096)
+    x = values((2, 3000, 8), 9).transpose(0, 2, 1)  # 2 pieces of 96 kB
+    for op_type in ("Relu", "Elu"):
+        for n in (1, 2):
+            same_bits(run(op_type, (x,), n), naive(op_type, x))
+    assert all(z.nbytes <= 4 * 4096 for z in unary_ops._CONSTANTS.values())
