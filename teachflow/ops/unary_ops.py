@@ -1,11 +1,79 @@
 """Element-wise functions of one tensor (neg, abs, square, sqrt, exp, log, tanh, sigmoid, relu,
-floor ...), each with its gradient beside it."""
+floor ...), each with its gradient beside it.
+
+The activations a training step runs on big arrays (relu, sigmoid, tanh and their gradients)
+cut arrays of ``threads.PARALLEL_MIN_BYTES`` or more into cache-sized pieces (``in_pieces``) that
+the session's pool runs on both cores; each piece is computed in its output's own memory, with no
+array-sized temporaries. Smaller arrays are computed whole, as before. The results are the same
+bits as the formulas' plain NumPy expressions (tests/nn/test_nn_elementwise.py)."""
 import numpy as np
 
+from ..core import threads
 from ..core.constant import convert_to_tensor
 from ..core.opdef import OPS, OpDef, register
 from ._util import float_check, make
 from .math_ops import add, multiply, pow, realdiv  # noqa: A004 (pow: TF's name)
+
+
+# --------------------------------------------------------------------------- big arrays in pieces
+def in_pieces(pool, fn, out, *arrays):
+    """``fn(out_piece, *array_pieces)`` over cache-sized pieces of ``out`` and ``arrays`` (all of
+    one shape) on ``pool`` (``threads.split``; None: the default pool); returns ``out``. Below
+    ``threads.PARALLEL_MIN_BYTES``, one call on the whole arrays. C-contiguous arrays are cut flat
+    at multiples of 16 elements (whole 64-byte cache lines of float32), others along axis 0. The
+    cut depends on the sizes only, so the result is the same bits for any thread count."""
+    if out.nbytes < threads.PARALLEL_MIN_BYTES:
+        fn(out, *arrays)
+        return out
+    pool = pool or threads.pool_for(None)
+    every = (out,) + arrays
+    if all(a.flags.c_contiguous for a in every):
+        flat = [a.reshape(-1) for a in every]
+        n = out.size
+
+        def piece(a, b):
+            a, b = 16 * a, min(16 * b, n)
+            fn(*[f[a:b] for f in flat])
+        threads.split(pool, piece, -(-n // 16), out.nbytes)
+    else:
+        threads.split(pool, lambda a, b: fn(*[f[a:b] for f in every]), len(out), out.nbytes)
+    return out
+
+
+_CONSTANTS = {}  # (dtype, value) -> a read-only array of it, as long as the longest piece asked for
+
+
+def constant_piece(x, value=0):
+    """``value`` in ``x``'s shape and dtype, read-only, shared by every piece (no allocation).
+
+    ``np.maximum(x, z)`` with an array ``z`` of zeros runs NumPy's vector loop; against the
+    scalar 0 an element-at-a-time loop, 2.5x slower (0.75 against 0.3 ms for 10 MB of float32)."""
+    if x.nbytes > 4 * threads.PARALLEL_MIN_BYTES:  # a rare huge piece (a long row of a view):
+        return np.broadcast_to(np.asarray(value, x.dtype), x.shape)  # nothing kept for it
+    key = (x.dtype, str(value))  # str: -0.0 is not 0.0
+    z = _CONSTANTS.get(key)
+    if z is None or z.size < x.size:
+        z = np.full(x.size, value, x.dtype)
+        z.flags.writeable = False
+        _CONSTANTS[key] = z
+    return z[:x.size].reshape(x.shape)
+
+
+def bind_pooled(kernel, op, session, small=None):
+    """What ``bind`` returns: ``kernel(op, *values, pool)`` with the session's pool. ``small``:
+    a NumPy function that is the kernel on arrays below ``threads.PARALLEL_MIN_BYTES``, called
+    directly for them (a bare ufunc's speed on the DNN tutorial's small arrays)."""
+    pool = threads.pool_for(session)
+    if len(op.inputs) == 1:
+        if small is None:
+            return lambda x: kernel(op, x, pool)
+        return lambda x: small(x) if x.nbytes < threads.PARALLEL_MIN_BYTES else kernel(op, x, pool)
+    if len(op.inputs) == 2:
+        if small is None:
+            return lambda a, b: kernel(op, a, b, pool)
+        return lambda a, b: (small(a, b) if a.nbytes < threads.PARALLEL_MIN_BYTES
+                             else kernel(op, a, b, pool))
+    return lambda *values: kernel(op, *values, pool)
 
 
 class _Unary(OpDef):
@@ -150,7 +218,15 @@ class Cos(_Unary):
 class Tanh(_Unary):
     formula = "y = tanh x"
     grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ (1 − y²)",)
-    ufunc = staticmethod(np.tanh)
+
+    def kernel(self, op, x, pool=None):
+        if x.nbytes < threads.PARALLEL_MIN_BYTES:
+            return np.tanh(x)
+        return in_pieces(pool, lambda o, xp: np.tanh(xp, out=o),
+                         np.empty(x.shape, np.tanh(x.reshape(-1)[:1]).dtype), x)
+
+    def bind(self, op, session):
+        return bind_pooled(self.kernel, op, session, small=np.tanh)
 
     def gradient(self, op, g):
         return [make("TanhGrad", [op.outputs[0], g])]
@@ -163,8 +239,19 @@ class TanhGrad(OpDef):
     def infer(self, op):
         return op.inputs[0]._dims, op.inputs[0].dtype
 
-    def kernel(self, op, y, g):
-        return g * (1 - y * y)
+    # A big array: per piece, y·y, then 1 − that, then times ∂L/∂y, in the output's memory.
+    def kernel(self, op, y, g, pool=None):
+        if g.nbytes < threads.PARALLEL_MIN_BYTES or g.shape != y.shape or g.dtype != y.dtype:
+            return g * (1 - y * y)
+
+        def piece(o, yp, gp):
+            np.multiply(yp, yp, out=o)
+            np.subtract(1, o, out=o)
+            np.multiply(gp, o, out=o)
+        return in_pieces(pool, piece, np.empty(g.shape, g.dtype), y, g)
+
+    def bind(self, op, session):
+        return bind_pooled(self.kernel, op, session)
 
     def gradient(self, op, gg):
         y, g = op.inputs
@@ -176,10 +263,23 @@ class Sigmoid(_Unary):
     formula = "y = σ(x) = 1 / (1 + e⁻ˣ)"
     grad_formulas = ("∂L/∂x = ∂L/∂y ⊙ y(1 − y)",)
 
-    def kernel(self, op, x):
-        # stable for large |x|: exp of a non-positive number only
-        e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    # Stable for large |x|: with e = exp(−|x|) (of a non-positive number only), y = 1/(1 + e)
+    # for x ≥ 0 and e/(1 + e) below. The numerator is max(e, [x ≥ 0]) (e ≤ 1; a NaN stays NaN):
+    # no np.where, whose element-by-element choice took 17 ms for 100×28×28×32 float32, against
+    # 2.1 ms now on one thread.
+    def kernel(self, op, x, pool=None):
+        def piece(o, xp):
+            np.abs(xp, out=o)
+            np.negative(o, out=o)
+            np.exp(o, out=o)
+            d = np.add(o, 1)
+            np.maximum(o, np.greater_equal(xp, 0), out=o)
+            np.divide(o, d, out=o)
+        out = np.empty(x.shape, x.dtype)
+        return in_pieces(pool, piece, out, x)
+
+    def bind(self, op, session):
+        return bind_pooled(self.kernel, op, session)
 
     def gradient(self, op, g):
         return [make("SigmoidGrad", [op.outputs[0], g])]
@@ -192,8 +292,18 @@ class SigmoidGrad(OpDef):
     def infer(self, op):
         return op.inputs[0]._dims, op.inputs[0].dtype
 
-    def kernel(self, op, y, g):
-        return g * y * (1 - y)
+    # A big array: per piece, ∂L/∂y·y, then times (1 − y), in the output's memory.
+    def kernel(self, op, y, g, pool=None):
+        if g.nbytes < threads.PARALLEL_MIN_BYTES or g.shape != y.shape or g.dtype != y.dtype:
+            return g * y * (1 - y)
+
+        def piece(o, yp, gp):
+            np.multiply(gp, yp, out=o)
+            np.multiply(o, np.subtract(1, yp), out=o)
+        return in_pieces(pool, piece, np.empty(g.shape, g.dtype), y, g)
+
+    def bind(self, op, session):
+        return bind_pooled(self.kernel, op, session)
 
 
 @register
@@ -201,8 +311,18 @@ class Relu(_Unary):
     formula = "y = max(x, 0)"
     grad_formulas = ("∂L/∂x = ∂L/∂y where x > 0, else 0",)
 
-    def kernel(self, op, x):
-        return np.maximum(x, 0, dtype=x.dtype)
+    # -0.0 gives +0.0 and NaN stays NaN, as TensorFlow's. Against an array of zeros (NumPy's
+    # vector loop; the same bits as against the scalar 0, 2.5-3x faster from 50×300 values up);
+    # a big array in pieces.
+    def kernel(self, op, x, pool=None):
+        if x.nbytes < threads.PARALLEL_MIN_BYTES:
+            return np.maximum(x, constant_piece(x))
+        return in_pieces(pool,
+                         lambda o, xp: np.maximum(xp, constant_piece(xp), out=o),
+                         np.empty(x.shape, x.dtype), x)
+
+    def bind(self, op, session):
+        return bind_pooled(self.kernel, op, session)
 
     def gradient(self, op, g):
         return [make("ReluGrad", [g, op.outputs[0]])]
@@ -215,8 +335,21 @@ class ReluGrad(OpDef):
     def infer(self, op):
         return op.inputs[0]._dims, op.inputs[0].dtype
 
-    def kernel(self, op, g, y):
-        return g * (y > 0)
+    # TF1's very product, gradients * (features > 0): where y ≤ 0 (or NaN) a negative ∂L/∂y gives
+    # -0.0 and an infinite one NaN. A big array: per piece, the mask [y > 0] is written as 1.0/0.0
+    # into the output's own memory, then multiplied by ∂L/∂y in place (no array-sized bool).
+    def kernel(self, op, g, y, pool=None):
+        if g.nbytes < threads.PARALLEL_MIN_BYTES or g.shape != y.shape:
+            return g * (y > 0)
+
+        def piece(o, gp, yp):
+            np.greater(yp, 0, out=o)
+            np.multiply(gp, o, out=o)
+        return in_pieces(pool, piece,
+                         np.empty(g.shape, np.result_type(g, np.bool_)), g, y)
+
+    def bind(self, op, session):
+        return bind_pooled(self.kernel, op, session)
 
     def gradient(self, op, gg):
         return [make("ReluGrad", [gg, op.inputs[1]]), None]
