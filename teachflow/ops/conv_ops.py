@@ -27,6 +27,9 @@ from .windows import (_check_attrs, _check_nhwc, _col2im, _crop, _data_format, _
                       _take_saved, out_size)
 
 COLS_BYTES = 128 * 2 ** 20  # im2col matrices larger than this are built a chunk of images at a time
+SMALL_GEMM = 10 ** 6  # multiply-adds of a "small" product for OpenBLAS (see _cols_t_times)
+NARROW = 1000         # a filter gradient of at most this many values is cut into such products
+SMALL_PIECES = 128    # ... when that takes at most this many of them
 
 
 def _chunks(n, bytes_per_image):
@@ -289,8 +292,17 @@ class Conv2DBackpropFilter(OpDef):
 
 
 def _cols_t_times(cols, g, pool):
-    """colsᵀ·g; when that pays, the rows in blocks on the pool's threads, the blocks' sums added."""
-    parts = _parts(len(cols), 2 * cols.size * g.shape[1], 0)
+    """colsᵀ·g; when that pays, the rows in blocks on the pool's threads, the blocks' sums added.
+
+    A narrow product (a small dW, ``NARROW`` values at most: a grey image's first layer, 9 × 32)
+    is cut into blocks of at most ``SMALL_GEMM`` multiply-adds, which OpenBLAS's AVX-512 kernels
+    run on their small-matrix path: 3× faster there (0.9 -> 0.27 ms for colsᵀ 9 × 78,400 in
+    cache), about the same with AVX2. The cut depends on the sizes only, like every other."""
+    n, madds = len(cols), cols.size * g.shape[1]
+    parts = _parts(n, 2 * madds, 0)
+    small = -(-madds // SMALL_GEMM)
+    if cols.shape[1] * g.shape[1] <= NARROW and len(parts) < small <= SMALL_PIECES:
+        parts = [(n * i // small, n * (i + 1) // small) for i in range(small)]
     partial = [None] * len(parts)
 
     def block(p):

@@ -352,3 +352,18 @@ def test_fused_conv_with_an_unusual_bias_falls_back_to_the_unfused_arithmetic():
     with pytest.raises(ValueError, match="activation"):
         sess.graph.get_operations()[-1].opdef.bind_fused(sess.graph.get_operations()[-1], sess, "Tanh")
     sess.close()
+
+
+def test_a_narrow_filter_gradient_in_small_products_on_several_threads(monkeypatch):
+    """A narrow ∂L/∂W (a grey image's first layer) is summed over small blocks of rows: the
+    values of one big product to rounding, and the same bits on 1 and 3 threads."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((6, 10, 10, 1)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 1, 4)).astype(np.float32)
+    one_block = _conv_and_grads(x, w, 1, "SAME", tf.ConfigProto(intra_op_parallelism_threads=1))
+    monkeypatch.setattr(conv_ops, "SMALL_GEMM", 500)  # 600 rows × 36 multiply-adds: 44 blocks
+    monkeypatch.setattr(conv_ops.threads, "blas_threads", lambda: 1)
+    cut = [_conv_and_grads(x, w, 1, "SAME", tf.ConfigProto(intra_op_parallelism_threads=t)) for t in (1, 3)]
+    np.testing.assert_array_equal(cut[0][3], cut[1][3])
+    np.testing.assert_allclose(cut[0][3], one_block[3], rtol=1e-5, atol=1e-5)
+    assert not np.array_equal(cut[0][3], one_block[3])  # the blocks really were summed apart
