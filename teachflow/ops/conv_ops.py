@@ -199,17 +199,16 @@ class Conv2DBackpropInput(OpDef):
 
     # One GEMM per piece of the batch, ∂L/∂Y (rows, F) times the transposed filter (F, kh·kw·C),
     # gives every window's share laid out as im2col(X) is; col2im then adds the window rows back
-    # onto the input pixels they read (kh·⌈kw/sw⌉ strided additions per piece), into the piece's
-    # part of a padded work array zeroed just before (in the cache), whose interior is then
-    # copied into the result: no fresh zero-filled padded array per step, no crop view.
+    # onto the input pixels they read (kh·⌈kw/sw⌉ strided additions per piece), straight into
+    # the piece's part of the result, zeroed just before (while in the cache): no padded array.
     def kernel(self, op, x, w, g, scratch=None, pool=None, padded=None):
         scratch, pool, padded = scratch or _Scratch(), pool or threads.pool_for(None), padded or _Padded()
         if op.attrs["strides"] == (1, 1) and op.attrs.get("dilations", (1, 1)) == (1, 1):
             return self.as_convolution(op, x, w, g, scratch, pool, padded)
-        return self.by_col2im(op, x, w, g, scratch, pool, padded)
+        return self.by_col2im(op, x, w, g, scratch, pool)
 
     @staticmethod
-    def by_col2im(op, x, w, g, scratch, pool, padded):
+    def by_col2im(op, x, w, g, scratch, pool):
         """∂L/∂X = col2im(∂L/∂Y · Wᵀ), a piece of the batch at a time (see the layout above)."""
         kh, kw, c, f = w.shape
         n = x.shape[0]
@@ -217,21 +216,17 @@ class Conv2DBackpropInput(OpDef):
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
         wmat_t = np.ascontiguousarray(w.reshape(k, f).T)  # (F, kh·kw·C) row-major: 7% faster than .T
         dx = np.empty(x.shape, dtype=g.dtype)
-        dxp = dx if ph == pw == (0, 0) else padded.take(x.shape, ph, pw, g.dtype)
         for a, b in _chunks(n, oh * ow * k * g.itemsize):
             dcols = scratch.take(((b - a) * oh * ow, k), g.dtype)
             parts = _parts(b - a, 2 * (b - a) * oh * ow * k * f, dcols.nbytes)
 
             def piece(p, a=a, dcols=dcols, parts=parts):
                 i0, i1 = parts[p]
-                lo, hi = a + i0, a + i1
                 rows = dcols[i0 * oh * ow:i1 * oh * ow]
-                np.matmul(g[lo:hi].reshape(-1, f), wmat_t, out=rows)
+                np.matmul(g[a + i0:a + i1].reshape(-1, f), wmat_t, out=rows)
                 rows.shape = (i1 - i0, oh, ow, kh, kw, c)
-                dxp[lo:hi] = 0
-                _col2im(dxp[lo:hi], rows, kh, kw, oh, ow, op)
-                if dxp is not dx:
-                    np.copyto(dx[lo:hi], _crop(dxp[lo:hi], ph, pw, x.shape))
+                dx[a + i0:a + i1] = 0
+                _col2im(dx[a + i0:a + i1], rows, kh, kw, oh, ow, op, ph, pw)
             pool.run(piece, len(parts))
             scratch.give(dcols)
         return dx

@@ -101,31 +101,58 @@ def _fill_cols(rows, xp, kh, kw, oh, ow, op):
             rows[:, :, :, i, j, :] = _window(xp, i, j, oh, ow, op)
 
 
-def _col2im(dxp, rows, kh, kw, oh, ow, op):
+def _valid(n_out, stride, offset, size):
+    """The outputs ``[lo, hi)`` whose position ``o·stride + offset`` falls inside ``[0, size)``."""
+    return max(0, -(offset // stride)), min(n_out, -((offset - size) // stride))
+
+
+def _col2im(dx, rows, kh, kw, oh, ow, op, ph, pw):
     """Add every window's values back where the window read them (the adjoint of im2col):
-    ``dxp[n, y·sh + i·dh, x·sw + j·dw, c] += rows[n, y, x, i, j, c]``.
+    ``dx[n, y·sh + i·dh − pt, x·sw + j·dw − pl, c] += rows[n, y, x, i, j, c]``, into the unpadded
+    ``dx`` (what the windows read from the padding is dropped).
 
     Windows overlap (a pixel is read by several), so the sum goes tap by tap. With dilation 1
     the kw taps of a window row are one run of kw·C input values, and the windows x, x+g,
     x+2g ... with ``g = ⌈kw/sw⌉`` do not overlap: one addition handles all of them, whole
     runs at a time. That is kh·g additions of long runs (3×3, stride 2: 6) instead of kh·kw
-    additions of runs of C values (NumPy's cost is per run, so this is 2-5× faster)."""
+    additions of runs of C values (NumPy's cost is per run, so this is 2-5× faster). A window
+    hanging over the border adds the part of its run that is inside, in the same turn (so the
+    order of every pixel's sum is the same as with a padded array)."""
     (sh, sw), (dh, dw) = op.attrs["strides"], op.attrs.get("dilations", (1, 1))
-    if dw != 1:
-        for i in range(kh):
-            for j in range(kw):
-                win = _window(dxp, i, j, oh, ow, op)
-                np.add(win, rows[:, :, :, i, j, :], out=win)
-        return
-    g = -(-kw // sw)
-    s0, s1, s2, s3 = dxp.strides
+    _, h, wd, _ = dx.shape
+    s0, s1, s2, s3 = dx.strides
     for i in range(kh):
+        y0, y1 = _valid(oh, sh, i * dh - ph[0], h)
+        if y0 >= y1:
+            continue
+        p0 = y0 * sh + i * dh - ph[0]
+        dst_rows = dx[:, p0:p0 + (y1 - y0 - 1) * sh + 1:sh]  # (N, y1 − y0, W, C)
+        if dw != 1:
+            for j in range(kw):
+                x0, x1 = _valid(ow, sw, j * dw - pw[0], wd)
+                if x0 < x1:
+                    q0 = x0 * sw + j * dw - pw[0]
+                    win = dst_rows[:, :, q0:q0 + (x1 - x0 - 1) * sw + 1:sw]
+                    np.add(win, rows[:, y0:y1, x0:x1, i, j], out=win)
+            continue
+        inside = _valid(ow, sw, -pw[0], wd - kw + 1)  # windows with the whole run inside
+        g = -(-kw // sw)
         for r in range(min(g, ow)):
-            src = rows[:, :, r::g, i]  # (N, oh, windows, kw, C)
-            dst = as_strided(dxp[:, i * dh:, r * sw:], src.shape, (s0, s1 * sh, s2 * sw * g, s2, s3))
-            np.add(dst, src, out=dst)
-
-
+            xs = range(r, ow, g)
+            whole = [x for x in xs if inside[0] <= x < inside[1]]
+            if whole:
+                src = rows[:, y0:y1, whole[0]:whole[-1] + 1:g, i]  # (N, rows, windows, kw, C)
+                dst = as_strided(dst_rows[:, :, whole[0] * sw - pw[0]:], src.shape,
+                                 (s0, s1 * sh, s2 * sw * g, s2, s3))
+                np.add(dst, src, out=dst)
+            for x in xs:  # the windows over the border: the part of the run that is inside
+                if inside[0] <= x < inside[1]:
+                    continue
+                j0, j1 = max(0, pw[0] - x * sw), min(kw, wd + pw[0] - x * sw)
+                if j0 < j1:
+                    q0 = x * sw + j0 - pw[0]
+                    dst = dst_rows[:, :, q0:q0 + j1 - j0]
+                    np.add(dst, rows[:, y0:y1, x, i, j0:j1], out=dst)
 
 
 # The backward pass needs im2col(X) again for ∂L/∂W. Conv2D leaves the matrix it built here

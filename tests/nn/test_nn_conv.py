@@ -151,6 +151,21 @@ def test_input_gradient_col2im_matches_naive_loops(k, s, padding):
                                    atol=1e-12)
 
 
+@pytest.mark.parametrize("d", [(2, 2), (1, 2), (3, 1)])
+@pytest.mark.parametrize("padding", ["SAME", "VALID"])
+def test_dilated_input_gradient_matches_naive_loops(d, padding):
+    """Dilated windows go back tap by tap, clipped at the border (no padded array)."""
+    tf.reset_default_graph()
+    rng = np.random.default_rng(d[0] * 5 + d[1])
+    x, w = rng.standard_normal((2, 9, 8, 3)), rng.standard_normal((3, 2, 3, 2))
+    xt = tf.constant(x)
+    y = tf.nn.conv2d(xt, w, strides=1, padding=padding, dilations=[1, d[0], d[1], 1])
+    g = rng.standard_normal(y.shape.as_list())
+    (gx,) = tf.gradients(tf.reduce_sum(y * g), [xt])
+    np.testing.assert_allclose(run(gx), naive_input_gradient(g, x.shape, w, (1, 1), padding, d),
+                               atol=1e-12)
+
+
 def test_conv2d_gradients_with_dilation():
     rng = np.random.default_rng(1)
     x, w = rng.standard_normal((1, 6, 5, 2)), rng.standard_normal((2, 3, 2, 2))
