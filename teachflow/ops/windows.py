@@ -7,6 +7,7 @@ before and the rest after. The window at tap (i, j) is a strided view of the pad
 rows back where they were read. ``_SAVED`` keeps what a forward kernel leaves for its gradient
 op, and the argument readers turn TF's ``strides``/``ksize``/``padding`` into (height, width).
 """
+import itertools
 import weakref
 
 import numpy as np
@@ -135,19 +136,18 @@ def _col2im(dx, rows, kh, kw, oh, ow, op, ph, pw):
                     win = dst_rows[:, :, q0:q0 + (x1 - x0 - 1) * sw + 1:sw]
                     np.add(win, rows[:, y0:y1, x0:x1, i, j], out=win)
             continue
-        inside = _valid(ow, sw, -pw[0], wd - kw + 1)  # windows with the whole run inside
+        a, b = _valid(ow, sw, -pw[0], wd - kw + 1)  # the windows whose whole run is inside
         g = -(-kw // sw)
         for r in range(min(g, ow)):
-            xs = range(r, ow, g)
-            whole = [x for x in xs if inside[0] <= x < inside[1]]
+            first = r + g * max(0, -((r - a) // g))  # the group's first window from a on
+            whole = range(first, max(first, b), g)
             if whole:
-                src = rows[:, y0:y1, whole[0]:whole[-1] + 1:g, i]  # (N, rows, windows, kw, C)
-                dst = as_strided(dst_rows[:, :, whole[0] * sw - pw[0]:], src.shape,
+                src = rows[:, y0:y1, whole.start:whole[-1] + 1:g, i]  # (N, rows, windows, kw, C)
+                dst = as_strided(dst_rows[:, :, whole.start * sw - pw[0]:], src.shape,
                                  (s0, s1 * sh, s2 * sw * g, s2, s3))
                 np.add(dst, src, out=dst)
-            for x in xs:  # the windows over the border: the part of the run that is inside
-                if inside[0] <= x < inside[1]:
-                    continue
+            over = itertools.chain(range(r, min(first, ow), g), range(first + g * len(whole), ow, g))
+            for x in over:  # the windows over the border: the part of the run that is inside
                 j0, j1 = max(0, pw[0] - x * sw), min(kw, wd + pw[0] - x * sw)
                 if j0 < j1:
                     q0 = x * sw + j0 - pw[0]
