@@ -29,7 +29,7 @@ from .windows import (_check_attrs, _check_nhwc, _col2im, _crop, _data_format, _
 COLS_BYTES = 128 * 2 ** 20  # im2col matrices larger than this are built a chunk of images at a time
 SMALL_GEMM = 10 ** 6  # multiply-adds of a "small" product for OpenBLAS (see _cols_t_times)
 NARROW = 1000         # a filter gradient of at most this many values is cut into such products
-SMALL_PIECES = 128    # ... when that takes at most this many of them
+SMALL_PIECES = 32     # ... when that takes at most this many of them (more: slower with AVX2)
 
 
 def _chunks(n, bytes_per_image):
@@ -296,13 +296,14 @@ def _cols_t_times(cols, g, pool):
     n, madds = len(cols), cols.size * g.shape[1]
     parts = _parts(n, 2 * madds, 0)
     small = -(-madds // SMALL_GEMM)
-    if cols.shape[1] * g.shape[1] <= NARROW and len(parts) < small <= SMALL_PIECES:
+    narrow = cols.shape[1] * g.shape[1] <= NARROW
+    if narrow and len(parts) < small <= SMALL_PIECES:
         parts = [(n * i // small, n * (i + 1) // small) for i in range(small)]
     partial = [None] * len(parts)
 
-    def block(p):
+    def block(p):  # a wide one as (gᵀ·cols)ᵀ: cols read as stored, 10-15% faster (AVX-512)
         a, b = parts[p]
-        partial[p] = cols[a:b].T @ g[a:b]
+        partial[p] = cols[a:b].T @ g[a:b] if narrow else (g[a:b].T @ cols[a:b]).T
     pool.run(block, len(parts))
     return partial[0] if len(parts) == 1 else np.sum(partial, axis=0)
 

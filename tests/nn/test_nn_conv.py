@@ -376,7 +376,7 @@ def test_a_narrow_filter_gradient_in_small_products_on_several_threads(monkeypat
     x = rng.standard_normal((6, 10, 10, 1)).astype(np.float32)
     w = rng.standard_normal((3, 3, 1, 4)).astype(np.float32)
     one_block = _conv_and_grads(x, w, 1, "SAME", tf.ConfigProto(intra_op_parallelism_threads=1))
-    monkeypatch.setattr(conv_ops, "SMALL_GEMM", 500)  # 600 rows × 36 multiply-adds: 44 blocks
+    monkeypatch.setattr(conv_ops, "SMALL_GEMM", 1000)  # 600 rows × 36 multiply-adds: 22 blocks
     monkeypatch.setattr(conv_ops.threads, "blas_threads", lambda: 1)
     cut = [_conv_and_grads(x, w, 1, "SAME", tf.ConfigProto(intra_op_parallelism_threads=t)) for t in (1, 3)]
     np.testing.assert_array_equal(cut[0][3], cut[1][3])
