@@ -7,11 +7,14 @@ The gradients reuse the same picture: ``∂L/∂W = colsᵀ·∂L/∂Y``, and ``
 ``∂L/∂Y·Wᵀ`` and adds each window's share back where the window came from (*col2im*).
 The window geometry (TF's SAME/VALID rule), im2col and col2im live in ``windows.py``.
 
-Speed, without changing the maths: the im2col matrix is written into a work array kept from
-step to step, a piece of the batch at a time (the piece is multiplied while it is still in the
-cache); a big product's pieces run on the session's thread pool (``core/threads.py``: BLAS
-itself runs one thread); Conv2DBackpropFilter takes the forward pass's matrix back instead of
-building it again. Very big batches are processed in chunks so the matrix stays bounded.
+Speed, without changing the maths: the im2col matrix and the padded input are work arrays
+kept from step to step (the padding's zeros are written once), filled a piece of the batch at
+a time, and the piece is multiplied while it is still in the cache; a big product's pieces run
+on the session's thread pool (``core/threads.py``: BLAS itself runs one thread); the plan may
+fuse Conv2D -> BiasAdd -> Relu (``Conv2D.bind_fused``: the bias and the ReLU on each piece right
+after its product); Conv2DBackpropFilter takes the forward pass's matrix back instead of
+building it again; col2im adds straight into the result. Very big batches are processed in
+chunks so the matrix stays bounded. ``benchmarks/bench_conv_stages.py`` times each stage.
 """
 import weakref
 

@@ -67,7 +67,8 @@ class _Padded:
 
 
 def _crop(xp, ph, pw, shape):
-    """The unpadded part of a padded gradient (a view: no copy)."""
+    """The unpadded part of a padded array (a view: no copy): a gradient, or where the images
+    go in a ``_Padded`` work array."""
     if ph == (0, 0) and pw == (0, 0):
         return xp
     return xp[:, ph[0]:ph[0] + shape[1], pw[0]:pw[0] + shape[2], :]
