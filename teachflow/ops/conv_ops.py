@@ -128,8 +128,7 @@ class Conv2D(OpDef):
             oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
         else:  # stride 1 with the padding given (the input gradient as a convolution)
             (ph, pw), oh, ow = pads, h + sum(pads[0]) - kh + 1, wd + sum(pads[1]) - kw + 1
-        xp = x if ph == pw == (0, 0) else padded.take(x.shape, ph, pw, x.dtype)
-        k = kh * kw * c
+        k, pad = kh * kw * c, ph != (0, 0) or pw != (0, 0)
         wmat = w.reshape(k, f)
         out = np.empty((n, oh, ow, f), dtype=np.result_type(x, w))
         if bias is not None:  # fused (bind_fused): one output image row of bias, of zeros
@@ -142,17 +141,17 @@ class Conv2D(OpDef):
         for a, b in groups:
             cols = scratch.take(((b - a) * oh * ow, k), out.dtype)
             parts = _parts(b - a, 2 * (b - a) * oh * ow * k * f, (b - a) * oh * ow * k * out.itemsize)
+            xp = padded.take((b - a, h, wd, c), ph, pw, x.dtype) if pad else x[a:b]
 
-            def piece(p, a=a, cols=cols, parts=parts):
+            def piece(p, a=a, cols=cols, parts=parts, xp=xp):
                 i0, i1 = parts[p]
-                lo, hi = a + i0, a + i1
-                if xp is not x:
-                    np.copyto(_crop(xp[lo:hi], ph, pw, x.shape), x[lo:hi])
+                if pad:  # this piece's images into the padded work array first
+                    np.copyto(_crop(xp[i0:i1], ph, pw, x.shape), x[a + i0:a + i1])
                 rows = cols[i0 * oh * ow:i1 * oh * ow]
                 rows.shape = (i1 - i0, oh, ow, kh, kw, c)
-                _fill_cols(rows, xp[lo:hi], kh, kw, oh, ow, op)
+                _fill_cols(rows, xp[i0:i1], kh, kw, oh, ow, op)
                 rows.shape = (-1, k)
-                y = out[lo:hi]
+                y = out[a + i0:a + i1]
                 np.matmul(rows, wmat, out=y.reshape(-1, f))
                 if bias is not None:
                     _bias_relu(y, brow, zrow)

@@ -382,3 +382,16 @@ def test_a_narrow_filter_gradient_in_small_products_on_several_threads(monkeypat
     np.testing.assert_array_equal(cut[0][3], cut[1][3])
     np.testing.assert_allclose(cut[0][3], one_block[3], rtol=1e-5, atol=1e-5)
     assert not np.array_equal(cut[0][3], one_block[3])  # the blocks really were summed apart
+
+
+def test_the_padded_work_array_holds_one_chunk_of_images_at_most(monkeypatch):
+    """A big batch (an evaluation of the whole test set) keeps no whole padded copy alive."""
+    from teachflow.ops.windows import _Padded
+    rng = np.random.default_rng(9)
+    x, w = rng.standard_normal((12, 6, 6, 2)), rng.standard_normal((3, 3, 2, 3))
+    op = tf.nn.conv2d(tf.constant(x), tf.constant(w), [1, 1, 1, 1], "SAME").op
+    monkeypatch.setattr(conv_ops, "COLS_BYTES", 6 * 6 * 18 * 8 * 4)  # 4 images per chunk
+    padded = _Padded()
+    out = op.opdef.kernel(op, x, w, padded=padded)
+    assert len(padded._buf) == 4 and padded._buf.shape[1:] == (8, 8, 2)
+    np.testing.assert_allclose(out, naive_conv(x, w, (1, 1), "SAME"), atol=1e-12)
