@@ -151,6 +151,21 @@ def test_input_gradient_col2im_matches_naive_loops(k, s, padding):
                                    atol=1e-12)
 
 
+@pytest.mark.parametrize("d", [(2, 2), (1, 2), (3, 1)])
+@pytest.mark.parametrize("padding", ["SAME", "VALID"])
+def test_dilated_input_gradient_matches_naive_loops(d, padding):
+    """Dilated windows go back tap by tap, clipped at the border (no padded array)."""
+    tf.reset_default_graph()
+    rng = np.random.default_rng(d[0] * 5 + d[1])
+    x, w = rng.standard_normal((2, 9, 8, 3)), rng.standard_normal((3, 2, 3, 2))
+    xt = tf.constant(x)
+    y = tf.nn.conv2d(xt, w, strides=1, padding=padding, dilations=[1, d[0], d[1], 1])
+    g = rng.standard_normal(y.shape.as_list())
+    (gx,) = tf.gradients(tf.reduce_sum(y * g), [xt])
+    np.testing.assert_allclose(run(gx), naive_input_gradient(g, x.shape, w, (1, 1), padding, d),
+                               atol=1e-12)
+
+
 def test_conv2d_gradients_with_dilation():
     rng = np.random.default_rng(1)
     x, w = rng.standard_normal((1, 6, 5, 2)), rng.standard_normal((2, 3, 2, 2))
@@ -274,3 +289,109 @@ def test_max_pool_gradient_from_the_saved_argmax_equals_a_fresh_search():
         fresh = grad_op.opdef.kernel(grad_op, x, yv, gv)  # the windows searched again
         np.testing.assert_array_equal(saved, fresh)
         assert (fresh != 0).sum() <= yv.size  # one winner per window
+
+
+def _unfused(x, w, b, stride, padding, activation, config):
+    """Conv2D -> BiasAdd [-> Relu] as three ops in a session."""
+    tf.reset_default_graph()
+    y = tf.nn.bias_add(tf.nn.conv2d(tf.constant(x), tf.constant(w), [1, stride, stride, 1], padding),
+                       tf.constant(b))
+    if activation == "Relu":
+        y = tf.nn.relu(y)
+    with tf.Session(config=config) as sess:
+        return sess.run(y)
+
+
+def _fused(x, w, b, stride, padding, activation, config):
+    """The same through ``Conv2D.bind_fused``; also returns the session and the conv op."""
+    tf.reset_default_graph()
+    xt = tf.placeholder(tf.float32, x.shape)
+    y = tf.nn.conv2d(xt, tf.constant(w), [1, stride, stride, 1], padding)
+    sess = tf.Session(config=config)
+    f = y.op.opdef.bind_fused(y.op, sess, activation)
+    return f(x, w, b), sess, y
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+@pytest.mark.parametrize("activation", [None, "Relu"])
+@pytest.mark.parametrize("shape,k,stride,padding", [((5, 9, 8, 3), 3, 1, "SAME"), ((4, 10, 10, 4), 3, 2, "SAME"),
+                                                    ((3, 11, 9, 2), 2, 3, "VALID"), ((2, 12, 12, 1), 5, 1, "SAME")])
+def test_fused_conv_bias_relu_is_bit_identical_to_the_three_ops(monkeypatch, threads, activation, shape,
+                                                                k, stride, padding):
+    """The fusion contract: ``bind_fused`` gives the very bits of Conv2D -> BiasAdd -> Relu
+    (values chosen so that some outputs are exactly 0, -0 or negative), on 1 and 3 threads."""
+    rng = np.random.default_rng(sum(shape) + k)
+    x = rng.standard_normal(shape).astype(np.float32)
+    x[0] = 0.0  # a whole image of zeros: its outputs are exactly the bias
+    w = rng.standard_normal((k, k, shape[3], 6)).astype(np.float32)
+    b = np.array([-0.0, 0.0, -0.5, 0.5, 1e-3, -2.0], np.float32)
+    monkeypatch.setattr(conv_ops.threads, "PARALLEL_MIN_FLOPS", 0)
+    monkeypatch.setattr(conv_ops.threads, "PIECE_BYTES", 512)   # several pieces
+    monkeypatch.setattr(conv_ops.threads, "blas_threads", lambda: 1)
+    config = tf.ConfigProto(intra_op_parallelism_threads=threads)
+    expected = _unfused(x, w, b, stride, padding, activation, config)
+    got, sess, _ = _fused(x, w, b, stride, padding, activation, config)
+    sess.close()
+    assert got.dtype == np.float32 and got.shape == expected.shape
+    np.testing.assert_array_equal(got.view(np.uint32), expected.view(np.uint32))  # -0 vs 0 too
+    if activation == "Relu":
+        assert (got >= 0).all() and (got == 0).any()
+
+
+def test_fused_conv_leaves_its_im2col_for_the_filter_gradient():
+    """After the fused forward pass, Conv2DBackpropFilter takes the saved matrix back (the key
+    stays the Conv2D op) and gives the bits of a fresh im2col."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((4, 9, 9, 3)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 3, 5)).astype(np.float32)
+    b = rng.standard_normal(5).astype(np.float32)
+    out, sess, y = _fused(x, w, b, 2, "SAME", "Relu", None)
+    (gw,) = tf.gradients(tf.reduce_sum(y), [y.op.inputs[1]])
+    assert gw.op.type == "Conv2DBackpropFilter"
+    g = rng.standard_normal(out.shape).astype(np.float32)
+    saved = conv_ops._saved(sess)
+    assert y.op in saved
+    from_saved = gw.op.opdef.bind(gw.op, sess)(x, w, g)
+    assert y.op not in saved  # taken back
+    fresh = gw.op.opdef.kernel(gw.op, x, w, g)
+    np.testing.assert_array_equal(from_saved, fresh)
+    sess.close()
+
+
+def test_fused_conv_with_an_unusual_bias_falls_back_to_the_unfused_arithmetic():
+    x = np.ones((1, 4, 4, 2), np.float32)
+    w = np.ones((3, 3, 2, 3), np.float32)
+    out, sess, _ = _fused(x, w, np.float64([-20.0, 0.5, 1.0]), 1, "SAME", "Relu", None)
+    assert out.dtype == np.float64  # x + b as NumPy computes it, as BiasAdd would
+    assert out[0, 0, 0].tolist() == [0.0, 8.5, 9.0]
+    with pytest.raises(ValueError, match="activation"):
+        sess.graph.get_operations()[-1].opdef.bind_fused(sess.graph.get_operations()[-1], sess, "Tanh")
+    sess.close()
+
+
+def test_a_narrow_filter_gradient_in_small_products_on_several_threads(monkeypatch):
+    """A narrow ∂L/∂W (a grey image's first layer) is summed over small blocks of rows: the
+    values of one big product to rounding, and the same bits on 1 and 3 threads."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((6, 10, 10, 1)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 1, 4)).astype(np.float32)
+    one_block = _conv_and_grads(x, w, 1, "SAME", tf.ConfigProto(intra_op_parallelism_threads=1))
+    monkeypatch.setattr(conv_ops, "SMALL_GEMM", 1000)  # 600 rows × 36 multiply-adds: 22 blocks
+    monkeypatch.setattr(conv_ops.threads, "blas_threads", lambda: 1)
+    cut = [_conv_and_grads(x, w, 1, "SAME", tf.ConfigProto(intra_op_parallelism_threads=t)) for t in (1, 3)]
+    np.testing.assert_array_equal(cut[0][3], cut[1][3])
+    np.testing.assert_allclose(cut[0][3], one_block[3], rtol=1e-5, atol=1e-5)
+    assert not np.array_equal(cut[0][3], one_block[3])  # the blocks really were summed apart
+
+
+def test_the_padded_work_array_holds_one_chunk_of_images_at_most(monkeypatch):
+    """A big batch (an evaluation of the whole test set) keeps no whole padded copy alive."""
+    from teachflow.ops.windows import _Padded
+    rng = np.random.default_rng(9)
+    x, w = rng.standard_normal((12, 6, 6, 2)), rng.standard_normal((3, 3, 2, 3))
+    op = tf.nn.conv2d(tf.constant(x), tf.constant(w), [1, 1, 1, 1], "SAME").op
+    monkeypatch.setattr(conv_ops, "COLS_BYTES", 6 * 6 * 18 * 8 * 4)  # 4 images per chunk
+    padded = _Padded()
+    out = op.opdef.kernel(op, x, w, padded=padded)
+    assert len(padded._buf) == 4 and padded._buf.shape[1:] == (8, 8, 2)
+    np.testing.assert_allclose(out, naive_conv(x, w, (1, 1), "SAME"), atol=1e-12)
