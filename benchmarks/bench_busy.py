@@ -29,6 +29,11 @@ malloc as glibc sets it (``TEACHFLOW_MALLOC=system``) and as teachflow sets it, 
 each: page faults, system time and time per step.
 
 Run: ``PYTHONPATH=$PWD python benchmarks/bench_busy.py --tf-python /work/venvs/tf/bin/python``
+
+Both sides should use the same vector instructions. On a CPU with AVX-512, OpenBLAS picks its
+AVX-512 kernels unless ``OPENBLAS_CORETYPE`` says otherwise, and TensorFlow's oneDNN uses AVX-512
+unless ``ONEDNN_MAX_CPU_ISA`` caps it: to compare as on an AVX2-only laptop, set
+``OPENBLAS_CORETYPE=Haswell ONEDNN_MAX_CPU_ISA=AVX2`` for the command (the header says which).
 """
 import argparse
 import contextlib
@@ -478,7 +483,8 @@ def main():
     teachflow.Session().close()  # the first session applies teachflow's BLAS policy
     print(f"data: {source}; {os.cpu_count()} cores; numpy {np.__version__}; BLAS: {blas_info()}; "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')} "
-          f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '(unset)')}")
+          f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '(unset)')}; TensorFlow's oneDNN: "
+          f"ONEDNN_MAX_CPU_ISA={os.environ.get('ONEDNN_MAX_CPU_ISA', '(unset: the best this CPU has)')}")
     print(f"teachflow: {teachflow.config.threading.describe()}")
     print(f"DNN {args.n_dnn} images, CNN {args.n_cnn} images, raw example {args.raw_steps} steps; "
           f"best of {args.repeat}; NumPy floor at 1 BLAS thread")
