@@ -149,14 +149,15 @@ def describe(session=None):
             + (f"; {mem}" if mem else ""))
 
 
-def pieces(n, nbytes, flops=0):
+def pieces(n, nbytes, flops=0, piece_bytes=None):
     """Cut ``n`` rows (images, elements) into ``[(start, stop), ...]``: pieces of about
     ``PIECE_BYTES`` (a piece stays in the cache between being written and being used), and,
     when the work is big enough to pay for a thread hand-over (``flops >= PARALLEL_MIN_FLOPS``
     for a product, ``nbytes >= PARALLEL_MIN_BYTES`` for elementwise work, pass ``flops=None``),
     at least ``PIECES`` of them, so each of the pool's threads takes a few (a thread slowed down
-    by another program simply takes fewer). Depends on the sizes only, never on the threads."""
-    k = -(-nbytes // PIECE_BYTES)
+    by another program simply takes fewer). Depends on the sizes only, never on the threads.
+    ``piece_bytes``: another piece size, for a kernel that measured better with one."""
+    k = -(-nbytes // (piece_bytes or PIECE_BYTES))
     big = nbytes >= PARALLEL_MIN_BYTES if flops is None else flops >= PARALLEL_MIN_FLOPS
     if big:
         k = max(k, PIECES)

@@ -33,6 +33,11 @@ COLS_BYTES = 128 * 2 ** 20  # im2col matrices larger than this are built a chunk
 SMALL_GEMM = 10 ** 6  # multiply-adds of a "small" product for OpenBLAS (see _cols_t_times)
 NARROW = 1000         # a filter gradient of at most this many values is cut into such products
 SMALL_PIECES = 32     # ... when that takes at most this many of them (more: slower with AVX2)
+# col2im's pieces: bigger than the cache-sized ones of the other stages, since its cost is per
+# NumPy call (6 strided additions a piece, each a few µs of Python holding the GIL, which the
+# other thread then waits for): the CNN's input gradient took 4.5 ms with 1 MB pieces (23 of them),
+# 3.8 ms with 4 MB (8), the same with 8 or 32 MB (bench_cnn_profile.py, AVX-512, quiet)
+COL2IM_PIECE_BYTES = 4 * 2 ** 20
 
 
 def _chunks(n, bytes_per_image):
@@ -220,7 +225,7 @@ class Conv2DBackpropInput(OpDef):
         dx = np.empty(x.shape, dtype=g.dtype)
         for a, b in _chunks(n, oh * ow * k * g.itemsize):
             dcols = scratch.take(((b - a) * oh * ow, k), g.dtype)
-            parts = _parts(b - a, 2 * (b - a) * oh * ow * k * f, dcols.nbytes)
+            parts = threads.pieces(b - a, dcols.nbytes, 2 * (b - a) * oh * ow * k * f, COL2IM_PIECE_BYTES)
 
             def piece(p, a=a, dcols=dcols, parts=parts):
                 i0, i1 = parts[p]
