@@ -79,12 +79,14 @@ class MaxPool(_Pool):
 
     # Per piece of the batch, one pass per window tap (``_max_taps``): the running maximum, and
     # which tap holds it (the argmax, an int8 array shaped like Y, the first tap on ties), which
-    # MaxPoolGrad takes back instead of searching every window again.
+    # MaxPoolGrad takes back instead of searching every window again. Layout: each tap is a
+    # strided view of the (padded) NHWC input, (N, oh, ow, C), read once; the running maxima,
+    # the flags and the argmax are contiguous arrays shaped like Y.
     def kernel(self, op, x, saved=None, pool=None):
         kh, kw = op.attrs["ksize"]
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
         out = np.empty((x.shape[0], oh, ow, x.shape[3]), x.dtype)
-        arg = np.empty(out.shape, np.int8 if kh * kw < 128 else np.int32)
+        arg = np.empty(out.shape, _arg_dtype(kh * kw))
 
         def piece(a, b):
             _max_taps(_pad(x[a:b], ph, pw, -np.inf), out[a:b], arg[a:b], op)
@@ -103,17 +105,25 @@ class MaxPool(_Pool):
 
 def _max_taps(xp, out, arg, op):
     """Each window's maximum of the padded ``xp`` into ``out``, the tap that holds it into
-    ``arg`` (the first on ties)."""
+    ``arg`` (the first on ties; after a NaN the maximum stays NaN and the argmax stays put).
+
+    Tap t raises the running maximum M where max(M, tap) > M, the same as tap > M (NaN
+    included: every comparison with a NaN is false), so the comparison reads the new and the
+    old maximum, two contiguous arrays, instead of the strided tap a second time: each tap is
+    read once. The two maxima take turns in ``out`` and a scratch array, so that the last
+    one lands in ``out``."""
     kh, kw = op.attrs["ksize"]
     oh, ow = out.shape[1:3]
-    np.copyto(out, _window(xp, 0, 0, oh, ow, op))
+    taps = [_window(xp, t // kw, t % kw, oh, ow, op) for t in range(kh * kw)]
+    turns = [out, np.empty_like(out)] if len(taps) % 2 else [np.empty_like(out), out]
+    np.copyto(turns[0], taps[0])
     arg.fill(0)
     tap, better = np.empty(out.shape, arg.dtype), np.empty(out.shape, bool)
     flags = better.view(np.int8)  # True/False as 1/0, with no conversion
-    for t in range(1, kh * kw):
-        win = _window(xp, t // kw, t % kw, oh, ow, op)
-        np.greater(win, out, out=better)
-        np.maximum(out, win, out=out)  # (NaN propagates, as np.maximum does)
+    for t in range(1, len(taps)):
+        old, new = turns[(t - 1) % 2], turns[t % 2]
+        np.maximum(old, taps[t], out=new)  # (NaN propagates, as np.maximum does)
+        np.greater(new, old, out=better)
         # arg = t where this tap is strictly greater: t exceeds every earlier tap's number,
         # so a maximum with better·t does it (much faster than a masked copy)
         np.multiply(flags, arg.dtype.type(t), out=tap)
@@ -142,7 +152,7 @@ class MaxPoolGrad(OpDef):
         overlap = sh < kh or sw < kw  # else every input is in at most one window
 
         def piece(a, b):
-            won = arg[a:b] if arg is not None else _argmax(x[a:b], y[a:b], op)
+            won = arg[a:b] if arg is not None else _argmax(x[a:b], op)
             dx, ga, hit = dxp[a:b], g[a:b], np.empty(won.shape, bool)
             for t in range(kh * kw):
                 np.equal(won, t, out=hit)
@@ -155,15 +165,19 @@ class MaxPoolGrad(OpDef):
         return _crop(dxp, ph, pw, x.shape)
 
 
-def _argmax(x, y, op):
-    """Which tap of each window holds the maximum ``y`` (the first on ties)."""
+def _arg_dtype(taps):
+    return np.int8 if taps < 128 else np.int32
+
+
+def _argmax(x, op):
+    """Which tap of each window holds its maximum, searched again in ``x`` as MaxPool does
+    (the same taps, NaN included), for a MaxPoolGrad whose forward pass saved none. TF's
+    MaxPoolGrad also searches its input X again rather than matching Y."""
     kh, kw = op.attrs["ksize"]
     oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
-    xp = _pad(x, ph, pw, -np.inf)
-    arg = np.full(y.shape, -1, np.int32)
-    for t in range(kh * kw):
-        found = (arg < 0) & (_window(xp, t // kw, t % kw, oh, ow, op) == y)
-        arg[found] = t
+    out = np.empty((x.shape[0], oh, ow, x.shape[3]), x.dtype)
+    arg = np.empty(out.shape, _arg_dtype(kh * kw))
+    _max_taps(_pad(x, ph, pw, -np.inf), out, arg, op)
     return arg
 
 

@@ -163,3 +163,53 @@ def test_pieces_on_three_threads_give_the_same_bits_as_one(monkeypatch, shape, k
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(b, c)
         assert a.tobytes() == c.tobytes()  # the same bits, signs of zeros included
+
+
+def previous_max_taps(xp, oh, ow, op):
+    """MaxPool's search before it compared the running maxima (kept as the reference): per
+    tap, where the tap is strictly greater than the running maximum, then the maximum."""
+    kh, kw = op.attrs["ksize"]
+    out = pool_ops._window(xp, 0, 0, oh, ow, op).copy()
+    arg = np.zeros(out.shape, pool_ops._arg_dtype(kh * kw))
+    for t in range(1, kh * kw):
+        win = pool_ops._window(xp, t // kw, t % kw, oh, ow, op)
+        arg[win > out] = t
+        np.maximum(out, win, out=out)
+    return out, arg
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("shape,k,s,padding", CASES)
+def test_the_search_gives_the_bits_of_the_previous_one(shape, k, s, padding):
+    """Ties of +0 and -0, equal maxima, -inf and NaN anywhere in a window: the same maximum
+    bits and the same argmax as the previous search, and a MaxPoolGrad without the saved
+    argmax (searching X again) routes exactly as one with it."""
+    from types import SimpleNamespace
+    op = SimpleNamespace(type="MaxPool", attrs=dict(ksize=k, strides=s, padding=padding))
+    values = np.array([-0.0, 0.0, 0.0, 1.0, 1.0, 2.0, -np.inf, np.nan], np.float32)
+    for seed in range(4):
+        x = np.random.default_rng(seed).choice(values, shape)
+        if seed == 0:
+            x[np.isnan(x)] = 1.0  # one input without NaN: every window has a maximum
+        oh, ow, ph, pw = pool_ops._geometry(x.shape, k, op)
+        xp = pool_ops._pad(x, ph, pw, -np.inf)
+        out = np.empty((shape[0], oh, ow, shape[3]), x.dtype)
+        arg = np.empty(out.shape, pool_ops._arg_dtype(k[0] * k[1]))
+        pool_ops._max_taps(xp, out, arg, op)
+        want_out, want_arg = previous_max_taps(xp, oh, ow, op)
+        assert out.tobytes() == want_out.tobytes() and arg.tobytes() == want_arg.tobytes()
+        np.testing.assert_array_equal(pool_ops._argmax(x, op), want_arg)
+
+
+@pytest.mark.filterwarnings("ignore::teachflow.core.numerics.NonFiniteWarning")
+def test_max_pool_grad_without_the_saved_argmax_routes_nan_windows_the_same():
+    """The gradient op run alone (no forward pass in its run saved an argmax) searches X
+    again: the same gradient, NaN windows included, as in training."""
+    shape, k, s, padding = CASES[3]
+    x = np.random.default_rng(7).standard_normal(shape).astype(np.float32)
+    x.reshape(-1)[::5] = np.nan
+    g = upstream(x, k, s, padding, 8)
+    mp, gm, _, _ = pools(x, g, k, s, padding)
+    grad_op = next(o for o in tf.get_default_graph().get_operations() if o.type == "MaxPoolGrad")
+    alone = grad_op.opdef.kernel(grad_op, x, mp, g)
+    assert alone.tobytes() == gm.tobytes()
