@@ -81,22 +81,27 @@ class MaxPool(_Pool):
     # which tap holds it (the argmax, an int8 array shaped like Y, the first tap on ties), which
     # MaxPoolGrad takes back instead of searching every window again. Layout: each tap is a
     # strided view of the (padded) NHWC input, (N, oh, ow, C), read once; the running maxima,
-    # the flags and the argmax are contiguous arrays shaped like Y.
+    # the flags and the argmax are contiguous arrays shaped like Y. With no MaxPoolGrad in the
+    # graph to take it (inference), no argmax: the maxima alone, in place in Y.
     def kernel(self, op, x, saved=None, pool=None):
         kh, kw = op.attrs["ksize"]
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
         out = np.empty((x.shape[0], oh, ow, x.shape[3]), x.dtype)
-        arg = np.empty(out.shape, _arg_dtype(kh * kw))
+        arg = None if saved is None else np.empty(out.shape, _arg_dtype(kh * kw))
 
         def piece(a, b):
-            _max_taps(_pad(x[a:b], ph, pw, -np.inf), out[a:b], arg[a:b], op)
+            won = None if arg is None else arg[a:b]
+            _max_taps(_pad(x[a:b], ph, pw, -np.inf), out[a:b], won, op)
         _split(pool or threads.pool_for(None), piece, len(x), x.nbytes)
         if saved is not None:
             saved[op] = (weakref.ref(x), arg, None)
         return out
 
     def bind(self, op, session):
-        saved, pool = _saved(session), threads.pool_for(session)
+        # The argmax is kept only for a MaxPoolGrad of this op already in the graph; one added
+        # after this binding searches X again (``_argmax``): the same routing, later.
+        wanted = any(c.type == "MaxPoolGrad" for c in op.outputs[0].consumers())
+        saved, pool = _saved(session) if wanted else None, threads.pool_for(session)
         return lambda x: self.kernel(op, x, saved, pool)
 
     def gradient(self, op, g):
@@ -111,10 +116,15 @@ def _max_taps(xp, out, arg, op):
     included: every comparison with a NaN is false), so the comparison reads the new and the
     old maximum, two contiguous arrays, instead of the strided tap a second time: each tap is
     read once. The two maxima take turns in ``out`` and a scratch array, so that the last
-    one lands in ``out``."""
+    one lands in ``out``. ``arg`` None: the maxima alone, in the same order (the same bits)."""
     kh, kw = op.attrs["ksize"]
     oh, ow = out.shape[1:3]
     taps = [_window(xp, t // kw, t % kw, oh, ow, op) for t in range(kh * kw)]
+    if arg is None:
+        np.copyto(out, taps[0])
+        for tap in taps[1:]:
+            np.maximum(out, tap, out=out)
+        return
     turns = [out, np.empty_like(out)] if len(taps) % 2 else [np.empty_like(out), out]
     np.copyto(turns[0], taps[0])
     arg.fill(0)

@@ -198,6 +198,9 @@ def test_the_search_gives_the_bits_of_the_previous_one(shape, k, s, padding):
         pool_ops._max_taps(xp, out, arg, op)
         want_out, want_arg = previous_max_taps(xp, oh, ow, op)
         assert out.tobytes() == want_out.tobytes() and arg.tobytes() == want_arg.tobytes()
+        alone = np.empty_like(out)
+        pool_ops._max_taps(xp, alone, None, op)  # no MaxPoolGrad in the graph: maxima only
+        assert alone.tobytes() == want_out.tobytes()
         np.testing.assert_array_equal(pool_ops._argmax(x, op), want_arg)
 
 
@@ -213,3 +216,19 @@ def test_max_pool_grad_without_the_saved_argmax_routes_nan_windows_the_same():
     grad_op = next(o for o in tf.get_default_graph().get_operations() if o.type == "MaxPoolGrad")
     alone = grad_op.opdef.kernel(grad_op, x, mp, g)
     assert alone.tobytes() == gm.tobytes()
+
+
+def test_a_gradient_added_after_the_forward_pass_ran_alone_routes_the_same():
+    """An inference graph's MaxPool keeps no argmax; after tf.gradients, the run of the
+    gradient binds MaxPool again (now keeping it): the same values as the window loops."""
+    shape, k, s, padding = CASES[1]
+    x = tied(shape, 9)
+    g = upstream(x, k, s, padding, 10)
+    xt = tf.placeholder(tf.float32, shape)
+    y = tf.nn.max_pool(xt, [1, *k, 1], [1, *s, 1], padding)
+    want_y, want_dx = naive_max_pool(x, g, k, s, padding)
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(y, {xt: x}), want_y)
+        assert not pool_ops._saved(sess)  # nothing kept for a gradient that did not exist
+        dx, = tf.gradients(y, [xt], grad_ys=tf.constant(g))
+        np.testing.assert_array_equal(sess.run(dx, {xt: x}), want_dx)
