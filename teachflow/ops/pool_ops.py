@@ -164,11 +164,12 @@ class MaxPoolGrad(OpDef):
         def piece(a, b):
             won = arg[a:b] if arg is not None else _argmax(x[a:b], op)
             dx, ga, hit = dxp[a:b], g[a:b], np.empty(won.shape, bool)
+            part = np.empty(ga.shape, dxp.dtype) if overlap else None
             for t in range(kh * kw):
                 np.equal(won, t, out=hit)
                 win = _window(dx, t // kw, t % kw, oh, ow, op)
                 if overlap:
-                    win += ga * hit
+                    win += np.multiply(ga, hit, out=part)
                 else:
                     np.multiply(ga, hit, out=win)
         _split(pool or threads.pool_for(None), piece, len(x), dxp.nbytes)
