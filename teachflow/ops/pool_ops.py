@@ -2,7 +2,8 @@
 
 Each window's maximum (or mean) is taken one tap at a time over strided views of the padded
 input (``windows.py``): kh·kw whole-array passes, no per-window Python loop. MaxPool keeps
-which tap won each window (its argmax) for MaxPoolGrad, which routes the gradient there.
+which tap won each window (its argmax) for MaxPoolGrad, which routes the gradient there; a
+graph without a MaxPoolGrad (inference) gets the maxima alone.
 
 When the session's pool has several threads, a big batch (``PARALLEL_MIN_BYTES``) is cut into
 pieces of a few images (``threads.split``) that the threads share; otherwise the whole batch
