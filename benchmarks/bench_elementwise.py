@@ -11,7 +11,15 @@ their cold times: the arrays of 10 MB are no longer in the cache). BiasAddGrad s
 call (see its OpDef): its line shows the engine's overhead only. Timing on a shared machine is
 noisy: the load average is printed.
 
-Run: ``PYTHONPATH=$PWD python benchmarks/bench_elementwise.py [--cold] [--ops Relu,ReluGrad]``
+``--variants``: the other ways of computing ReluGrad and BiasAddGrad on the CNN's shapes that
+were measured when their kernels were chosen, beside the kernels' own way, in the state a
+training step leaves the arrays in (∂L/∂y just written, y and everything else out of the caches;
+the fastest of ``--repeat`` rounds, the variants taking turns). "other bits" marks a variant whose
+sums are grouped differently from the kernel's (which keeps its one-call NumPy bits); "unsafe"
+one that writes into ∂L/∂y, which the kernel cannot know to be unused elsewhere.
+
+Run: ``PYTHONPATH=$PWD python benchmarks/bench_elementwise.py [--cold] [--ops Relu,ReluGrad]
+[--variants]``
 """
 import argparse
 import os
@@ -82,13 +90,94 @@ def best(fn, args, repeat, cold):
     return t_min * 1e3
 
 
+def relu_grad_variants(pool):
+    """ReluGrad per piece of the flattened arrays (``unary_ops.in_pieces``), several ways."""
+    from teachflow.ops.unary_ops import in_pieces
+
+    def pieces(piece, inplace=False):
+        def run(g, y):
+            out = g if inplace else np.empty(g.shape, g.dtype)
+            return in_pieces(pool, piece, out, *((y,) if inplace else (g, y)))
+        return run
+
+    def greater_into_float(o, g, y):  # the kernel until this change
+        np.greater(y, 0, out=o)
+        np.multiply(g, o, out=o)
+
+    def bool_then_float(o, g, y):  # the kernel now
+        np.copyto(o, np.greater(y, 0))
+        np.multiply(g, o, out=o)
+    return {"ReluGrad: mask compared into the float output (before)": pieces(greater_into_float),
+            "ReluGrad: bool mask converted into the output (now)": pieces(bool_then_float),
+            "ReluGrad: ∂L/∂y times the bool mask": pieces(lambda o, g, y: np.multiply(g, y > 0, out=o)),
+            "ReluGrad: in place on ∂L/∂y (unsafe)": pieces(lambda o, y: np.multiply(o, y > 0, out=o), True)}
+
+
+def bias_add_grad_variants(pool):
+    """The channel sums of an NHWC array, several ways (the first is the kernel's)."""
+    from teachflow.core import threads
+
+    def channels(s, c):
+        return np.add.reduce(s.reshape(-1, c), axis=0)
+
+    def columns(g):  # the same bits: each piece sums all images for a stretch of H·W·C
+        g2, s = g.reshape(len(g), -1), np.empty(g[0].size, g.dtype)
+        cut = threads.pieces(g2.shape[1], g.nbytes, None)
+        pool.run(lambda i: np.add.reduce(g2[:, slice(*cut[i])], axis=0, out=s[slice(*cut[i])]), len(cut))
+        return channels(s, g.shape[-1])
+
+    def images(g):  # partial sums of pieces of images, added in order: other bits
+        cut = threads.pieces(len(g), g.nbytes, None)
+        part = np.empty((len(cut),) + g.shape[1:], g.dtype)
+        pool.run(lambda i: np.add.reduce(g[slice(*cut[i])], axis=0, out=part[i]), len(cut))
+        return channels(np.add.reduce(part, axis=0), g.shape[-1])
+    return {"BiasAddGrad: batch then pixels, one call (now)":
+            lambda g: channels(np.add.reduce(g, axis=0), g.shape[-1]),
+            "BiasAddGrad: pieces of columns, same bits": columns,
+            "BiasAddGrad: pieces of images (other bits)": images,
+            "BiasAddGrad: ones·G, BLAS (other bits)": lambda g: channels(np.ones(len(g), g.dtype) @ g.reshape(len(g), -1), g.shape[-1])}
+
+
+def variants(repeat):
+    """Print each variant's fastest time on the CNN's shapes, on 1 and 2 threads."""
+    from teachflow.core import threads
+    rng = np.random.default_rng(0)
+    print(f"\nvariants, ms per call, fastest of {repeat} rounds, a training step's caches | "
+          f"load average {os.getloadavg()[0]:.2f}")
+    with tf.Graph().as_default():
+        sessions = [tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=n)) for n in (1, 2)]
+        pools = [threads.pool_for(s) for s in sessions]
+        for name in ("conv1", "conv2"):
+            shape = SHAPES[name]
+            g0 = rng.standard_normal(shape).astype(np.float32)
+            y = np.maximum(rng.standard_normal(shape).astype(np.float32), 0)
+            ways = [{**relu_grad_variants(p), **bias_add_grad_variants(p)} for p in pools]
+            times = {(k, i): float("inf") for i in range(2) for k in ways[0]}
+            for _ in range(repeat):
+                for (k, i) in times:
+                    np.add(FLUSH, 1, out=FLUSH)
+                    g = np.add(g0, 0)  # just written, as Conv2DBackpropInput leaves it
+                    args = (g, y) if k.startswith("ReluGrad") else (g,)
+                    t = time.perf_counter()
+                    ways[i][k](*args)
+                    times[k, i] = min(times[k, i], time.perf_counter() - t)
+            for k in ways[0]:
+                print(f"{name:6s} {k:58s} {times[k, 0] * 1e3:7.3f} {times[k, 1] * 1e3:7.3f}")
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=40)
     ap.add_argument("--cold", action="store_true", help="touch 64 MB between calls")
     ap.add_argument("--ops", default="Relu,ReluGrad,BiasAdd,BiasAddGrad,Sigmoid,SigmoidGrad,Tanh,"
                                      "TanhGrad,Elu,EluGrad,Relu6,Relu6Grad")
+    ap.add_argument("--variants", action="store_true",
+                    help="only the other ways of computing ReluGrad and BiasAddGrad, measured")
     args = ap.parse_args()
+    if args.variants:
+        variants(args.repeat)
+        return
     rng = np.random.default_rng(0)
     print(f"ms per call, min of {args.repeat}, {'cold' if args.cold else 'warm'} caches | "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")

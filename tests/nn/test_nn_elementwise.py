@@ -220,3 +220,42 @@ def test_a_huge_piece_is_not_kept(monkeypatch):
         for n in (1, 2):
             same_bits(run(op_type, (x,), n), naive(op_type, x))
     assert all(z.nbytes <= 4 * 4096 for z in unary_ops._CONSTANTS.values())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_relu_grad_of_every_pair_of_special_values(monkeypatch, dtype):
+    """ReluGrad is TF1's gradients * (features > 0) for every (∂L/∂y, y) pair of special values,
+    in pieces on 1 and 3 threads: a negative ∂L/∂y where y ≤ 0 or NaN gives -0.0, an infinite
+    or NaN one gives NaN there, and ∂L/∂y passes unchanged where y > 0 (+inf and the smallest
+    subnormal included)."""
+    special = SPECIAL.astype(dtype) if dtype != np.float16 else np.array(
+        [-0.0, 0.0, np.nan, np.inf, -np.inf, 6e-8, -6e-8, 1.0, -1.0, 6e4, -6e4], dtype)
+    g, y = (a.reshape(-1) for a in np.meshgrid(special, special, indexing="ij"))
+    g, y = np.tile(g, 40).reshape(-1, 8), np.tile(y, 40).reshape(-1, 8)  # many pieces
+    expected = naive("ReluGrad", g, y)
+    small_pieces(monkeypatch)
+    for n in (1, 3):
+        got = run("ReluGrad", (g, y), n)
+        same_bits(got, expected)
+        off = ~(y > 0)
+        finite = np.isfinite(g)
+        assert np.all(got[off & finite] == 0)
+        np.testing.assert_array_equal(np.signbit(got[off & finite]), np.signbit(g[off & finite]))
+        assert np.all(np.isnan(got[off & ~finite]))
+        same_bits(got[~off & ~np.isnan(g)], g[~off & ~np.isnan(g)])
+        assert np.all(np.isnan(got[~off & np.isnan(g)]))
+
+
+def test_gradients_through_relu_and_bias_add_in_pieces(monkeypatch):
+    """The pieced kernels' gradients against central differences (float64): relu(x + b) with
+    respect to x and b, and ReluGrad's own gradient (the second derivative's path), every
+    array cut into many pieces."""
+    from teachflow.testing import check_gradients
+    small_pieces(monkeypatch)
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((3, 4, 5, 6))
+    x[np.abs(x) < 0.05] = 0.3  # off the kink at 0, where central differences straddle it
+    b = rng.standard_normal(6) * 0.01
+    check_gradients(lambda x, b: tf.nn.relu(tf.nn.bias_add(x, b)), [x, b])
+    g = rng.standard_normal(x.shape)
+    check_gradients(lambda g, x: make("ReluGrad", [g, tf.nn.relu(x)]), [g, x], wrt=[0])
