@@ -89,23 +89,73 @@ def _im2col(xp, kh, kw, oh, ow, op):
                       writeable=False)
 
 
-def _fill_cols(rows, xp, kh, kw, oh, ow, op):
-    """Copy the windows of ``xp`` into ``rows`` (N, oh, ow, kh, kw, C), the im2col layout.
-
-    A window row (kw taps × C channels) is one contiguous run of the input when the dilation
-    is 1, so NumPy copies runs of kw·C values. With few channels (a grey image: C = 1) that run
-    is short, and one copy per tap is faster: its runs go along an output row (ow values)."""
-    if kw * xp.shape[3] >= 8 or op.attrs.get("dilations", (1, 1)) != (1, 1):
-        np.copyto(rows, _im2col(xp, kh, kw, oh, ow, op))
-        return
-    for i in range(kh):
-        for j in range(kw):
-            rows[:, :, :, i, j, :] = _window(xp, i, j, oh, ow, op)
-
-
 def _valid(n_out, stride, offset, size):
     """The outputs ``[lo, hi)`` whose position ``o·stride + offset`` falls inside ``[0, size)``."""
     return max(0, -(offset // stride)), min(n_out, -((offset - size) // stride))
+
+
+def _spans(n_out, k, stride, dil, pad, size):
+    """One axis of the windows cut into ``(o0, o1, t0, t1)``: the outputs ``[o0, o1)`` read the
+    taps ``[t0, t1)`` inside the input, the rest of their taps fall on the padding. The windows
+    wholly inside are one span; each window over the border is a span of its own."""
+    lo, hi = _valid(n_out, stride, -pad, size - (k - 1) * dil)
+    if lo >= hi:  # no window is wholly inside (a window larger than the input)
+        lo = hi = n_out
+    spans = [(lo, hi, 0, k)] if lo < hi else []
+    for o in [*range(lo), *range(hi, n_out)]:
+        t0, t1 = _valid(k, dil, o * stride - pad, size)
+        if t0 < t1:
+            spans.append((o, o + 1, t0, t1))
+    return spans
+
+
+def _cols_copies(rows, x, kh, kw, oh, ow, op, ph, pw):
+    """The copies that fill ``rows`` (N, oh, ow, kh, kw, C), the im2col layout, with the
+    windows of the *unpadded* ``x``: ``[(destination, source), ...]``, views over the whole batch
+    (a piece of images copies ``d[i0:i1]`` from ``s[i0:i1]``). Only the taps inside the input
+    are written: the taps on the padding are left as they are (the caller keeps zeros there,
+    written once into its reused matrix), and the input need not be copied into a padded array
+    first (see ``_unpadded_pays``). With ``ph = pw = (0, 0)`` it copies every window of ``x``.
+
+    The windows are cut along each axis into those wholly inside and those over the border
+    (``_spans``); each pair of spans is one strided copy: SAME with stride 2 on an even size
+    pads only the bottom and right, 4 copies. A window row (kw taps × C channels) is one
+    contiguous run of the input when the dilation is 1, so NumPy copies runs of kw·C values.
+    With few channels (a grey image: C = 1) that run is short, and one copy per tap is faster:
+    its runs go along an output row (ow values)."""
+    (sh, sw), (dh, dw) = op.attrs["strides"], op.attrs.get("dilations", (1, 1))
+    n, h, wd, c = x.shape
+    s0, s1, s2, s3 = x.strides
+    if kw * c < 8:  # per tap (i, j): the outputs whose tap falls inside
+        rows_i = [(*_valid(oh, sh, i * dh - ph[0], h), i, i + 1) for i in range(kh)]
+        cols_j = [(*_valid(ow, sw, j * dw - pw[0], wd), j, j + 1) for j in range(kw)]
+    else:
+        rows_i, cols_j = _spans(oh, kh, sh, dh, ph[0], h), _spans(ow, kw, sw, dw, pw[0], wd)
+    taps = [(ys, xs) for ys in rows_i for xs in cols_j]
+    copies = []
+    for (y0, y1, i0, i1), (x0, x1, j0, j1) in taps:
+        if y0 < y1 and x0 < x1:
+            p, q = y0 * sh + i0 * dh - ph[0], x0 * sw + j0 * dw - pw[0]
+            src = as_strided(x[:, p:, q:], (n, y1 - y0, x1 - x0, i1 - i0, j1 - j0, c),
+                             (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3), writeable=False)
+            copies.append((rows[:, y0:y1, x0:x1, i0:i1, j0:j1], src))
+    return copies
+
+
+def _fill_cols(copies, i0, i1):
+    """Images ``[i0, i1)`` of each copy of ``_cols_copies``: a piece of the im2col matrix."""
+    for dst, src in copies:
+        np.copyto(dst[i0:i1], src[i0:i1])
+
+
+def _unpadded_pays(kh, kw, c, oh, ow, op, ph, pw, h, wd):
+    """Whether the windows are best copied straight from the unpadded input (``_cols_copies``
+    with the padding): with one copy per tap (a grey image) or when at most 4 copies do it
+    (the padding on one side of each axis). With padding on both sides there are up to 9 or 25,
+    most of them small, and the padded copy was faster: 5×5 SAME from 32 to 64 channels on
+    (128, 14, 14, 32) took 4.2 ms padded, 5.7 unpadded (``bench_conv_stages.py``, AVX-512)."""
+    (sh, sw), (dh, dw) = op.attrs["strides"], op.attrs.get("dilations", (1, 1))
+    return kw * c < 8 or len(_spans(oh, kh, sh, dh, ph[0], h)) * len(_spans(ow, kw, sw, dw, pw[0], wd)) <= 4
 
 
 def _col2im(dx, rows, kh, kw, oh, ow, op, ph, pw):
