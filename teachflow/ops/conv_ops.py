@@ -25,9 +25,9 @@ from ..core.constant import convert_to_tensor
 from ..core.opdef import OPS, OpDef, register
 from ..core.shapes import ShapeError, fmt
 from ._util import float_check, make
-from .windows import (_check_attrs, _check_nhwc, _col2im, _cols_copies, _crop, _data_format,  # noqa: F401
-                      _fill_cols, _geometry, _im2col, _nhwc_arg, _pad, _Padded, _padding, _saved,
-                      _spatial, _take_saved, _unpadded_pays, out_size)
+from .windows import (_check_attrs, _check_nhwc, _col2im, _col2im_adds, _cols_copies,  # noqa: F401
+                      _crop, _data_format, _fill_cols, _geometry, _im2col, _nhwc_arg, _pad, _Padded,
+                      _padding, _saved, _spatial, _take_saved, _unpadded_pays, out_size)
 
 COLS_BYTES = 128 * 2 ** 20  # im2col matrices larger than this are built a chunk of images at a time
 SMALL_GEMM = 10 ** 6  # multiply-adds of a "small" product for OpenBLAS (see _cols_t_times)
@@ -36,7 +36,8 @@ SMALL_PIECES = 32     # ... when that takes at most this many of them (more: slo
 # col2im's pieces: bigger than the cache-sized ones of the other stages, since its cost is per
 # NumPy call (6 strided additions a piece, each a few µs of Python holding the GIL, which the
 # other thread then waits for): the CNN's input gradient took 4.5 ms with 1 MB pieces (23 of them),
-# 3.8 ms with 4 MB (8), the same with 8 or 32 MB (bench_cnn_profile.py, AVX-512, quiet)
+# 3.8 ms with 4 MB (8), the same with 8 or 32 MB (bench_cnn_profile.py, AVX-512, quiet). Since
+# the additions' views are made once per call (_col2im_adds), 1, 2 and 4 MB measure the same.
 COL2IM_PIECE_BYTES = 4 * 2 ** 20
 BIAS_ROW = 2 ** 15  # values of the fused bias's row at most (128 KiB of float32; _bias_row)
 
@@ -254,14 +255,13 @@ class Conv2DBackpropInput(OpDef):
         for a, b in _chunks(n, oh * ow * k * g.itemsize):
             dcols = scratch.take(((b - a) * oh * ow, k), g.dtype)
             parts = threads.pieces(b - a, dcols.nbytes, 2 * (b - a) * oh * ow * k * f, COL2IM_PIECE_BYTES)
+            adds = _col2im_adds(dx[a:b], dcols.reshape(b - a, oh, ow, kh, kw, c), kh, kw, oh, ow, op, ph, pw)
 
-            def piece(p, a=a, dcols=dcols, parts=parts):
+            def piece(p, a=a, dcols=dcols, parts=parts, adds=adds):
                 i0, i1 = parts[p]
-                rows = dcols[i0 * oh * ow:i1 * oh * ow]
-                np.matmul(g[a + i0:a + i1].reshape(-1, f), wmat_t, out=rows)
-                rows.shape = (i1 - i0, oh, ow, kh, kw, c)
+                np.matmul(g[a + i0:a + i1].reshape(-1, f), wmat_t, out=dcols[i0 * oh * ow:i1 * oh * ow])
                 dx[a + i0:a + i1] = 0
-                _col2im(dx[a + i0:a + i1], rows, kh, kw, oh, ow, op, ph, pw)
+                _col2im(adds, i0, i1)
             pool.run(piece, len(parts))
             scratch.give(dcols)
         return dx

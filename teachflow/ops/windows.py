@@ -158,9 +158,9 @@ def _unpadded_pays(kh, kw, c, oh, ow, op, ph, pw, h, wd):
     return kw * c < 8 or len(_spans(oh, kh, sh, dh, ph[0], h)) * len(_spans(ow, kw, sw, dw, pw[0], wd)) <= 4
 
 
-def _col2im(dx, rows, kh, kw, oh, ow, op, ph, pw):
-    """Add every window's values back where the window read them (the adjoint of im2col):
-    ``dx[n, y·sh + i·dh − pt, x·sw + j·dw − pl, c] += rows[n, y, x, i, j, c]``, into the unpadded
+def _col2im_adds(dx, rows, kh, kw, oh, ow, op, ph, pw):
+    """The additions that put every window's values back where the window read them (the
+    adjoint of im2col): ``dx[n, y·sh + i·dh − pt, x·sw + j·dw − pl, c] += rows[n, y, x, i, j, c]``, into the unpadded
     ``dx`` (what the windows read from the padding is dropped).
 
     Windows overlap (a pixel is read by several), so the sum goes tap by tap. With dilation 1
@@ -169,7 +169,12 @@ def _col2im(dx, rows, kh, kw, oh, ow, op, ph, pw):
     runs at a time. That is kh·g additions of long runs (3×3, stride 2: 6) instead of kh·kw
     additions of runs of C values (NumPy's cost is per run, so this is 2-5× faster). A window
     hanging over the border adds the part of its run that is inside, in the same turn (so the
-    order of every pixel's sum is the same as with a padded array)."""
+    order of every pixel's sum is the same as with a padded array).
+
+    Returned as ``[(destination, source), ...]``, views over the whole batch, in their order:
+    ``_col2im`` adds a piece of images at a time (the views are made once per call, not per
+    piece: ``as_strided`` and the slicing cost tens of µs of Python per piece)."""
+    adds = []
     (sh, sw), (dh, dw) = op.attrs["strides"], op.attrs.get("dilations", (1, 1))
     _, h, wd, _ = dx.shape
     s0, s1, s2, s3 = dx.strides
@@ -185,7 +190,7 @@ def _col2im(dx, rows, kh, kw, oh, ow, op, ph, pw):
                 if x0 < x1:
                     q0 = x0 * sw + j * dw - pw[0]
                     win = dst_rows[:, :, q0:q0 + (x1 - x0 - 1) * sw + 1:sw]
-                    np.add(win, rows[:, y0:y1, x0:x1, i, j], out=win)
+                    adds.append((win, rows[:, y0:y1, x0:x1, i, j]))
             continue
         a, b = _valid(ow, sw, -pw[0], wd - kw + 1)  # the windows whose whole run is inside
         g = -(-kw // sw)
@@ -196,14 +201,22 @@ def _col2im(dx, rows, kh, kw, oh, ow, op, ph, pw):
                 src = rows[:, y0:y1, whole.start:whole[-1] + 1:g, i]  # (N, rows, windows, kw, C)
                 dst = as_strided(dst_rows[:, :, whole.start * sw - pw[0]:], src.shape,
                                  (s0, s1 * sh, s2 * sw * g, s2, s3))
-                np.add(dst, src, out=dst)
+                adds.append((dst, src))
             over = itertools.chain(range(r, min(first, ow), g), range(first + g * len(whole), ow, g))
             for x in over:  # the windows over the border: the part of the run that is inside
                 j0, j1 = max(0, pw[0] - x * sw), min(kw, wd + pw[0] - x * sw)
                 if j0 < j1:
                     q0 = x * sw + j0 - pw[0]
                     dst = dst_rows[:, :, q0:q0 + j1 - j0]
-                    np.add(dst, rows[:, y0:y1, x, i, j0:j1], out=dst)
+                    adds.append((dst, rows[:, y0:y1, x, i, j0:j1]))
+    return adds
+
+
+def _col2im(adds, i0, i1):
+    """Images ``[i0, i1)`` of each addition of ``_col2im_adds``, in order: col2im of a piece."""
+    for dst, src in adds:
+        d = dst[i0:i1]
+        np.add(d, src[i0:i1], out=d)
 
 
 # The backward pass needs im2col(X) again for ∂L/∂W. Conv2D leaves the matrix it built here
