@@ -131,15 +131,45 @@ def _cols_copies(rows, x, kh, kw, oh, ow, op, ph, pw):
         cols_j = [(*_valid(ow, sw, j * dw - pw[0], wd), j, j + 1) for j in range(kw)]
     else:
         rows_i, cols_j = _spans(oh, kh, sh, dh, ph[0], h), _spans(ow, kw, sw, dw, pw[0], wd)
-    taps = [(ys, xs) for ys in rows_i for xs in cols_j]
     copies = []
-    for (y0, y1, i0, i1), (x0, x1, j0, j1) in taps:
-        if y0 < y1 and x0 < x1:
-            p, q = y0 * sh + i0 * dh - ph[0], x0 * sw + j0 * dw - pw[0]
-            src = as_strided(x[:, p:, q:], (n, y1 - y0, x1 - x0, i1 - i0, j1 - j0, c),
-                             (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3), writeable=False)
-            copies.append((rows[:, y0:y1, x0:x1, i0:i1, j0:j1], src))
+    for y0, y1, i0, i1 in rows_i:
+        spans, blanks = cols_j, []
+        if kw * c >= 8 and i1 - i0 == kh and (y1 - 1) * sh + (kh - 1) * dh - ph[0] < h - 1 \
+                and s1 == wd * s2 and s2 == c * s3:
+            spans, blanks = _over_the_right_edge(spans, ow, kw, sw, dw, pw[0], wd)
+        for x0, x1, j0, j1 in spans:
+            if y0 < y1 and x0 < x1:
+                p, q = y0 * sh + i0 * dh - ph[0], x0 * sw + j0 * dw - pw[0]
+                src = as_strided(x[:, p:, q:], (n, y1 - y0, x1 - x0, i1 - i0, j1 - j0, c),
+                                 (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3), writeable=False)
+                copies.append((rows[:, y0:y1, x0:x1, i0:i1, j0:j1], src))
+        for x0, x1, j0, j1 in blanks:  # the taps read past the row's end: back to the padding's 0
+            dst = rows[:, y0:y1, x0:x1, :, j0:j1]
+            copies.append((dst, np.broadcast_to(np.zeros((), rows.dtype), dst.shape)))
     return copies
+
+
+def _over_the_right_edge(spans, n_out, k, stride, dil, pad, size):
+    """The windows wholly inside joined with those right after them that hang over the right
+    edge only, as one span of whole windows, and the taps of those that lie on the padding
+    (``blanks``, to be set back to 0 after the copy): ``(spans, blanks)``.
+
+    Within an image stored row by row, a tap past the end of a row reads the start of the
+    next row: a valid value, only the wrong one. Copying those windows whole makes the
+    destination of the big copy one contiguous block per image row of windows, and that copy
+    18% faster (CNN conv2: 1.65 -> 1.36 ms for 4 copies, min of 40, loaded machine). The
+    caller makes sure the rows read are not an image's last one (the next row is in the image)."""
+    inner, right = spans[:1], [sp for sp in spans[1:] if sp[0] >= (spans[0][1] if spans else n_out)]
+    if not inner or not right or inner[0][2:] != (0, k):
+        return spans, []
+    o1, blanks = inner[0][1], []
+    for o0, _, t0, t1 in right:
+        if o0 != o1 or t0 != 0 or o0 * stride + (k - 1) * dil - pad - size >= size:
+            break
+        blanks.append((o0, o0 + 1, t1, k))
+        o1 = o0 + 1
+    rest = [sp for sp in spans[1:] if not spans[0][1] <= sp[0] < o1]
+    return [(inner[0][0], o1, 0, k)] + rest, blanks
 
 
 def _fill_cols(copies, i0, i1):
@@ -160,8 +190,8 @@ def _unpadded_pays(kh, kw, c, oh, ow, op, ph, pw, h, wd):
 
 def _col2im_adds(dx, rows, kh, kw, oh, ow, op, ph, pw):
     """The additions that put every window's values back where the window read them (the
-    adjoint of im2col): ``dx[n, y·sh + i·dh − pt, x·sw + j·dw − pl, c] += rows[n, y, x, i, j, c]``, into the unpadded
-    ``dx`` (what the windows read from the padding is dropped).
+    adjoint of im2col): ``dx[n, y·sh + i·dh − pt, x·sw + j·dw − pl, c] += rows[n, y, x, i, j, c]``,
+    into the unpadded ``dx`` (what the windows read from the padding is dropped).
 
     Windows overlap (a pixel is read by several), so the sum goes tap by tap. With dilation 1
     the kw taps of a window row are one run of kw·C input values, and the windows x, x+g,

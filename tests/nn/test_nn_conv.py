@@ -403,14 +403,17 @@ def test_windows_copied_from_the_unpadded_input_keep_zeros_on_the_padding(shape,
     """Where the windows come straight from the unpadded input (padding on one side only, or a
     grey image) only the taps inside are written: the reused matrix must hold zeros on the
     padding, also when it last held something else (another geometry, the input gradient's
-    matrix, garbage) and when it was lent to the filter gradient and given back."""
+    matrix, garbage) and when it was lent to the filter gradient and given back. A window over
+    the right edge may be copied whole (its taps past the row's end read the next row) and
+    those taps set back to 0."""
     from teachflow.ops.windows import _geometry, _Padded, _unpadded_pays
     rng = np.random.default_rng(10)
     x, w = rng.standard_normal(shape), rng.standard_normal((k, k, shape[3], 2))
     op = tf.nn.conv2d(tf.constant(x), tf.constant(w), [1, stride, stride, 1], "SAME").op
     scratch, padded = conv_ops._Scratch(), _Padded()
     scratch.give(np.full(10 ** 4, np.nan))  # garbage where the padding's zeros belong
-    for batch in (x, x[:2], x[:, 1:, 1:], x):  # the geometry changes and comes back
+    wide = np.pad(x, ((0, 0), (0, 0), (0, 2), (0, 0)))[:, :, :shape[2]]  # x, not stored row by row
+    for batch in (x, x[:2], x[:, 1:, 1:], x, wide):  # the geometry changes and comes back
         saved = {}
         out = op.opdef.kernel(op, batch, w, saved, scratch, padded=padded)
         np.testing.assert_allclose(out, naive_conv(batch, w, (stride, stride), "SAME"), atol=1e-12)
