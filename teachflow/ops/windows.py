@@ -7,6 +7,7 @@ before and the rest after. The window at tap (i, j) is a strided view of the pad
 rows back where they were read. ``_SAVED`` keeps what a forward kernel leaves for its gradient
 op, and the argument readers turn TF's ``strides``/``ksize``/``padding`` into (height, width).
 """
+import functools
 import itertools
 import weakref
 
@@ -119,34 +120,67 @@ def _cols_copies(rows, x, kh, kw, oh, ow, op, ph, pw):
 
     The windows are cut along each axis into those wholly inside and those over the border
     (``_spans``); each pair of spans is one strided copy: SAME with stride 2 on an even size
-    pads only the bottom and right, 4 copies. A window row (kw taps × C channels) is one
+    pads only the bottom and right, 4 copies, or 3 and a write of zeros, ``(destination, None)``,
+    when the windows over the right edge are copied whole (``_over_the_right_edge``). The plan
+    depends on the sizes only and is cached (a small batch's step pays no more Python than
+    with the padded copy). A window row (kw taps × C channels) is one
     contiguous run of the input when the dilation is 1, so NumPy copies runs of kw·C values.
     With few channels (a grey image: C = 1) that run is short, and one copy per tap is faster:
     its runs go along an output row (ow values)."""
     (sh, sw), (dh, dw) = op.attrs["strides"], op.attrs.get("dilations", (1, 1))
     n, h, wd, c = x.shape
     s0, s1, s2, s3 = x.strides
-    if kw * c < 8:  # per tap (i, j): the outputs whose tap falls inside
-        rows_i = [(*_valid(oh, sh, i * dh - ph[0], h), i, i + 1) for i in range(kh)]
-        cols_j = [(*_valid(ow, sw, j * dw - pw[0], wd), j, j + 1) for j in range(kw)]
-    else:
-        rows_i, cols_j = _spans(oh, kh, sh, dh, ph[0], h), _spans(ow, kw, sw, dw, pw[0], wd)
+    if kw * c < 8:  # per tap (i, j): the outputs whose tap falls inside, by slicing (cheap)
+        return [(rows[:, y0:y1, x0:x1, i, j],
+                 x[:, p:p + (y1 - y0 - 1) * sh + 1:sh, q:q + (x1 - x0 - 1) * sw + 1:sw])
+                for y0, y1, x0, x1, i, j, p, q in _tap_plan(kh, kw, oh, ow, sh, sw, dh, dw, ph, pw, h, wd)]
+    row_major = s1 == wd * s2 and s2 == c * s3
+    plan = _copy_plan(kh, kw, oh, ow, sh, sw, dh, dw, ph, pw, h, wd, row_major)
+    strides = (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3)
     copies = []
-    for y0, y1, i0, i1 in rows_i:
-        spans, blanks = cols_j, []
-        if kw * c >= 8 and i1 - i0 == kh and (y1 - 1) * sh + (kh - 1) * dh - ph[0] < h - 1 \
-                and s1 == wd * s2 and s2 == c * s3:
-            spans, blanks = _over_the_right_edge(spans, ow, kw, sw, dw, pw[0], wd)
-        for x0, x1, j0, j1 in spans:
-            if y0 < y1 and x0 < x1:
-                p, q = y0 * sh + i0 * dh - ph[0], x0 * sw + j0 * dw - pw[0]
-                src = as_strided(x[:, p:, q:], (n, y1 - y0, x1 - x0, i1 - i0, j1 - j0, c),
-                                 (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3), writeable=False)
-                copies.append((rows[:, y0:y1, x0:x1, i0:i1, j0:j1], src))
-        for x0, x1, j0, j1 in blanks:  # the taps read past the row's end: back to the padding's 0
-            dst = rows[:, y0:y1, x0:x1, :, j0:j1]
-            copies.append((dst, np.broadcast_to(np.zeros((), rows.dtype), dst.shape)))
+    for y0, y1, x0, x1, i0, i1, j0, j1 in plan:
+        dst = rows[:, y0:y1, x0:x1, i0:i1, j0:j1]
+        if i0 is None:  # taps read past the row's end: back to the padding's zeros
+            copies.append((dst, None))
+            continue
+        p, q = y0 * sh + i0 * dh - ph[0], x0 * sw + j0 * dw - pw[0]
+        shape = (n, y1 - y0, x1 - x0, i1 - i0, j1 - j0, c)
+        if x.flags.c_contiguous:  # a view of x's memory, checked to lie inside it (and cheap)
+            src = np.ndarray(shape, x.dtype, x, p * s1 + q * s2, strides)
+        else:
+            src = as_strided(x[:, p:, q:], shape, strides, writeable=False)
+        copies.append((dst, src))
     return copies
+
+
+@functools.lru_cache(maxsize=256)
+def _tap_plan(kh, kw, oh, ow, sh, sw, dh, dw, ph, pw, h, wd):
+    """Per tap (i, j) of ``_cols_copies`` for a grey image: the windows ``[y0, y1) × [x0, x1)``
+    whose tap is inside, and where the first of them reads, ``(y0, y1, x0, x1, i, j, p, q)``."""
+    plan = []
+    for i in range(kh):
+        y0, y1 = _valid(oh, sh, i * dh - ph[0], h)
+        for j in range(kw):
+            x0, x1 = _valid(ow, sw, j * dw - pw[0], wd)
+            if y0 < y1 and x0 < x1:
+                plan.append((y0, y1, x0, x1, i, j, y0 * sh + i * dh - ph[0], x0 * sw + j * dw - pw[0]))
+    return tuple(plan)
+
+
+@functools.lru_cache(maxsize=256)
+def _copy_plan(kh, kw, oh, ow, sh, sw, dh, dw, ph, pw, h, wd, row_major):
+    """The copies of ``_cols_copies`` (not a grey image) as ``(y0, y1, x0, x1, i0, i1, j0, j1)``:
+    the windows ``[y0, y1) × [x0, x1)`` and their taps ``[i0, i1) × [j0, j1)``; ``i0 = None``:
+    those taps are set back to 0 after the copy that read them past a row's end. The same
+    for every step, so cached."""
+    plan = []
+    for y0, y1, i0, i1 in _spans(oh, kh, sh, dh, ph[0], h):
+        spans, blanks = _spans(ow, kw, sw, dw, pw[0], wd), []
+        if row_major and i1 - i0 == kh and (y1 - 1) * sh + (kh - 1) * dh - ph[0] < h - 1:
+            spans, blanks = _over_the_right_edge(spans, ow, kw, sw, dw, pw[0], wd)
+        plan += [(y0, y1, x0, x1, i0, i1, j0, j1) for x0, x1, j0, j1 in spans if y0 < y1 and x0 < x1]
+        plan += [(y0, y1, x0, x1, None, None, j0, j1) for x0, x1, j0, j1 in blanks]
+    return tuple(plan)
 
 
 def _over_the_right_edge(spans, n_out, k, stride, dil, pad, size):
@@ -174,8 +208,14 @@ def _over_the_right_edge(spans, n_out, k, stride, dil, pad, size):
 
 def _fill_cols(copies, i0, i1):
     """Images ``[i0, i1)`` of each copy of ``_cols_copies``: a piece of the im2col matrix."""
+    whole = i0 == 0 and i1 == len(copies[0][0]) if copies else True  # one piece: no slicing
     for dst, src in copies:
-        np.copyto(dst[i0:i1], src[i0:i1])
+        if not whole:
+            dst, src = dst[i0:i1], None if src is None else src[i0:i1]
+        if src is None:
+            dst[...] = 0
+        else:
+            np.copyto(dst, src)
 
 
 def _unpadded_pays(kh, kw, c, oh, ow, op, ph, pw, h, wd):
@@ -185,7 +225,12 @@ def _unpadded_pays(kh, kw, c, oh, ow, op, ph, pw, h, wd):
     most of them small, and the padded copy was faster: 5×5 SAME from 32 to 64 channels on
     (128, 14, 14, 32) took 4.2 ms padded, 5.7 unpadded (``bench_conv_stages.py``, AVX-512)."""
     (sh, sw), (dh, dw) = op.attrs["strides"], op.attrs.get("dilations", (1, 1))
-    return kw * c < 8 or len(_spans(oh, kh, sh, dh, ph[0], h)) * len(_spans(ow, kw, sw, dw, pw[0], wd)) <= 4
+    return kw * c < 8 or _span_count(oh, kh, sh, dh, ph[0], h) * _span_count(ow, kw, sw, dw, pw[0], wd) <= 4
+
+
+@functools.lru_cache(maxsize=256)
+def _span_count(n_out, k, stride, dil, pad, size):
+    return len(_spans(n_out, k, stride, dil, pad, size))
 
 
 def _col2im_adds(dx, rows, kh, kw, oh, ow, op, ph, pw):
@@ -244,9 +289,11 @@ def _col2im_adds(dx, rows, kh, kw, oh, ow, op, ph, pw):
 
 def _col2im(adds, i0, i1):
     """Images ``[i0, i1)`` of each addition of ``_col2im_adds``, in order: col2im of a piece."""
+    whole = i0 == 0 and i1 == len(adds[0][0]) if adds else True  # one piece: no slicing
     for dst, src in adds:
-        d = dst[i0:i1]
-        np.add(d, src[i0:i1], out=d)
+        if not whole:
+            dst, src = dst[i0:i1], src[i0:i1]
+        np.add(dst, src, out=dst)
 
 
 # The backward pass needs im2col(X) again for ∂L/∂W. Conv2D leaves the matrix it built here

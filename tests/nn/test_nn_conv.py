@@ -413,7 +413,8 @@ def test_windows_copied_from_the_unpadded_input_keep_zeros_on_the_padding(shape,
     scratch, padded = conv_ops._Scratch(), _Padded()
     scratch.give(np.full(10 ** 4, np.nan))  # garbage where the padding's zeros belong
     wide = np.pad(x, ((0, 0), (0, 0), (0, 2), (0, 0)))[:, :, :shape[2]]  # x, not stored row by row
-    for batch in (x, x[:2], x[:, 1:, 1:], x, wide):  # the geometry changes and comes back
+    every_other = np.repeat(x, 2, axis=0)[::2]  # x, images stored row by row but apart
+    for batch in (x, x[:2], x[:, 1:, 1:], x, wide, every_other):  # the geometry changes, comes back
         saved = {}
         out = op.opdef.kernel(op, batch, w, saved, scratch, padded=padded)
         np.testing.assert_allclose(out, naive_conv(batch, w, (stride, stride), "SAME"), atol=1e-12)
