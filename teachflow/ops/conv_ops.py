@@ -7,9 +7,9 @@ The gradients reuse the same picture: ``∂L/∂W = colsᵀ·∂L/∂Y``, and ``
 ``∂L/∂Y·Wᵀ`` and adds each window's share back where the window came from (*col2im*).
 The window geometry (TF's SAME/VALID rule), im2col and col2im live in ``windows.py``.
 
-Speed, without changing the maths: the im2col matrix and the padded input are work arrays
-kept from step to step (the padding's zeros are written once), filled a piece of the batch at
-a time, and the piece is multiplied while it is still in the cache; a big product's pieces run
+Speed, without changing the maths: the im2col matrix (and a padded input, where needed) are
+work arrays kept from step to step (the padding's zeros are written once), filled a piece of
+the batch at a time, and the piece is multiplied while it is still in the cache; a big product's pieces run
 on the session's thread pool (``core/threads.py``: BLAS itself runs one thread); the plan may
 fuse Conv2D -> BiasAdd -> Relu (``Conv2D.bind_fused``: the bias and the ReLU on each piece right
 after its product); Conv2DBackpropFilter takes the forward pass's matrix back instead of
@@ -25,9 +25,9 @@ from ..core.constant import convert_to_tensor
 from ..core.opdef import OPS, OpDef, register
 from ..core.shapes import ShapeError, fmt
 from ._util import float_check, make
-from .windows import (_check_attrs, _check_nhwc, _col2im, _crop, _data_format, _fill_cols,  # noqa: F401
-                      _geometry, _im2col, _nhwc_arg, _pad, _Padded, _padding, _saved, _spatial,
-                      _take_saved, out_size)
+from .windows import (_check_attrs, _check_nhwc, _col2im, _col2im_adds, _cols_copies,  # noqa: F401
+                      _crop, _data_format, _fill_cols, _geometry, _im2col, _nhwc_arg, _pad, _Padded,
+                      _padding, _saved, _spatial, _take_saved, _unpadded_pays, out_size)
 
 COLS_BYTES = 128 * 2 ** 20  # im2col matrices larger than this are built a chunk of images at a time
 SMALL_GEMM = 10 ** 6  # multiply-adds of a "small" product for OpenBLAS (see _cols_t_times)
@@ -36,8 +36,10 @@ SMALL_PIECES = 32     # ... when that takes at most this many of them (more: slo
 # col2im's pieces: bigger than the cache-sized ones of the other stages, since its cost is per
 # NumPy call (6 strided additions a piece, each a few µs of Python holding the GIL, which the
 # other thread then waits for): the CNN's input gradient took 4.5 ms with 1 MB pieces (23 of them),
-# 3.8 ms with 4 MB (8), the same with 8 or 32 MB (bench_cnn_profile.py, AVX-512, quiet)
+# 3.8 ms with 4 MB (8), the same with 8 or 32 MB (bench_cnn_profile.py, AVX-512, quiet). Since
+# the additions' views are made once per call (_col2im_adds), 1, 2 and 4 MB measure the same.
 COL2IM_PIECE_BYTES = 4 * 2 ** 20
+BIAS_ROW = 2 ** 15  # values of the fused bias's row at most (128 KiB of float32; _bias_row)
 
 
 def _chunks(n, bytes_per_image):
@@ -55,30 +57,50 @@ def _parts(n, flops, nbytes):
 class _Scratch:
     """One reusable work array of a bound kernel (the im2col matrix and its gradient), so a
     training loop allocates none per step. A smaller batch uses the front of the array; an
-    array lent out (to the backward pass) is not reused until it is given back."""
+    array lent out (to the backward pass) is not reused until it is given back.
+
+    ``take(..., zeros=key)``: the caller writes only some entries of each row, the same ones
+    for the same ``key`` (the im2col matrix of a padded input: the taps on the padding stay
+    zero), so the array is zeroed when it is new or was last used for another key, not every
+    time. The array's key is remembered through a weak reference (no array is kept alive)."""
 
     def __init__(self):
-        self._free = None
+        self._free, self._zeroed = None, (None, None)
 
-    def take(self, shape, dtype):
+    def take(self, shape, dtype, zeros=None):
         buf, self._free = self._free, None
         size = int(np.prod(shape))
         if buf is None or buf.dtype != dtype or buf.size < size:
             buf = np.empty(size, dtype)
+        ref, key = self._zeroed
+        if zeros is not None and (key != zeros or ref() is not buf):
+            buf.fill(0)
+            self._zeroed = weakref.ref(buf), zeros
+        elif zeros is None and ref is not None and ref() is buf:
+            self._zeroed = None, None  # this caller writes everything: its zeros are gone
         return buf[:size].reshape(shape)
 
     def give(self, a):
         self._free = a if a.base is None else a.base
 
 
+def _bias_row(bias, oh, ow):
+    """The bias repeated over ``r`` whole output image rows (r·ow·F values, ``_bias_relu``):
+    ``r`` the largest divisor of ``oh`` that keeps the row within ``BIAS_ROW`` values."""
+    r = max(d for d in range(1, oh + 1) if oh % d == 0 and (d == 1 or d * ow * len(bias) <= BIAS_ROW))
+    return np.tile(bias, r * ow)
+
+
 def _bias_relu(y, brow, zrow):
     """BiasAdd (``y + b``, along the channels) and then Relu (``max(y, 0)``) on one output piece,
     in place: elementwise, so the same bits as both ops run on the whole output afterwards.
 
-    Layout: the piece is seen as rows of one output image row each (ow·F values), ``brow`` is
-    the bias repeated ow times and ``zrow`` (None: no ReLU) that many zeros. NumPy's cost is per
-    inner run: runs of F values took 1.7× as long as runs of ow·F, and ``max`` against a zero
-    *scalar* 3× as long as against a zero row (the same values)."""
+    Layout: the piece is seen as rows of a few output image rows each (``_bias_row``: a whole
+    image when it has at most ``BIAS_ROW`` values), ``brow`` is the bias repeated along such a
+    row and ``zrow`` (None: no ReLU) that many zeros. NumPy's cost is per inner run: runs of F
+    values took 1.7× as long as runs of ow·F, and those 1.45× as long as runs of a whole image
+    (the CNN's conv1, 28·28·32 values: 0.54 -> 0.37 ms for 10 MB); ``max`` against a zero
+    *scalar* took 3× as long as against a zero row (the same values)."""
     rows = y.reshape(-1, len(brow))
     np.add(rows, brow, out=rows)
     if zrow is not None:
@@ -122,8 +144,10 @@ class Conv2D(OpDef):
     # partner as it is stored, a (kh·kw·C, F) matrix, (2) the product's rows are the NHWC output,
     # written in place, and (3) each piece of the batch is one contiguous block of rows: one BLAS
     # call per piece, and pieces run on the pool's threads without touching each other.
-    # Per piece: its images copied into the padded work array, their windows into the matrix,
-    # the product, and (fused, ``bind_fused``) the bias and the ReLU, all while it is in the cache.
+    # Per piece: its windows copied into the matrix, the product, and (fused, ``bind_fused``) the
+    # bias and the ReLU, all while it is in the cache. The windows come straight from X where
+    # few copies do it (``_unpadded_pays``: the matrix keeps zeros on the padding, written once);
+    # else the piece's images are first copied into a padded work array, its border written once.
     def kernel(self, op, x, w, saved=None, scratch=None, pool=None, padded=None, bias=None,
                relu=False, pads=None):
         scratch, pool, padded = scratch or _Scratch(), pool or threads.pool_for(None), padded or _Padded()
@@ -136,26 +160,31 @@ class Conv2D(OpDef):
         k, pad = kh * kw * c, ph != (0, 0) or pw != (0, 0)
         wmat = w.reshape(k, f)
         out = np.empty((n, oh, ow, f), dtype=np.result_type(x, w))
-        if bias is not None:  # fused (bind_fused): one output image row of bias, of zeros
-            brow = np.tile(bias, ow)
+        if bias is not None:  # fused (bind_fused): a row of bias, of zeros (_bias_row)
+            brow = _bias_row(bias, oh, ow)
             zrow = np.zeros_like(brow) if relu else None
         if saved is not None and op in saved:  # the last matrix was never taken back: return it
             _, old, owner = saved.pop(op)
             owner.give(old)
         groups = _chunks(n, oh * ow * k * x.itemsize)
+        direct = not pad or _unpadded_pays(kh, kw, c, oh, ow, op, ph, pw, h, wd)
+        zeros = (h, wd, oh, ow, kh, kw, c, ph, pw, op.attrs["strides"], op.attrs.get("dilations"))
         for a, b in groups:
-            cols = scratch.take(((b - a) * oh * ow, k), out.dtype)
+            cols = scratch.take(((b - a) * oh * ow, k), out.dtype, zeros if pad and direct else None)
             parts = _parts(b - a, 2 * (b - a) * oh * ow * k * f, (b - a) * oh * ow * k * out.itemsize)
-            xp = padded.take((b - a, h, wd, c), ph, pw, x.dtype) if pad else x[a:b]
+            if direct:  # the windows straight from x (the padding's zeros stay in cols)
+                src, inner, spans = x[a:b], None, (ph, pw)
+            else:  # from a padded work array, its border written once, the images copied in
+                src = padded.take((b - a, h, wd, c), ph, pw, x.dtype)
+                inner, spans = _crop(src, ph, pw, x.shape), ((0, 0), (0, 0))
+            copies = _cols_copies(cols.reshape(b - a, oh, ow, kh, kw, c), src, kh, kw, oh, ow, op, *spans)
 
-            def piece(p, a=a, cols=cols, parts=parts, xp=xp):
+            def piece(p, a=a, cols=cols, parts=parts, copies=copies, inner=inner):
                 i0, i1 = parts[p]
-                if pad:  # this piece's images into the padded work array first
-                    np.copyto(_crop(xp[i0:i1], ph, pw, x.shape), x[a + i0:a + i1])
+                if inner is not None:  # this piece's images into the padded work array first
+                    np.copyto(inner[i0:i1], x[a + i0:a + i1])
+                _fill_cols(copies, i0, i1)
                 rows = cols[i0 * oh * ow:i1 * oh * ow]
-                rows.shape = (i1 - i0, oh, ow, kh, kw, c)
-                _fill_cols(rows, xp[i0:i1], kh, kw, oh, ow, op)
-                rows.shape = (-1, k)
                 y = out[a + i0:a + i1]
                 np.matmul(rows, wmat, out=y.reshape(-1, f))
                 if bias is not None:
@@ -226,14 +255,13 @@ class Conv2DBackpropInput(OpDef):
         for a, b in _chunks(n, oh * ow * k * g.itemsize):
             dcols = scratch.take(((b - a) * oh * ow, k), g.dtype)
             parts = threads.pieces(b - a, dcols.nbytes, 2 * (b - a) * oh * ow * k * f, COL2IM_PIECE_BYTES)
+            adds = _col2im_adds(dx[a:b], dcols.reshape(b - a, oh, ow, kh, kw, c), kh, kw, oh, ow, op, ph, pw)
 
-            def piece(p, a=a, dcols=dcols, parts=parts):
+            def piece(p, a=a, dcols=dcols, parts=parts, adds=adds):
                 i0, i1 = parts[p]
-                rows = dcols[i0 * oh * ow:i1 * oh * ow]
-                np.matmul(g[a + i0:a + i1].reshape(-1, f), wmat_t, out=rows)
-                rows.shape = (i1 - i0, oh, ow, kh, kw, c)
+                np.matmul(g[a + i0:a + i1].reshape(-1, f), wmat_t, out=dcols[i0 * oh * ow:i1 * oh * ow])
                 dx[a + i0:a + i1] = 0
-                _col2im(dx[a + i0:a + i1], rows, kh, kw, oh, ow, op, ph, pw)
+                _col2im(adds, i0, i1)
             pool.run(piece, len(parts))
             scratch.give(dcols)
         return dx

@@ -385,13 +385,43 @@ def test_a_narrow_filter_gradient_in_small_products_on_several_threads(monkeypat
 
 
 def test_the_padded_work_array_holds_one_chunk_of_images_at_most(monkeypatch):
-    """A big batch (an evaluation of the whole test set) keeps no whole padded copy alive."""
+    """A big batch (an evaluation of the whole test set) keeps no whole padded copy alive
+    (padding on both sides and 3 channels: the windows come from a padded copy)."""
     from teachflow.ops.windows import _Padded
     rng = np.random.default_rng(9)
-    x, w = rng.standard_normal((12, 6, 6, 2)), rng.standard_normal((3, 3, 2, 3))
+    x, w = rng.standard_normal((12, 6, 6, 3)), rng.standard_normal((3, 3, 3, 3))
     op = tf.nn.conv2d(tf.constant(x), tf.constant(w), [1, 1, 1, 1], "SAME").op
-    monkeypatch.setattr(conv_ops, "COLS_BYTES", 6 * 6 * 18 * 8 * 4)  # 4 images per chunk
+    monkeypatch.setattr(conv_ops, "COLS_BYTES", 6 * 6 * 27 * 8 * 4)  # 4 images per chunk
     padded = _Padded()
     out = op.opdef.kernel(op, x, w, padded=padded)
-    assert len(padded._buf) == 4 and padded._buf.shape[1:] == (8, 8, 2)
+    assert len(padded._buf) == 4 and padded._buf.shape[1:] == (8, 8, 3)
     np.testing.assert_allclose(out, naive_conv(x, w, (1, 1), "SAME"), atol=1e-12)
+
+
+@pytest.mark.parametrize("shape,k,stride", [((3, 8, 8, 4), 3, 2), ((3, 9, 7, 1), 3, 1), ((2, 6, 6, 5), 2, 1)])
+def test_windows_copied_from_the_unpadded_input_keep_zeros_on_the_padding(shape, k, stride):
+    """Where the windows come straight from the unpadded input (padding on one side only, or a
+    grey image) only the taps inside are written: the reused matrix must hold zeros on the
+    padding, also when it last held something else (another geometry, the input gradient's
+    matrix, garbage) and when it was lent to the filter gradient and given back. A window over
+    the right edge may be copied whole (its taps past the row's end read the next row) and
+    those taps set back to 0."""
+    from teachflow.ops.windows import _geometry, _Padded, _unpadded_pays
+    rng = np.random.default_rng(10)
+    x, w = rng.standard_normal(shape), rng.standard_normal((k, k, shape[3], 2))
+    op = tf.nn.conv2d(tf.constant(x), tf.constant(w), [1, stride, stride, 1], "SAME").op
+    scratch, padded = conv_ops._Scratch(), _Padded()
+    scratch.give(np.full(10 ** 4, np.nan))  # garbage where the padding's zeros belong
+    wide = np.pad(x, ((0, 0), (0, 0), (0, 2), (0, 0)))[:, :, :shape[2]]  # x, not stored row by row
+    every_other = np.repeat(x, 2, axis=0)[::2]  # x, images stored row by row but apart
+    for batch in (x, x[:2], x[:, 1:, 1:], x, wide, every_other):  # the geometry changes, comes back
+        saved = {}
+        out = op.opdef.kernel(op, batch, w, saved, scratch, padded=padded)
+        np.testing.assert_allclose(out, naive_conv(batch, w, (stride, stride), "SAME"), atol=1e-12)
+        _, cols, owner = saved.pop(op)  # lent to the filter gradient, which gives it back
+        owner.give(cols)
+        other = owner.take(cols.shape, cols.dtype)  # a user who writes every entry
+        other[:] = np.nan
+        owner.give(other)
+    oh, ow, ph, pw = _geometry(shape, (k, k), op)
+    assert _unpadded_pays(k, k, shape[3], oh, ow, op, ph, pw, *shape[1:3])  # the case under test
