@@ -36,9 +36,11 @@ from ..core import threads
 from ..core.opdef import OpDef, register
 from ..core.shapes import ShapeError, fmt
 
-# Smaller variables take ``update``: their temporaries stay in the caches, and the pieces' extra
-# calls and thread hand-over did not pay (bench_update_ops.py: 784×300 Adam 0.25 ms whole, 0.27
-# in pieces on a busy machine; 3136×1024 Adam 6.9 ms whole, 4.3 in pieces)
+# Smaller variables take ``update``: their temporaries stay in the caches, and a piece's checks
+# (~5 µs) do not pay. Adam and RMSProp (12 passes or more) gain from 256 KB; the rules of 2-5
+# passes (``pieces_scale`` 8: from 2 MB) did not below that, their temporaries being few
+# (bench_update_ops.py, on a busy machine: 3136×64 Adam 0.23 ms whole, 0.21 in pieces;
+# Adagrad 0.15 whole, 0.15-0.17 in pieces; 3136×1024 Adam 6.9 ms whole, 4.3 in pieces)
 PIECES_MIN_BYTES = 2 ** 18
 
 
@@ -76,6 +78,7 @@ class _Apply(OpDef):
     differentiable = False
     slots = 0
     piece = None
+    pieces_scale = 8  # in pieces from PIECES_MIN_BYTES × this
 
     @property
     def ref_inputs(self):
@@ -105,10 +108,11 @@ class _Apply(OpDef):
         update, piece, pool = self.make_update(op), self.make_piece(op), threads.pool_for(session)
         refs = op.inputs[:1 + self.slots]
         var, k = refs[0], len(refs)
+        scale = self.pieces_scale
 
         def apply(*args):
             new = None
-            if piece is not None and _big(values.get(var)):  # one cheap test for small ones
+            if piece is not None and _big(values.get(var), scale):  # one cheap test for small ones
                 new = self._in_pieces(piece, values, refs, args[k:-1], args[-1], pool)
             if new is None:
                 try:
@@ -176,8 +180,8 @@ def _scratch(n, dtype):
     return s[0][:n], s[1][:n]
 
 
-def _big(a):
-    return type(a) is np.ndarray and a.nbytes >= PIECES_MIN_BYTES
+def _big(a, scale):
+    return type(a) is np.ndarray and a.nbytes >= PIECES_MIN_BYTES * scale
 
 
 @register
@@ -230,6 +234,7 @@ class ApplyAdam(_Apply):
     formula = ("m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  "
                "w ← w − η·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε)")
     slots = 2
+    pieces_scale = 1
 
     @staticmethod
     def update(w, m, v, b1p, b2p, lr, b1, b2, eps, g):
@@ -257,6 +262,7 @@ class ApplyAdam(_Apply):
 class ApplyRMSProp(_Apply):
     formula = "ms ← ρ·ms + (1−ρ)g²;  mom ← μ·mom + η·g/√(ms + ε);  w ← w − mom"
     slots = 2
+    pieces_scale = 1
 
     @staticmethod
     def update(w, ms, mom, lr, rho, mu, eps, g):
@@ -283,6 +289,7 @@ class ApplyRMSProp(_Apply):
 class ApplyCenteredRMSProp(_Apply):
     formula = "mg ← ρ·mg + (1−ρ)g;  ms ← ρ·ms + (1−ρ)g²;  mom ← μ·mom + η·g/√(ms − mg² + ε);  w ← w − mom"
     slots = 3
+    pieces_scale = 1
 
     @staticmethod
     def update(w, mg, ms, mom, lr, rho, mu, eps, g):

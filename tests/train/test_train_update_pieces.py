@@ -19,8 +19,15 @@ OPTIMIZERS = {
     "adagrad": lambda: tf.train.AdagradOptimizer(0.1),
 }
 BIG = (800, 700)    # 2.2 MB of float32: in pieces on the pool
-MID = (260, 260)    # 270 KB: above PIECES_MIN_BYTES, one piece or a few on the caller's thread
+MID = (260, 260)    # 270 KB: in pieces for Adam and RMSProp (one, or a few on the caller's thread)
 SMALL = (7, 5)
+MANY_PASSES = ["adam", "centered", "rmsprop"]  # (pieces_scale 1; the others from 8× the bytes)
+
+
+def cases(names=sorted(OPTIMIZERS)):
+    """(optimizer, shape) pairs: every rule on a big variable, the many-pass ones also on a mid one."""
+    return ([pytest.param(n, BIG, id=f"{n}-big") for n in names]
+            + [pytest.param(n, MID, id=f"{n}-mid") for n in names if n in MANY_PASSES])
 
 
 def train(make, shape, steps=3, config=None, dtype=np.float32, hold=False):
@@ -69,9 +76,8 @@ def pieced(monkeypatch):
     return runs
 
 
-@pytest.mark.parametrize("shape", [BIG, MID], ids=["big", "mid"])
 @pytest.mark.parametrize("hold", [False, True], ids=["in place", "new arrays"])
-@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("name,shape", cases())
 def test_a_variable_in_pieces_gets_the_bits_of_the_whole_formula(whole, pieced, name, hold, shape):
     pieces = train(OPTIMIZERS[name], shape, hold=hold)
     assert len(pieced) == 3 and pieces[0].nbytes >= update_ops.PIECES_MIN_BYTES
@@ -99,8 +105,7 @@ def test_pieces_on_several_threads_give_the_same_values(whole, pieced, monkeypat
         np.testing.assert_array_equal(a, c)
 
 
-@pytest.mark.parametrize("shape", [BIG, MID], ids=["big", "mid"])
-@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("name,shape", cases())
 def test_an_update_in_place_allocates_no_arrays(name, shape):
     """A training step that writes in place uses its thread's scratch stretches, kept from the
     steps before: no temporaries (the whole formula's peak is several variables' worth)."""
@@ -130,12 +135,15 @@ def test_an_update_in_place_allocates_no_arrays(name, shape):
     assert peaks[1] >= nbytes  # the measure sees the whole formula's temporaries
 
 
-def test_small_variables_keep_the_whole_formula(monkeypatch):
-    """Below PIECES_MIN_BYTES the kernel never reaches the pieced path."""
+@pytest.mark.parametrize("name,shape", [("adam", SMALL), ("adam", (250, 250)),
+                                        ("momentum", MID), ("adagrad", (700, 700))])
+def test_small_variables_keep_the_whole_formula(monkeypatch, name, shape):
+    """Below PIECES_MIN_BYTES (× 8 for the rules of few passes) the kernel never reaches the
+    pieced path."""
     def boom(*args):
         raise AssertionError("pieced path taken for a small variable")
     monkeypatch.setattr(update_ops._Apply, "_in_pieces", boom)
-    assert len(train(OPTIMIZERS["adam"], SMALL)) == 3
+    assert len(train(OPTIMIZERS[name], shape)) == {"adam": 3, "momentum": 2, "adagrad": 2}[name]
 
 
 def _adam_model(shape):
