@@ -173,7 +173,8 @@ _local = threading.local()
 def _scratch(n, dtype):
     """Two stretches of ``n`` elements for a piece's intermediate values: this thread's own,
     kept from piece to piece (a piece runs on one thread, to its end, before that thread takes
-    another: any kernel, any session may use them), so a step allocates nothing."""
+    another: any kernel, any session may use them), so a step allocates nothing. Per thread and
+    dtype they grow to the biggest piece, about ``threads.PIECE_BYTES`` in all."""
     s = _local.__dict__.get(dtype)
     if s is None or s[0].size < n:
         s = _local.__dict__[dtype] = (np.empty(n, dtype), np.empty(n, dtype))
