@@ -7,9 +7,9 @@ stretch of the arrays, into given outputs, with no temporaries but two scratch s
 (``t``, ``u``: the calling thread's own, kept from step to step, so an update in place
 allocates nothing). A variable of ``PIECES_MIN_BYTES`` or more runs ``piece``: over the arrays
 as they are when they fit one cache-sized piece (``threads.pieces``), else over cache-sized
-stretches of the flattened arrays -- on the caller's thread, or on the session's pool (both
-cores) from ``threads.PARALLEL_MIN_BYTES`` of work. The cut depends on sizes only: the same bits
-for any thread count. The whole-array formula makes a temporary per operation, and those of a
+stretches of the flattened arrays -- on the caller's thread, or, for a variable of
+``POOL_MIN_BYTES`` or more, on the session's pool (both cores). The cut depends on sizes only:
+the same bits for any thread count. The whole-array formula makes a temporary per operation, and those of a
 3136×1024 variable do not fit the caches (Adam: 6.9 ms, in pieces 4.3 ms on one core;
 ``bench_update_ops.py``). Adam is 12 NumPy passes either way (3 for m, 4 for v, 5 for w: one
 rounding each, the bits of TF1's formula as written below); a pass over an L2-resident piece
@@ -42,6 +42,11 @@ from ..core.shapes import ShapeError, fmt
 # (bench_update_ops.py, on a busy machine: 3136×64 Adam 0.23 ms whole, 0.21 in pieces;
 # Adagrad 0.15 whole, 0.15-0.17 in pieces; 3136×1024 Adam 6.9 ms whole, 4.3 in pieces)
 PIECES_MIN_BYTES = 2 ** 18
+# Variables this big run their pieces on the session's pool; smaller ones on the caller's thread:
+# a 3136×64 Adam (8 pieces) on both cores cost 0.44-0.60 ms of CPU time inside the CNN's step
+# against 0.38 for the whole formula on one (bench_cnn_profile.py, a busy machine), the hand-overs
+# and the second core's cold caches eating the gain
+POOL_MIN_BYTES = 2 ** 21
 
 
 def _refs(values, key):
@@ -159,7 +164,7 @@ class _Apply(OpDef):
             o = [x[a:b] for x in flat_out]
             piece(o, o if flat_out is flat_in else [x[a:b] for x in flat_in], s, flat_g[a:b],
                   *_scratch(b - a, dtype))
-        if nbytes >= threads.PARALLEL_MIN_BYTES:  # big enough to pay for a hand-over to threads
+        if w.nbytes >= POOL_MIN_BYTES and nbytes >= threads.PARALLEL_MIN_BYTES:
             pool.run(run, len(parts))
         else:
             for i in range(len(parts)):

@@ -92,6 +92,7 @@ def test_pieces_on_several_threads_give_the_same_values(whole, pieced, monkeypat
     and those of the whole formula (float64 too)."""
     plain = whole(OPTIMIZERS[name], SMALL, dtype=np.float64)
     monkeypatch.setattr(update_ops, "PIECES_MIN_BYTES", 0)
+    monkeypatch.setattr(update_ops, "POOL_MIN_BYTES", 0)
     monkeypatch.setattr(update_ops.threads, "PIECE_BYTES", 64)          # pieces of a few elements
     monkeypatch.setattr(update_ops.threads, "PARALLEL_MIN_BYTES", 0)    # all "worth" the threads
     monkeypatch.setattr(update_ops.threads, "blas_threads", lambda: 1)
