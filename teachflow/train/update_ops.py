@@ -9,12 +9,12 @@ allocates nothing). A variable of ``PIECES_MIN_BYTES`` or more runs ``piece``: o
 as they are when they fit one cache-sized piece (``threads.pieces``), else over cache-sized
 stretches of the flattened arrays -- on the caller's thread, or, for a variable of
 ``POOL_MIN_BYTES`` or more, on the session's pool (both cores). The cut depends on sizes only:
-the same bits for any thread count. The whole-array formula makes a temporary per operation, and those of a
-3136×1024 variable do not fit the caches (Adam: 6.9 ms, in pieces 4.3 ms on one core;
-``bench_update_ops.py``). Adam is 12 NumPy passes either way (3 for m, 4 for v, 5 for w: one
-rounding each, the bits of TF1's formula as written below); a pass over an L2-resident piece
-costs 0.05-0.07 ns per float32 (the square root 0.27), so a piece gains by not allocating and
-by staying in the cache, not by fewer operations.
+the same bits for any thread count. The whole-array formula makes a temporary per operation,
+and those of a 3136×1024 variable do not fit the caches (Adam: 6.9 ms, in pieces 4.3 ms on one
+core; ``bench_update_ops.py``). Adam is 12 NumPy passes either way (3 for m, 4 for v, 5 for w:
+one rounding each, the bits of TF1's formula as written below); a pass over an L2-resident
+piece costs 0.05-0.07 ns per float32 (the square root 0.27), so a piece gains by not
+allocating and by staying in the cache, not by fewer operations.
 
 Where the new values go: ``sess.run(w)`` hands out the very array the session stores (no copy),
 and ``SessionState.fork`` (the step-through, NaN reports), ``PlanStep``'s before/after values,
@@ -149,7 +149,8 @@ class _Apply(OpDef):
             return None  # (a 0-d array or a NumPy scalar, e.g. Adam's β powers after AssignMul)
         outs = ins if all(own) else [a if mine else np.empty(shape, dtype) for a, mine in zip(ins, own)]
         s, n, nbytes = self.scalars(*hyper), w.size, w.nbytes * (len(ins) + 1)
-        parts = threads.pieces(n, nbytes, None)
+        pooled = w.nbytes >= POOL_MIN_BYTES
+        parts = threads.pieces(n, nbytes, None if pooled else 0)  # (0: none for threads)
         if len(parts) == 1:  # the arrays as they are (a NumPy call takes any strides)
             t, u = _scratch(n, dtype)
             piece(outs, ins, s, g, t.reshape(shape), u.reshape(shape))
@@ -164,7 +165,7 @@ class _Apply(OpDef):
             o = [x[a:b] for x in flat_out]
             piece(o, o if flat_out is flat_in else [x[a:b] for x in flat_in], s, flat_g[a:b],
                   *_scratch(b - a, dtype))
-        if w.nbytes >= POOL_MIN_BYTES and nbytes >= threads.PARALLEL_MIN_BYTES:
+        if pooled and nbytes >= threads.PARALLEL_MIN_BYTES:
             pool.run(run, len(parts))
         else:
             for i in range(len(parts)):
