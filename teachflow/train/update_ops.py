@@ -3,11 +3,18 @@ the variable and its slots with TF1's update rule (``w ← w − η·∂L/∂w``
 
 Each op writes its rule twice, the same operations in the same order (so the same bits):
 ``update`` on whole arrays (small variables: the fewest NumPy calls), and ``piece`` on one
-stretch of the flattened arrays, into given outputs, with no temporaries but two scratch
-stretches. A big variable (``PIECES_MIN_BYTES``) runs ``piece`` over ``threads.split``'s
-cache-sized stretches on the session's pool (both cores), which cuts by sizes only: the same
-bits for any thread count. The whole-array formula's temporaries of a 3136×1024 variable do not
-fit the caches (Adam: 6.9 ms, in pieces 4.3 ms on one core; ``bench_update_ops.py``).
+stretch of the arrays, into given outputs, with no temporaries but two scratch stretches
+(``t``, ``u``: the calling thread's own, kept from step to step, so an update in place
+allocates nothing). A variable of ``PIECES_MIN_BYTES`` or more runs ``piece``: over the arrays
+as they are when they fit one cache-sized piece (``threads.pieces``), else over cache-sized
+stretches of the flattened arrays -- on the caller's thread, or, for a variable of
+``POOL_MIN_BYTES`` or more, on the session's pool (both cores). The cut depends on sizes only:
+the same bits for any thread count. The whole-array formula makes a temporary per operation,
+and those of a 3136×1024 variable do not fit the caches (Adam: 6.9 ms, in pieces 4.3 ms on one
+core; ``bench_update_ops.py``). Adam is 12 NumPy passes either way (3 for m, 4 for v, 5 for w:
+one rounding each, the bits of TF1's formula as written below); a pass over an L2-resident
+piece costs 0.05-0.07 ns per float32 (the square root 0.27), so a piece gains by not
+allocating and by staying in the cache, not by fewer operations.
 
 Where the new values go: ``sess.run(w)`` hands out the very array the session stores (no copy),
 and ``SessionState.fork`` (the step-through, NaN reports), ``PlanStep``'s before/after values,
@@ -20,6 +27,7 @@ otherwise into fresh arrays. A training loop (``sess.run([train_op, loss])``) up
 as TF1's kernels do (like TF1 without ``use_locking``, another thread's run reading the variable
 at that moment may see part of the update)."""
 import sys
+import threading
 import weakref
 
 import numpy as np
@@ -28,10 +36,17 @@ from ..core import threads
 from ..core.opdef import OpDef, register
 from ..core.shapes import ShapeError, fmt
 
-# Smaller variables take ``update``: their temporaries stay in the caches, and the pieces' extra
-# calls and thread hand-over did not pay (bench_update_ops.py: 784×300 Adam 0.25 ms whole, 0.27
-# in pieces on a busy machine; 3136×1024 Adam 6.9 ms whole, 4.3 in pieces)
-PIECES_MIN_BYTES = 2 ** 21
+# Smaller variables take ``update``: their temporaries stay in the caches, and a piece's checks
+# (~5 µs) do not pay. Adam and RMSProp (12 passes or more) gain from 256 KB; the rules of 2-5
+# passes (``pieces_scale`` 8: from 2 MB) did not below that, their temporaries being few
+# (bench_update_ops.py, on a busy machine: 3136×64 Adam 0.23 ms whole, 0.21 in pieces;
+# Adagrad 0.15 whole, 0.15-0.17 in pieces; 3136×1024 Adam 6.9 ms whole, 4.3 in pieces)
+PIECES_MIN_BYTES = 2 ** 18
+# Variables this big run their pieces on the session's pool; smaller ones on the caller's thread:
+# a 3136×64 Adam (8 pieces) on both cores cost 0.44-0.60 ms of CPU time inside the CNN's step
+# against 0.38 for the whole formula on one (bench_cnn_profile.py, a busy machine), the hand-overs
+# and the second core's cold caches eating the gain
+POOL_MIN_BYTES = 2 ** 21
 
 
 def _refs(values, key):
@@ -68,6 +83,7 @@ class _Apply(OpDef):
     differentiable = False
     slots = 0
     piece = None
+    pieces_scale = 8  # in pieces from PIECES_MIN_BYTES × this
 
     @property
     def ref_inputs(self):
@@ -97,10 +113,11 @@ class _Apply(OpDef):
         update, piece, pool = self.make_update(op), self.make_piece(op), threads.pool_for(session)
         refs = op.inputs[:1 + self.slots]
         var, k = refs[0], len(refs)
+        scale = self.pieces_scale
 
         def apply(*args):
             new = None
-            if piece is not None and _big(values.get(var)):  # one cheap test for small ones
+            if piece is not None and _big(values.get(var), scale):  # one cheap test for small ones
                 new = self._in_pieces(piece, values, refs, args[k:-1], args[-1], pool)
             if new is None:
                 try:
@@ -117,29 +134,61 @@ class _Apply(OpDef):
         return apply
 
     def _in_pieces(self, piece, values, refs, hyper, g, pool):
-        """``piece`` over cache-sized stretches on ``pool``, into the stored arrays where nothing
-        else sees them (``_unshared``), else into new ones; None when the values do not suit
-        (uninitialized slots, other shapes or dtypes: ``update`` handles or reports those)."""
+        """``piece`` over cache-sized stretches (on ``pool`` when the work is big enough), into
+        the stored arrays where nothing else sees them (``_unshared``), else into new ones;
+        None when the values do not suit (uninitialized slots, other shapes or dtypes:
+        ``update`` handles or reports those)."""
         own = [r in values and _unshared(values, r) for r in refs]  # before this holds them too
         ins = [values.get(r) for r in refs]
         w = ins[0]
-        if w.dtype.kind not in "fc" or not all(
-                type(a) is np.ndarray and a.shape == w.shape and a.dtype == w.dtype for a in (*ins, g)):
+        shape, dtype = w.shape, w.dtype
+        if dtype.kind not in "fc" or not all(
+                type(a) is np.ndarray and a.shape == shape and a.dtype == dtype for a in (*ins, g)):
             return None
-        if not all(getattr(h, "dtype", None) == w.dtype and h.shape == () for h in hyper):
+        if not all(getattr(h, "dtype", None) == dtype and h.shape == () for h in hyper):
             return None  # (a 0-d array or a NumPy scalar, e.g. Adam's β powers after AssignMul)
-        outs = [a if mine else np.empty(a.shape, a.dtype) for a, mine in zip(ins, own)]
+        outs = ins if all(own) else [a if mine else np.empty(shape, dtype) for a, mine in zip(ins, own)]
+        s, n, nbytes = self.scalars(*hyper), w.size, w.nbytes * (len(ins) + 1)
+        pooled = w.nbytes >= POOL_MIN_BYTES
+        parts = threads.pieces(n, nbytes, None if pooled else 0)  # (0: none for threads)
+        if len(parts) == 1:  # the arrays as they are (a NumPy call takes any strides)
+            t, u = _scratch(n, dtype)
+            piece(outs, ins, s, g, t.reshape(shape), u.reshape(shape))
+            return outs
         flat_in = [a.reshape(-1) for a in ins]  # a view (a copy where not contiguous: read only)
-        flat_out = [a.reshape(-1) for a in outs]
-        flat_g, s = g.reshape(-1), self.scalars(*hyper)
-        threads.split(pool, lambda a, b: piece([o[a:b] for o in flat_out], [i[a:b] for i in flat_in],
-                                               s, flat_g[a:b]),
-                      w.size, w.nbytes * (len(ins) + 1))
+        flat_out = flat_in if outs is ins else [a.reshape(-1) for a in outs]
+        flat_g = g.reshape(-1)
+        s = [np.asarray(x) for x in s]  # 0-d arrays: a NumPy call takes them faster than scalars
+
+        def run(i):
+            a, b = parts[i]
+            o = [x[a:b] for x in flat_out]
+            piece(o, o if flat_out is flat_in else [x[a:b] for x in flat_in], s, flat_g[a:b],
+                  *_scratch(b - a, dtype))
+        if pooled and nbytes >= threads.PARALLEL_MIN_BYTES:
+            pool.run(run, len(parts))
+        else:
+            for i in range(len(parts)):
+                run(i)
         return outs
 
 
-def _big(a):
-    return type(a) is np.ndarray and a.nbytes >= PIECES_MIN_BYTES
+_local = threading.local()
+
+
+def _scratch(n, dtype):
+    """Two stretches of ``n`` elements for a piece's intermediate values: this thread's own,
+    kept from piece to piece (a piece runs on one thread, to its end, before that thread takes
+    another: any kernel, any session may use them), so a step allocates nothing. Per thread and
+    dtype they grow to the biggest piece, about ``threads.PIECE_BYTES`` in all."""
+    s = _local.__dict__.get(dtype)
+    if s is None or s[0].size < n:
+        s = _local.__dict__[dtype] = (np.empty(n, dtype), np.empty(n, dtype))
+    return s[0][:n], s[1][:n]
+
+
+def _big(a, scale):
+    return type(a) is np.ndarray and a.nbytes >= PIECES_MIN_BYTES * scale
 
 
 @register
@@ -155,10 +204,9 @@ class ApplyGradientDescent(_Apply):
         return (w - step,)  # scalars (NumPy returns no array to write into)
 
     @staticmethod
-    def piece(out, ins, s, g):
+    def piece(out, ins, s, g, t, u):
         (w2,), (w,), (lr,) = out, ins, s
-        step = np.multiply(lr, g, out=np.empty_like(g))
-        np.subtract(w, step, out=w2)
+        np.subtract(w, np.multiply(lr, g, out=t), out=w2)
 
 
 @register
@@ -177,10 +225,9 @@ class ApplyMomentum(_Apply):
     def make_piece(self, op):
         nesterov = op.attrs["use_nesterov"]
 
-        def piece(out, ins, s, g):
+        def piece(out, ins, s, g, t, u):
             (w2, a2), (w, a), (lr, mu) = out, ins, s
             np.add(np.multiply(mu, a, out=a2), g, out=a2)         # a ← μ·a + g
-            t = np.empty_like(g)
             if nesterov:                                            # w ← w − η·(g + μ·a)
                 np.multiply(lr, np.add(g, np.multiply(mu, a2, out=t), out=t), out=t)
             else:                                                   # w ← w − η·a
@@ -194,6 +241,7 @@ class ApplyAdam(_Apply):
     formula = ("m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  "
                "w ← w − η·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε)")
     slots = 2
+    pieces_scale = 1
 
     @staticmethod
     def update(w, m, v, b1p, b2p, lr, b1, b2, eps, g):
@@ -207,9 +255,8 @@ class ApplyAdam(_Apply):
         return lr * np.sqrt(1 - b2p) / (1 - b1p), b1, 1 - b1, b2, 1 - b2, eps
 
     @staticmethod
-    def piece(out, ins, s, g):
+    def piece(out, ins, s, g, t, u):
         (w2, m2, v2), (w, m, v), (lr_t, b1, c1, b2, c2, eps) = out, ins, s
-        t, u = np.empty_like(g), np.empty_like(g)
         np.add(np.multiply(b1, m, out=m2), np.multiply(c1, g, out=t), out=m2)   # m ← β₁m + (1−β₁)g
         np.multiply(c2, np.multiply(g, g, out=t), out=t)
         np.add(np.multiply(b2, v, out=v2), t, out=v2)                           # v ← β₂v + (1−β₂)g²
@@ -222,6 +269,7 @@ class ApplyAdam(_Apply):
 class ApplyRMSProp(_Apply):
     formula = "ms ← ρ·ms + (1−ρ)g²;  mom ← μ·mom + η·g/√(ms + ε);  w ← w − mom"
     slots = 2
+    pieces_scale = 1
 
     @staticmethod
     def update(w, ms, mom, lr, rho, mu, eps, g):
@@ -234,9 +282,8 @@ class ApplyRMSProp(_Apply):
         return lr, rho, 1 - rho, mu, eps
 
     @staticmethod
-    def piece(out, ins, s, g):
+    def piece(out, ins, s, g, t, u):
         (w2, ms2, mom2), (w, ms, mom), (lr, rho, c, mu, eps) = out, ins, s
-        t, u = np.empty_like(g), np.empty_like(g)
         np.multiply(c, np.multiply(g, g, out=t), out=t)
         np.add(np.multiply(rho, ms, out=ms2), t, out=ms2)                  # ms ← ρ·ms + (1−ρ)g²
         np.sqrt(np.add(ms2, eps, out=t), out=t)
@@ -249,6 +296,7 @@ class ApplyRMSProp(_Apply):
 class ApplyCenteredRMSProp(_Apply):
     formula = "mg ← ρ·mg + (1−ρ)g;  ms ← ρ·ms + (1−ρ)g²;  mom ← μ·mom + η·g/√(ms − mg² + ε);  w ← w − mom"
     slots = 3
+    pieces_scale = 1
 
     @staticmethod
     def update(w, mg, ms, mom, lr, rho, mu, eps, g):
@@ -262,9 +310,8 @@ class ApplyCenteredRMSProp(_Apply):
         return lr, rho, 1 - rho, mu, eps
 
     @staticmethod
-    def piece(out, ins, s, g):
+    def piece(out, ins, s, g, t, u):
         (w2, mg2, ms2, mom2), (w, mg, ms, mom), (lr, rho, c, mu, eps) = out, ins, s
-        t, u = np.empty_like(g), np.empty_like(g)
         np.add(np.multiply(rho, mg, out=mg2), np.multiply(c, g, out=t), out=mg2)   # mg ← ρ·mg + (1−ρ)g
         np.multiply(c, np.multiply(g, g, out=t), out=t)
         np.add(np.multiply(rho, ms, out=ms2), t, out=ms2)                          # ms ← ρ·ms + (1−ρ)g²
@@ -286,9 +333,8 @@ class ApplyAdagrad(_Apply):
         return w - lr * g / np.sqrt(a), a
 
     @staticmethod
-    def piece(out, ins, s, g):
+    def piece(out, ins, s, g, t, u):
         (w2, a2), (w, a), (lr,) = out, ins, s
-        t, u = np.empty_like(g), np.empty_like(g)
         np.add(a, np.multiply(g, g, out=t), out=a2)          # a ← a + g²
         np.divide(np.multiply(lr, g, out=u), np.sqrt(a2, out=t), out=u)
         np.subtract(w, u, out=w2)                           # w ← w − η·g/√a

@@ -1,5 +1,8 @@
-"""The Apply* kernels on big variables: cut into pieces on the session's pool, the same bits as
-the whole-array formula, for any thread count, and in place only where nobody can see it."""
+"""The Apply* kernels on big and mid-sized variables: cut into pieces (on the session's pool when
+big), the same bits as the whole-array formula, for any thread count, in place only where nobody
+can see it, and then with no new arrays at all."""
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -15,8 +18,16 @@ OPTIMIZERS = {
     "centered": lambda: tf.train.RMSPropOptimizer(0.01, momentum=0.5, centered=True),
     "adagrad": lambda: tf.train.AdagradOptimizer(0.1),
 }
-BIG = (800, 700)    # 2.2 MB of float32: above PIECES_MIN_BYTES
+BIG = (800, 700)    # 2.2 MB of float32: in pieces on the pool
+MID = (260, 260)    # 270 KB: in pieces for Adam and RMSProp (one, or a few on the caller's thread)
 SMALL = (7, 5)
+MANY_PASSES = ["adam", "centered", "rmsprop"]  # (pieces_scale 1; the others from 8× the bytes)
+
+
+def cases(names=sorted(OPTIMIZERS)):
+    """(optimizer, shape) pairs: every rule on a big variable, the many-pass ones also on a mid one."""
+    return ([pytest.param(n, BIG, id=f"{n}-big") for n in names]
+            + [pytest.param(n, MID, id=f"{n}-mid") for n in names if n in MANY_PASSES])
 
 
 def train(make, shape, steps=3, config=None, dtype=np.float32, hold=False):
@@ -66,11 +77,11 @@ def pieced(monkeypatch):
 
 
 @pytest.mark.parametrize("hold", [False, True], ids=["in place", "new arrays"])
-@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
-def test_a_big_variable_in_pieces_gets_the_bits_of_the_whole_formula(whole, pieced, name, hold):
-    pieces = train(OPTIMIZERS[name], BIG, hold=hold)
+@pytest.mark.parametrize("name,shape", cases())
+def test_a_variable_in_pieces_gets_the_bits_of_the_whole_formula(whole, pieced, name, hold, shape):
+    pieces = train(OPTIMIZERS[name], shape, hold=hold)
     assert len(pieced) == 3 and pieces[0].nbytes >= update_ops.PIECES_MIN_BYTES
-    for a, b in zip(pieces, whole(OPTIMIZERS[name], BIG)):
+    for a, b in zip(pieces, whole(OPTIMIZERS[name], shape)):
         assert a.dtype == np.float32
         np.testing.assert_array_equal(a, b)
 
@@ -81,6 +92,7 @@ def test_pieces_on_several_threads_give_the_same_values(whole, pieced, monkeypat
     and those of the whole formula (float64 too)."""
     plain = whole(OPTIMIZERS[name], SMALL, dtype=np.float64)
     monkeypatch.setattr(update_ops, "PIECES_MIN_BYTES", 0)
+    monkeypatch.setattr(update_ops, "POOL_MIN_BYTES", 0)
     monkeypatch.setattr(update_ops.threads, "PIECE_BYTES", 64)          # pieces of a few elements
     monkeypatch.setattr(update_ops.threads, "PARALLEL_MIN_BYTES", 0)    # all "worth" the threads
     monkeypatch.setattr(update_ops.threads, "blas_threads", lambda: 1)
@@ -94,26 +106,60 @@ def test_pieces_on_several_threads_give_the_same_values(whole, pieced, monkeypat
         np.testing.assert_array_equal(a, c)
 
 
-def test_small_variables_keep_the_whole_formula(monkeypatch):
-    """Below PIECES_MIN_BYTES the kernel never reaches the pieced path."""
+@pytest.mark.parametrize("name,shape", cases())
+def test_an_update_in_place_allocates_no_arrays(name, shape):
+    """A training step that writes in place uses its thread's scratch stretches, kept from the
+    steps before: no temporaries (the whole formula's peak is several variables' worth)."""
+    rng = np.random.default_rng(1)
+    with tf.Graph().as_default():
+        w = tf.Variable(rng.standard_normal(shape).astype(np.float32))
+        g = tf.placeholder(tf.float32, shape)
+        step = OPTIMIZERS[name]().apply_gradients([(g, w)])
+        config = tf.ConfigProto(intra_op_parallelism_threads=1)  # (a pool thread keeps its own)
+        with tf.Session(config=config) as sess:
+            sess.run(tf.global_variables_initializer())
+            x = rng.standard_normal(shape).astype(np.float32)
+            peaks = []
+            for limit in (update_ops.PIECES_MIN_BYTES, float("inf")):  # pieces, whole formula
+                with pytest.MonkeyPatch.context() as m:
+                    m.setattr(update_ops, "PIECES_MIN_BYTES", limit)
+                    sess.run(step, {g: x})
+                    sess.run(step, {g: x})  # (the initial values were shared: new arrays once)
+                    tracemalloc.start()
+                    try:
+                        sess.run(step, {g: x})
+                        peaks.append(tracemalloc.get_traced_memory()[1])
+                    finally:
+                        tracemalloc.stop()
+    nbytes = np.prod(shape) * 4
+    assert peaks[0] < nbytes / 20, f"the pieced update allocated {peaks[0]} bytes"
+    assert peaks[1] >= nbytes  # the measure sees the whole formula's temporaries
+
+
+@pytest.mark.parametrize("name,shape", [("adam", SMALL), ("adam", (250, 250)),
+                                        ("momentum", MID), ("adagrad", (700, 700))])
+def test_small_variables_keep_the_whole_formula(monkeypatch, name, shape):
+    """Below PIECES_MIN_BYTES (× 8 for the rules of few passes) the kernel never reaches the
+    pieced path."""
     def boom(*args):
         raise AssertionError("pieced path taken for a small variable")
     monkeypatch.setattr(update_ops._Apply, "_in_pieces", boom)
-    assert len(train(OPTIMIZERS["adam"], SMALL)) == 3
+    assert len(train(OPTIMIZERS[name], shape)) == {"adam": 3, "momentum": 2, "adagrad": 2}[name]
 
 
-def _adam_model(shape=BIG):
+def _adam_model(shape):
     w = tf.Variable(np.ones(shape, np.float32), name="w")
     loss = tf.reduce_sum(tf.square(w - 3.0))
     opt = tf.train.AdamOptimizer(0.1)
     return w, opt.get_slot, opt.minimize(loss)
 
 
-def test_values_fetched_before_a_step_do_not_change():
+@pytest.mark.parametrize("shape", [BIG, MID], ids=["big", "mid"])
+def test_values_fetched_before_a_step_do_not_change(shape):
     """``sess.run(w)`` hands out the stored array itself: an update must not write into it,
     nor into a fetched view of it, a slot, or a ``fork`` snapshot (the step-through's undo)."""
     with tf.Graph().as_default():
-        w, slot, step = _adam_model()
+        w, slot, step = _adam_model(shape)
         flat = tf.reshape(w, [-1])
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
@@ -132,11 +178,12 @@ def test_values_fetched_before_a_step_do_not_change():
             np.testing.assert_array_equal(sess.run(w), kept)
 
 
-def test_an_update_nobody_else_sees_is_made_in_place():
+@pytest.mark.parametrize("shape", [BIG, MID], ids=["big", "mid"])
+def test_an_update_nobody_else_sees_is_made_in_place(shape):
     """When the session's dict holds the only reference, the pieced kernel writes into the
     stored arrays (no new 3-array allocation per step); the values are still the formula's."""
     with tf.Graph().as_default():
-        w, slot, step = _adam_model()
+        w, slot, step = _adam_model(shape)
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             sess.run(step)  # the initial values may be shared (the initializer's result)
@@ -153,7 +200,7 @@ def test_step_through_shows_before_and_after_of_a_big_update():
     """The stepped driver records (before, after) of each write: two different arrays, the
     before one unchanged by the update."""
     with tf.Graph().as_default():
-        w, slot, step = _adam_model()
+        w, slot, step = _adam_model(BIG)
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             sess.run(step)
@@ -195,7 +242,7 @@ def test_a_transposed_gradient_in_pieces_gets_the_bits_of_the_whole_formula(whol
 
 def test_uninitialized_slots_of_a_big_variable_are_the_usual_error():
     with tf.Graph().as_default():
-        w, slot, step = _adam_model()
+        w, slot, step = _adam_model(BIG)
         with tf.Session() as sess:
             sess.run([v.initializer for v in tf.global_variables() if "Adam" not in v.op.name])
             with pytest.raises(tf.errors.FailedPreconditionError, match="w/Adam"):
