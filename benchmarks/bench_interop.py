@@ -107,10 +107,10 @@ def pool_cost(n=8, repeat=2000):
     return best * 1e6
 
 
-def report(name, times):
-    (seq, tog) = (np.array(times[1]) * 1e3, np.array(times[0]) * 1e3)
-    print(f"{name}: one after another min {seq.min():.2f} / median {np.median(seq):.2f} ms; "
-          f"together min {tog.min():.2f} / median {np.median(tog):.2f} ms "
+def report(name, times, unit="ms", scale=1e3):
+    seq, tog = np.array(times[1]) * scale, np.array(times[0]) * scale
+    print(f"{name}: one after another min {seq.min():.2f} / median {np.median(seq):.2f} {unit}; "
+          f"together min {tog.min():.2f} / median {np.median(tog):.2f} {unit} "
           f"-> {tog.min() / seq.min():.3f}x (min), {np.median(tog) / np.median(seq):.3f}x (median)")
 
 
@@ -120,13 +120,13 @@ def main():
     ap.add_argument("--raw", action="store_true", help="also the raw example (slower)")
     args = ap.parse_args()
     from teachflow.core import threads
-    print(f"{threads.describe()} | load average {os.getloadavg()[0]:.2f}")
+    print(f"load average {os.getloadavg()[0]:.2f} at the start")
     print(f"pool.run of 8 empty pieces, 2 threads: {pool_cost():.1f} µs")
-    report("curve fit step (small: one after another in both)", curve_fit())
+    report("curve fit step (small: one after another in both)", curve_fit(), "µs", 1e6)
     report("CNN step", cnn(args.steps))
     if args.raw:
         report("raw example step", raw(max(5, args.steps // 4)))
-    print(f"load average {os.getloadavg()[0]:.2f}")
+    print(f"{threads.describe()} | load average {os.getloadavg()[0]:.2f} at the end")
 
 
 if __name__ == "__main__":

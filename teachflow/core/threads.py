@@ -100,12 +100,17 @@ def apply_blas_policy():
         _blas_set = BLAS_THREADS
 
 
+def _setting(name, n):
+    """``n`` checked as a thread setting (an int >= 0, 0: automatic)."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"{name} must be an int >= 0 (0: automatic), got {n!r}")
+    return n
+
+
 def set_intra_op_parallelism_threads(n):
     """Threads for one kernel (0: automatic, the cores or the environment's setting)."""
     global _intra_op
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-        raise ValueError(f"intra_op_parallelism_threads must be an int >= 0 (0: automatic), got {n!r}")
-    _intra_op = n
+    _intra_op = _setting("intra_op_parallelism_threads", n)
 
 
 def get_intra_op_parallelism_threads():
@@ -114,11 +119,9 @@ def get_intra_op_parallelism_threads():
 
 
 def set_inter_op_parallelism_threads(n):
-    """How many independent ops of a plan may run at once (0: automatic; 1: one after another)."""
+    """How many big independent ops of a plan may run at once (0: automatic; 1: one after another)."""
     global _inter_op
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-        raise ValueError(f"inter_op_parallelism_threads must be an int >= 0 (0: automatic), got {n!r}")
-    _inter_op = n
+    _inter_op = _setting("inter_op_parallelism_threads", n)
 
 
 def get_inter_op_parallelism_threads():
