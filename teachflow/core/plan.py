@@ -479,7 +479,7 @@ def _fusions(calls, ops, targets, session):
 # work into pieces on the pool): a group of adjacent independent ops is made when it holds two
 # of them (a fused chain counts as its first op), and runs at the same time when two of its big
 # ops have an input of at least TOGETHER_MIN_BYTES (checked per run: batch sizes are often unknown).
-CONCURRENT = ("Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MatMul",
+CONCURRENT = ("Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MatMul", "BiasAddGrad",
               "MaxPool", "MaxPoolGrad", "AvgPool", "AvgPoolGrad")
 TOGETHER_MIN_BYTES = 2 ** 18
 
