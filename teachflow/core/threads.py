@@ -228,7 +228,7 @@ class _Pool:
         self._work = threading.Condition(self._lock)     # pool threads: items were queued
         self._waiters = threading.Condition(self._lock)  # run/together callers: an item finished or was queued
         self._queue = collections.deque()  # jobs with items left to take, oldest first
-        self._started = 0                  # pool threads running (started when first needed)
+        self._workers = []                 # the pool's threads (started when first needed)
         _all_pools.add(self)
 
     def run(self, fn, n):
@@ -238,7 +238,7 @@ class _Pool:
             return
         job = _Job(fn, n)
         with self._lock:
-            if self._started < self.threads - 1:
+            if len(self._workers) < self.threads - 1:
                 self._start_threads()
             self._queue.append(job)
             self._work.notify(n - 1)
@@ -329,9 +329,10 @@ class _Pool:
                     self._lock.acquire()
 
     def _start_threads(self):
-        while self._started < self.threads - 1:
-            self._started += 1
-            threading.Thread(target=self._serve, name=f"teachflow-{self._started}", daemon=True).start()
+        while len(self._workers) < self.threads - 1:
+            t = threading.Thread(target=self._serve, name=f"teachflow-{len(self._workers) + 1}", daemon=True)
+            self._workers.append(t)
+            t.start()
 
     def _serve(self):
         """A pool thread: take queued items, sleep when there are none."""
@@ -353,7 +354,7 @@ class _Pool:
         self._work = threading.Condition(self._lock)
         self._waiters = threading.Condition(self._lock)
         self._queue = collections.deque()
-        self._started = 0
+        self._workers = []
 
 
 _all_pools = weakref.WeakSet()  # every _Pool, for a forked child to start its threads anew
