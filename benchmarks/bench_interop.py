@@ -23,6 +23,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 
+def _alternated(sessions, i):
+    """The sessions' items, the first one first on even ``i``, last on odd ones."""
+    items = list(sessions.items())
+    return items if i % 2 == 0 else items[::-1]
+
+
 def cnn(steps):
     """{inter_op setting: [seconds per step, ...]} for the CNN, steps interleaved."""
     import bench_layers as L
@@ -37,10 +43,10 @@ def cnn(steps):
         sess.run(train, {Xp: X[:100], yp: y[:100]})  # compile the plan, warm the work arrays
     times = {inter: [] for inter in sessions}
     rng = np.random.RandomState(0)
-    for _ in range(steps):
+    for i in range(steps):
         idx = rng.randint(0, len(X), 100)
         feed = {Xp: X[idx], yp: y[idx]}
-        for inter, sess in sessions.items():
+        for inter, sess in _alternated(sessions, i):
             t = time.perf_counter()
             sess.run(train, feed)
             times[inter].append(time.perf_counter() - t)
@@ -66,7 +72,7 @@ def raw(steps, rounds=4):
     return times
 
 
-def curve_fit(blocks=15, steps=200):
+def curve_fit(blocks=30, steps=200):
     """{inter_op setting: [seconds per step, ...]} for ``bench_engine``'s curve fit, whose plan
     has a group of small ops (two MatMul gradients): the size check must keep it as fast."""
     import bench_engine
@@ -85,8 +91,8 @@ def curve_fit(blocks=15, steps=200):
         assert ("together" in sess.plan_source(train, {x: x_data, y: y_data})) == (inter == 0)
     times = {inter: [] for inter in sessions}
     feed = {x: x_data, y: y_data}
-    for _ in range(blocks):
-        for inter, sess in sessions.items():
+    for i in range(blocks):
+        for inter, sess in _alternated(sessions, i):
             t = time.perf_counter()
             for _ in range(steps):
                 sess.run(train, feed)

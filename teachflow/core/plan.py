@@ -271,38 +271,38 @@ class Plan:
         return f"k{j}", [names[t] for t in op.inputs], f"{_comment(op.name)} ({_comment(op.type)})"
 
     def _together_lines(self, group, ns, names, lines):
-        """A group of independent calls: ``if small_inputs(...)`` (fewer than two of its big
-        ops have a big input) its calls one after another, as plain lines; else one line that
-        runs them at the same time, ``together{j}`` (a ``_Together``), which gets each kernel
-        and its arguments and gives their results in order."""
-        big = [self._first_op(j) for j in group if self._first_op(j).type in CONCURRENT]
-        sized = [names[op.inputs[self._size_arg(op)]] for op in big if op.inputs]
-        ns["small_inputs"] = _small_inputs
-        lines.append(f"{'    if small_inputs(' + ', '.join(sized) + '):':<40}  # else: together")
+        """A group of independent calls: ``if few_big_inputs(need, ...)`` (fewer than two of
+        its big ops have a big input: ``need`` of those whose size is known only when the plan
+        runs) its calls one after another, as plain lines; else one line that runs them at the
+        same time, ``together{j}`` (a ``_Together``), which gets each kernel and its arguments
+        and gives their results in order. No check when two sizes are known to be big."""
+        sizes = [_size_input(op) for op in map(self._first_op, group) if op.type in CONCURRENT]
+        need = 2 - sum(n is not None and n >= TOGETHER_MIN_BYTES for _, n in sizes)
+        unknown = [names[t] for t, n in sizes if n is None]  # sized when the plan runs
+        indent = " " * (8 if need > 0 else 4)
+        if need > 0:
+            ns["few_big_inputs"] = _few_big_inputs
+            lines.append(f"    if few_big_inputs({need}, {', '.join(unknown)}):  # else: together")
         parts, outs, what, ops = [], [], [], []
         for j in group:
-            write = self._fused_line if j in self.fusions else self._plain_line
-            lines.append(write(j, ns, names, indent=" " * 8))
-            self.line_ops[len(lines)] = self._first_op(j)
+            if need > 0:
+                write = self._fused_line if j in self.fusions else self._plain_line
+                lines.append(write(j, ns, names, indent=indent))
+                self.line_ops[len(lines)] = self._first_op(j)
             name, args, comment = self._call_args(j, ns, names)
             parts.append(f"{name}, ({', '.join(args)}{',' if len(args) == 1 else ''})")
             what.append(comment)
             mine = [f"t{j}_{i}" for i in range(len(self.calls[j][0].outputs))]
+            for t, n in zip(self.calls[j][0].outputs, mine):
+                names.setdefault(t, n)
             outs.append(mine[0] if len(mine) == 1 else f"({', '.join(mine)})")
             ops.append(self._first_op(j))
         ns[f"together{group[0]}"] = _Together(self.pool, ops)
-        lines.append(f"{'    else:':<40}  # big: at the same time on the pool's threads")
-        line = f"        {', '.join(outs)} = together{group[0]}({', '.join(parts)})"
+        if need > 0:
+            lines.append(f"{'    else:':<40}  # big: at the same time on the pool's threads")
+        line = f"{indent}{', '.join(outs)} = together{group[0]}({', '.join(parts)})"
         lines.append(f"{line:<40}  # together: " + " | ".join(what))
         self.line_ops[len(lines)] = ops[0]
-
-    @staticmethod
-    def _size_arg(op):
-        """The input of ``op`` whose size says whether it is worth a thread: the one that is
-        statically the biggest (unknown dimensions counted as 1)."""
-        sizes = [int(np.prod([d or 1 for d in t._dims])) if t._dims is not None else 1
-                 for t in op.inputs]
-        return int(np.argmax(sizes))
 
     def _fused_line(self, j, ns, names, indent="    "):
         """The line of a fused chain (``self.fusions[j]``): the first op's inputs and the bias
@@ -487,7 +487,7 @@ TOGETHER_MIN_BYTES = 2 ** 18
 def _groups(calls, fusions, inter_op):
     """Runs of adjacent calls to run at the same time: ``[(j, ...), ...]``, each ``j`` a line
     of the plan (a plain call, or the last of a fused chain), each run holding two big ops
-    (``CONCURRENT``) or more.
+    (``CONCURRENT``) or more whose input may be big (``_size_input``: not statically small).
 
     A call may join the run before it when it writes no state (not ``stateful``: no variable
     written, no random stream drawn; no ref inputs; no sub-plans) and needs nothing the run
@@ -502,8 +502,12 @@ def _groups(calls, fusions, inter_op):
     def big(j):
         return calls[fusions[j][1][0] if j in fusions else j][0].type in CONCURRENT
 
+    def may_be_big(j):  # a big op whose sized input is not statically small
+        nbytes = _size_input(calls[fusions[j][1][0] if j in fusions else j][0])[1]
+        return big(j) and (nbytes is None or nbytes >= TOGETHER_MIN_BYTES)
+
     def close():
-        if sum(map(big, run)) >= 2:
+        if sum(map(may_be_big, run)) >= 2:
             groups.append(tuple(run))
         run.clear()
         made.clear()
@@ -525,16 +529,28 @@ def _groups(calls, fusions, inter_op):
     return groups
 
 
-def _small_inputs(*values):
-    """True when fewer than two of ``values`` (an input of each big op of a group) have
+def _size_input(op):
+    """(tensor, nbytes or None): the input of ``op`` whose size says whether the op is worth a
+    thread of its own -- the statically biggest (unknown dimensions counted as 1) -- and its
+    size in bytes when its shape is fully known (a weight, a fixed batch), else None."""
+    if not op.inputs:
+        return None, 0
+    lower = [int(np.prod([d or 1 for d in t._dims])) if t._dims is not None else 1 for t in op.inputs]
+    t = op.inputs[int(np.argmax(lower))]
+    known = t._dims is not None and None not in t._dims
+    return t, (int(np.prod(t._dims)) * t.dtype.np.itemsize if known else None)
+
+
+def _few_big_inputs(need, *values):
+    """True when fewer than ``need`` of ``values`` (inputs of a group's big ops) have
     ``TOGETHER_MIN_BYTES``: then the group's ops run one after another, since a thread
-    hand-over costs more than small ops do (this check, about 0.1 µs, is all a group of small
-    ops costs: batch sizes are often unknown when the plan is made)."""
+    hand-over costs more than small ops do. This check (about 0.1 µs) is all a group of small
+    ops costs; it is made per run because batch sizes are often unknown when the plan is made."""
     big = 0
     for v in values:
         if getattr(v, "nbytes", 0) >= TOGETHER_MIN_BYTES:
             big += 1
-    return big < 2
+    return big < need
 
 
 class _Together:
