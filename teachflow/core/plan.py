@@ -531,14 +531,20 @@ def _groups(calls, fusions, inter_op):
 
 def _size_input(op):
     """(tensor, nbytes or None): the input of ``op`` whose size says whether the op is worth a
-    thread of its own -- the statically biggest (unknown dimensions counted as 1) -- and its
-    size in bytes when its shape is fully known (a weight, a fixed batch), else None."""
-    if not op.inputs:
-        return None, 0
-    lower = [int(np.prod([d or 1 for d in t._dims])) if t._dims is not None else 1 for t in op.inputs]
-    t = op.inputs[int(np.argmax(lower))]
-    known = t._dims is not None and None not in t._dims
-    return t, (int(np.prod(t._dims)) * t.dtype.np.itemsize if known else None)
+    thread of its own. An input of a fully known shape (a weight, a fixed batch) of at least
+    ``TOGETHER_MIN_BYTES``: big, known now. Else the biggest input of an unknown shape (a
+    batch), to be sized when the plan runs (None). Else (None, 0): known to be small."""
+    unknown, best = None, 0
+    for t in op.inputs:
+        if t._dims is not None and None not in t._dims:
+            nbytes = int(np.prod(t._dims)) * t.dtype.np.itemsize
+            if nbytes >= TOGETHER_MIN_BYTES:
+                return t, nbytes
+            continue
+        lower = int(np.prod([d or 1 for d in t._dims])) if t._dims is not None else 1
+        if unknown is None or lower > best:
+            unknown, best = t, lower
+    return (unknown, None) if unknown is not None else (None, 0)
 
 
 def _few_big_inputs(need, *values):

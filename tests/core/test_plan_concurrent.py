@@ -153,12 +153,12 @@ def test_inter_op_parallelism_threads_caps_the_big_ops_of_a_group():
 
 
 def test_sizes_known_when_the_plan_is_made_are_decided_then(together_calls):
-    """Small weights (the curve fit's): no group at all, so nothing to check per run;
-    inputs of a fully known big shape: the group runs together with no check."""
+    """Inputs all of a known small shape: no group at all, so nothing to check per run;
+    a known big input: that op counts as big with no check (a batch is checked per run)."""
     tf.reset_default_graph()
-    x = tf.placeholder(tf.float32, [None, 1], name="x")
+    x = tf.placeholder(tf.float32, [20, 1], name="x")
     w1, w2 = tf.Variable(tf.ones([1, 10])), tf.Variable(tf.ones([1, 10]))
-    small = [tf.matmul(x, w1), tf.matmul(x, w2)]  # the input looked at: the weight, 40 bytes
+    small = [tf.matmul(x, w1), tf.matmul(x, w2)]
     a = tf.placeholder(tf.float32, [300, 300], name="a")  # 360 KB
     big = [tf.matmul(a, a, name="q1"), tf.matmul(a, a, name="q2")]
     sess = tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=2))
@@ -169,3 +169,18 @@ def test_sizes_known_when_the_plan_is_made_are_decided_then(together_calls):
     value = np.ones((300, 300), np.float32)
     r1, r2 = sess.run(big, {a: value})
     assert together_calls == [2] and np.array_equal(r1, value @ value) and np.array_equal(r2, r1)
+
+
+def test_a_batch_is_sized_per_run_even_beside_a_known_small_weight(together_calls):
+    """A convolution's gradient looks at its batch-sized input, not at its (known) filter."""
+    tf.reset_default_graph()
+    x = tf.placeholder(tf.float32, [None, 16, 16, 8], name="x")
+    y = tf.layers.conv2d(x, 8, 3, padding="SAME", name="conv")
+    grads = tf.gradients(tf.reduce_sum(y), [x] + tf.trainable_variables())
+    sess = tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=2))
+    sess.run(tf.global_variables_initializer())
+    assert "if few_big_inputs(2, " in sess.plan_source(grads, {x: 0})
+    sess.run(grads, {x: np.ones((2, 16, 16, 8), np.float32)})
+    assert not together_calls
+    sess.run(grads, {x: np.ones((64, 16, 16, 8), np.float32)})  # 512 KB
+    assert together_calls == [3]
