@@ -218,7 +218,7 @@ class _Pool:
     pieces of a kernel running beside it), so nested use (a kernel that cuts its work into pieces,
     run by ``together`` on a pool thread) neither deadlocks nor idles -- a thread only ever waits
     for items that another thread has already started. Idle threads sleep on a condition (they
-    never spin or poll); one lock guards the queue, taken once per item (items are 0.1 ms and up).
+    never spin or poll); one lock guards the queue, taken twice per item (items are 0.1 ms and up).
     Work items must be independent. With ``threads=1`` everything runs in order on the caller.
     """
 
