@@ -3,7 +3,8 @@
 teachflow runs every kernel with NumPy on the CPU, so most fields are accepted and kept (a
 program that sets them runs unchanged) but change nothing. ``intra_op_parallelism_threads=n``
 is honoured: the threads one big kernel (a convolution) may use in this session (0: automatic;
-see ``core/threads.py``). ``log_device_placement=True`` is honoured too: the first run of each plan prints, for every op it executes, the device it runs on,
+see ``core/threads.py``); so is ``inter_op_parallelism_threads`` (1: a plan's independent big ops
+run one after another instead of together, see ``core/plan.py``). ``log_device_placement=True`` is honoured too: the first run of each plan prints, for every op it executes, the device it runs on,
 in TF1's format (``name: (Type): /job:localhost/replica:0/task:0/device:CPU:0``).
 """
 

@@ -9,7 +9,9 @@ pass, and the fetch structure. It has two drivers over those same bound kernels:
   calls; ``Session.run`` executes it (``plan.source`` shows it). Like TF's graph optimizer
   (Grappler's remapper), it *fuses* ``Conv2D``/``MatMul`` -> ``BiasAdd`` [-> ``Relu``] into one
   call when nothing else uses the values in between: the bias and the ReLU are applied to each
-  piece of the product while it is still in the cache (the same bits; ``_fusions``);
+  piece of the product while it is still in the cache (the same bits; ``_fusions``); and, like
+  TF's inter-op pool, it runs *adjacent independent* big ops at the same time in one line
+  (``together``: a convolution's two gradients), when their inputs are big (``_groups``);
 - ``plan.steps(feed_dict)``: the same ops run one at a time, yielding a ``PlanStep`` (inputs,
   outputs, variables written) per op; the step-through (``teachflow.trace``) walks it.
 
@@ -17,11 +19,12 @@ pass, and the fetch structure. It has two drivers over those same bound kernels:
 stream per random op. Kernels, the Saver, ``Variable.load`` and the tracer reach them only
 through it.
 """
+import functools
 import re
 
 import numpy as np
 
-from . import dtypes as _dtypes, errors, numerics
+from . import dtypes as _dtypes, errors, numerics, threads
 from .errors import FEED_SHAPE_HINT, UNINITIALIZED_HINT
 from .i18n import hint
 from .graph import VALID_OP_NAME, Operation, Tensor, ancestors
@@ -184,6 +187,11 @@ class Plan:
                 self.calls.append((op, "call", d.bind(op, session)))
         self._bound = {op: (how, k) for op, how, k in self.calls}
         self.fusions = _fusions(self.calls, self.ops, self.targets, session)
+        self.groups = _groups(self.calls, self.fusions,
+                              threads.inter_op_threads(getattr(session, "config", None)))
+        self.pool = threads.pool_for(session) if self.groups else None
+        if self.pool is not None and self.pool.threads == 1:
+            self.groups = []  # one thread: every op one after another, as written
 
     def _generate(self):
         """Write ``calls`` as one Python function; every name in it is made from an index
@@ -195,43 +203,24 @@ class Plan:
         if self.feeds:
             lines.append(f"{'    ' + ', '.join(f'f{i}' for i in range(len(self.feeds))) + ', = feeds':<40}  # "
                          + ", ".join(_comment(f.name) for f in self.feeds))
+        for j, (op, how, k) in enumerate(self.calls):  # values that are no lines, first:
+            if how in ("read", "const"):  # a line of a group may come before them
+                v = f"v{j}" if how == "read" else f"c{j}"
+                ns[v] = k
+                names.setdefault(op.outputs[0], v + "()" if how == "read" else v)
         fused_away = {j for chain in self.fusions.values() for j in chain[1][:-1]}
+        grouped = {j: g for g in self.groups for j in g}
         for j, (op, how, k) in enumerate(self.calls):
-            if j in fused_away:
-                continue  # computed by the fused call at the end of its chain
+            if j in fused_away or how != "call" or (j in grouped and j != grouped[j][0]):
+                continue  # computed by a fused chain's last call or a group's line; no line
+            if j in grouped:
+                self._together_lines(grouped[j], ns, names, lines)
+                continue
             if j in self.fusions:
                 lines.append(self._fused_line(j, ns, names))
-                self.line_ops[len(lines)] = self.calls[self.fusions[j][1][0]][0]
-                continue
-            if how == "read":
-                ns[f"v{j}"] = k
-                names.setdefault(op.outputs[0], f"v{j}()")
-                continue
-            if how == "const":
-                ns[f"c{j}"] = k
-                names.setdefault(op.outputs[0], f"c{j}")
-                continue
-            ns[f"k{j}"] = k
-            outs = [f"t{j}_{i}" for i in range(len(op.outputs))]
-            for t, n in zip(op.outputs, outs):
-                names.setdefault(t, n)
-            refs = op.opdef.ref_inputs
-            args = []
-            for i, t in enumerate(op.inputs):
-                if i in refs:  # a variable to write: pass the Variable itself, not its value
-                    ns[f"r{j}_{i}"] = t
-                    args.append(f"r{j}_{i}")
-                else:
-                    args.append(names[t])
-            call = f"k{j}({', '.join(args)})"
-            if len(outs) == 1:
-                line = f"    {outs[0]} = {call}"
-            elif outs:
-                line = f"    {', '.join(outs)}, = {call}"
             else:
-                line = f"    {call}"
-            lines.append(f"{line:<40}  # {_comment(op.name)} ({_comment(op.type)})")
-            self.line_ops[len(lines)] = op
+                lines.append(self._plain_line(j, ns, names))
+            self.line_ops[len(lines)] = self._first_op(j)
         fetched = [names[t] if isinstance(t, Tensor) else "None" for t in self.targets]
         lines.append(f"    return ({', '.join(fetched)},)")
         self.source = "\n".join(lines)
@@ -239,18 +228,89 @@ class Plan:
         exec(self.code, ns)
         self.fn = ns["plan"]
 
-    def _fused_line(self, j, ns, names):
+    def _plain_line(self, j, ns, names, indent="    "):
+        """The line of one call: its kernel on its inputs' names (a variable the op writes is
+        passed as the Variable itself, ``rJ_I``), its outputs' names assigned."""
+        op, _, k = self.calls[j]
+        ns[f"k{j}"] = k
+        outs = [f"t{j}_{i}" for i in range(len(op.outputs))]
+        for t, n in zip(op.outputs, outs):
+            names.setdefault(t, n)
+        refs = op.opdef.ref_inputs
+        args = []
+        for i, t in enumerate(op.inputs):
+            if i in refs:  # a variable to write: pass the Variable itself, not its value
+                ns[f"r{j}_{i}"] = t
+                args.append(f"r{j}_{i}")
+            else:
+                args.append(names[t])
+        call = f"k{j}({', '.join(args)})"
+        if len(outs) == 1:
+            line = f"{indent}{outs[0]} = {call}"
+        elif outs:
+            line = f"{indent}{', '.join(outs)}, = {call}"
+        else:
+            line = f"{indent}{call}"
+        return f"{line:<40}  # {_comment(op.name)} ({_comment(op.type)})"
+
+    def _first_op(self, j):
+        """The op a line of call ``j`` reports errors against (a fused chain's first op)."""
+        return self.calls[self.fusions[j][1][0] if j in self.fusions else j][0]
+
+    def _call_args(self, j, ns, names):
+        """(kernel name, argument expressions, comment) of the line of call ``j``."""
+        op, _, k = self.calls[j]
+        if j in self.fusions:
+            k, chain = self.fusions[j]
+            first, bias_add = self.calls[chain[0]][0], self.calls[chain[1]][0]
+            ns[f"k{j}f"] = k
+            return (f"k{j}f", [names[t] for t in first.inputs] + [names[bias_add.inputs[1]]],
+                    " + ".join(f"{_comment(self.calls[i][0].name)} ({_comment(self.calls[i][0].type)})"
+                               for i in chain))
+        ns[f"k{j}"] = k
+        return f"k{j}", [names[t] for t in op.inputs], f"{_comment(op.name)} ({_comment(op.type)})"
+
+    def _together_lines(self, group, ns, names, lines):
+        """A group of independent calls: ``if few_big_inputs(need, ...)`` (fewer than two of
+        its big ops have a big input: ``need`` of those whose size is known only when the plan
+        runs) its calls one after another, as plain lines; else one line that runs them at the
+        same time, ``together{j}`` (a ``_Together``), which gets each kernel and its arguments
+        and gives their results in order. No check when two sizes are known to be big."""
+        sizes = [_size_input(op) for op in map(self._first_op, group) if op.type in CONCURRENT]
+        need = 2 - sum(n is not None and n >= TOGETHER_MIN_BYTES for _, n in sizes)
+        unknown = [names[t] for t, n in sizes if n is None]  # sized when the plan runs
+        indent = " " * (8 if need > 0 else 4)
+        if need > 0:
+            ns["few_big_inputs"] = _few_big_inputs
+            lines.append(f"    if few_big_inputs({need}, {', '.join(unknown)}):  # else: together")
+        parts, outs, what, ops = [], [], [], []
+        for j in group:
+            if need > 0:
+                write = self._fused_line if j in self.fusions else self._plain_line
+                lines.append(write(j, ns, names, indent=indent))
+                self.line_ops[len(lines)] = self._first_op(j)
+            name, args, comment = self._call_args(j, ns, names)
+            parts.append(f"{name}, ({', '.join(args)}{',' if len(args) == 1 else ''})")
+            what.append(comment)
+            mine = [f"t{j}_{i}" for i in range(len(self.calls[j][0].outputs))]
+            for t, n in zip(self.calls[j][0].outputs, mine):
+                names.setdefault(t, n)
+            outs.append(mine[0] if len(mine) == 1 else f"({', '.join(mine)})")
+            ops.append(self._first_op(j))
+        ns[f"together{group[0]}"] = _Together(self.pool, ops)
+        if need > 0:
+            lines.append(f"{'    else:':<40}  # big: at the same time on the pool's threads")
+        line = f"{indent}{', '.join(outs)} = together{group[0]}({', '.join(parts)})"
+        lines.append(f"{line:<40}  # together: " + " | ".join(what))
+        self.line_ops[len(lines)] = ops[0]
+
+    def _fused_line(self, j, ns, names, indent="    "):
         """The line of a fused chain (``self.fusions[j]``): the first op's inputs and the bias
         in, the last op's value out; errors are reported against the first op."""
-        k, chain = self.fusions[j]
-        first, bias_add, last = self.calls[chain[0]][0], self.calls[chain[1]][0], self.calls[j][0]
-        ns[f"k{j}f"] = k
+        name, args, what = self._call_args(j, ns, names)
         out = f"t{j}_0"
-        names.setdefault(last.outputs[0], out)
-        args = [names[t] for t in first.inputs] + [names[bias_add.inputs[1]]]
-        what = " + ".join(f"{_comment(self.calls[i][0].name)} ({_comment(self.calls[i][0].type)})"
-                          for i in chain)
-        line = f"    {out} = k{j}f({', '.join(args)})"
+        names.setdefault(self.calls[j][0].outputs[0], out)
+        line = f"{indent}{out} = {name}({', '.join(args)})"
         return f"{line:<40}  # fused: {what}"
 
     def full_source(self):
@@ -413,6 +473,114 @@ def _fusions(calls, ops, targets, session):
         if bind is not None:
             fusions[chain[-1]] = (bind(op, session, activation), chain)
     return fusions
+
+
+# Ops worth a thread of their own beside another (the big kernels, which also cut their own
+# work into pieces on the pool): a group of adjacent independent ops is made when it holds two
+# of them (a fused chain counts as its first op), and runs at the same time when two of its big
+# ops have an input of at least TOGETHER_MIN_BYTES (checked per run: batch sizes are often unknown).
+CONCURRENT = ("Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MatMul", "BiasAddGrad",
+              "MaxPool", "MaxPoolGrad", "AvgPool", "AvgPoolGrad")
+TOGETHER_MIN_BYTES = 2 ** 18
+
+
+def _groups(calls, fusions, inter_op):
+    """Runs of adjacent calls to run at the same time: ``[(j, ...), ...]``, each ``j`` a line
+    of the plan (a plain call, or the last of a fused chain), each run holding two big ops
+    (``CONCURRENT``) or more whose input may be big (``_size_input``: not statically small).
+
+    A call may join the run before it when it writes no state (not ``stateful``: no variable
+    written, no random stream drawn; no ref inputs; no sub-plans) and needs nothing the run
+    computes (inputs and control inputs; the plan is in topological order, so that is all
+    it could need). None when ``inter_op`` is 1; at most ``inter_op`` big ops per run when
+    it is set."""
+    if inter_op == 1:
+        return []
+    fused_away = {i for _, chain in fusions.values() for i in chain[:-1]}
+    groups, run, made = [], [], set()
+
+    def big(j):
+        return calls[fusions[j][1][0] if j in fusions else j][0].type in CONCURRENT
+
+    def may_be_big(j):  # a big op whose sized input is not statically small
+        nbytes = _size_input(calls[fusions[j][1][0] if j in fusions else j][0])[1]
+        return big(j) and (nbytes is None or nbytes >= TOGETHER_MIN_BYTES)
+
+    def close():
+        if sum(map(may_be_big, run)) >= 2:
+            groups.append(tuple(run))
+        run.clear()
+        made.clear()
+
+    for j, (op, how, k) in enumerate(calls):
+        if how != "call" or j in fused_away:
+            continue  # reads and constants are no lines; a fused chain is its last call
+        chain = [calls[i][0] for i in fusions[j][1]] if j in fusions else [op]
+        needs = {t.op for o in chain for t in o.inputs} | {c for o in chain for c in o.control_inputs}
+        free = not any(o.opdef.stateful or o.opdef.ref_inputs or o.opdef.kind in ("random", "variable")
+                       for o in chain) and not hasattr(k, "sub_plans") and not hasattr(k, "steps")
+        full = inter_op and big(j) and sum(map(big, run)) >= inter_op
+        if not free or needs & made or full:
+            close()
+        if free:
+            run.append(j)
+            made.update(chain)
+    close()
+    return groups
+
+
+def _size_input(op):
+    """(tensor, nbytes or None): the input of ``op`` whose size says whether the op is worth a
+    thread of its own. An input of a fully known shape (a weight, a fixed batch) of at least
+    ``TOGETHER_MIN_BYTES``: big, known now. Else the biggest input of an unknown shape (a
+    batch), to be sized when the plan runs (None). Else (None, 0): known to be small."""
+    unknown, best = None, 0
+    for t in op.inputs:
+        if t._dims is not None and None not in t._dims:
+            nbytes = int(np.prod(t._dims)) * t.dtype.np.itemsize
+            if nbytes >= TOGETHER_MIN_BYTES:
+                return t, nbytes
+            continue
+        lower = int(np.prod([d or 1 for d in t._dims])) if t._dims is not None else 1
+        if unknown is None or lower > best:
+            unknown, best = t, lower
+    return (unknown, None) if unknown is not None else (None, 0)
+
+
+def _few_big_inputs(need, *values):
+    """True when fewer than ``need`` of ``values`` (inputs of a group's big ops) have
+    ``TOGETHER_MIN_BYTES``: then the group's ops run one after another, since a thread
+    hand-over costs more than small ops do. This check (about 0.1 µs) is all a group of small
+    ops costs; it is made per run because batch sizes are often unknown when the plan is made."""
+    big = 0
+    for v in values:
+        if getattr(v, "nbytes", 0) >= TOGETHER_MIN_BYTES:
+            big += 1
+    return big < need
+
+
+class _Together:
+    """The calls of one plan line run at the same time on the session's pool (``threads.
+    _Pool.together``): ``together(k1, args1, k2, args2, ...)`` gives ``[k1(*args1), ...]``.
+    Each kernel cuts its own work by sizes only: the same bits as one after another. An error
+    names its op (the first in order)."""
+
+    __slots__ = ("pool", "ops")
+
+    def __init__(self, pool, ops):
+        self.pool, self.ops = pool, ops
+
+    def __call__(self, *calls):
+        return self.pool.together([functools.partial(self._call, m // 2, calls[m], calls[m + 1])
+                                   for m in range(0, len(calls), 2)])
+
+    def _call(self, m, kernel, args):
+        try:
+            return kernel(*args)
+        except errors.OpError:
+            raise
+        except Exception as e:
+            raise _op_failed(self.ops[m], e) from e
 
 
 def _op_failed(op, e):

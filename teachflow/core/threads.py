@@ -26,15 +26,17 @@ One level of parallelism only: when BLAS itself runs more than one thread, teach
 a single thread. Nothing here runs per ``sess.run``: the BLAS setting is made once per process
 (at the first ``Session``) and a kernel learns its pool when its plan is compiled.
 """
-import itertools
+import collections
 import os
 import threading
+import weakref
 
 ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
 BLAS_THREADS = 1  # what teachflow sets BLAS to, unless the user chose
 
 _lock = threading.Lock()
 _intra_op = 0          # tf.config.threading.set_intra_op_parallelism_threads (0: automatic)
+_inter_op = 0          # tf.config.threading.set_inter_op_parallelism_threads (0: automatic)
 _blas = None           # threadpoolctl's BLAS controllers, found at the first session
 _blas_initial = None   # BLAS threads when teachflow first looked (before any change of ours)
 _blas_set = None       # what teachflow set BLAS to (None: it did not touch it)
@@ -98,17 +100,38 @@ def apply_blas_policy():
         _blas_set = BLAS_THREADS
 
 
+def _setting(name, n):
+    """``n`` checked as a thread setting (an int >= 0, 0: automatic)."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"{name} must be an int >= 0 (0: automatic), got {n!r}")
+    return n
+
+
 def set_intra_op_parallelism_threads(n):
     """Threads for one kernel (0: automatic, the cores or the environment's setting)."""
     global _intra_op
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-        raise ValueError(f"intra_op_parallelism_threads must be an int >= 0 (0: automatic), got {n!r}")
-    _intra_op = n
+    _intra_op = _setting("intra_op_parallelism_threads", n)
 
 
 def get_intra_op_parallelism_threads():
     """The process-wide setting (0: automatic)."""
     return _intra_op
+
+
+def set_inter_op_parallelism_threads(n):
+    """How many big independent ops of a plan may run at once (0: automatic; 1: one after another)."""
+    global _inter_op
+    _inter_op = _setting("inter_op_parallelism_threads", n)
+
+
+def get_inter_op_parallelism_threads():
+    """The process-wide setting (0: automatic)."""
+    return _inter_op
+
+
+def inter_op_threads(config=None):
+    """Ops of a plan run at once: ``config``'s setting, else the process's (0: automatic)."""
+    return getattr(config, "inter_op_parallelism_threads", 0) or _inter_op
 
 
 def intra_op_threads(config=None):
@@ -176,35 +199,164 @@ def split(pool, fn, n, nbytes, flops=None):
     pool.run(lambda i: fn(*parts[i]), len(parts))
 
 
-class _Pool:
-    """``run(fn, n)`` calls ``fn(0) ... fn(n - 1)`` on ``threads`` threads, the caller included.
+class _Job:
+    """``run(fn, n)``'s items: the next index to take, how many are finished, the first error."""
 
-    Each thread takes the next index until none is left, so a thread that the system runs less
-    often takes fewer. Idle pool threads sleep (they never spin). Work items must be independent.
+    __slots__ = ("fn", "n", "taken", "done", "error")
+
+    def __init__(self, fn, n):
+        self.fn, self.n, self.taken, self.done, self.error = fn, n, 0, 0, None
+
+
+class _Pool:
+    """``run(fn, n)`` calls ``fn(0) ... fn(n - 1)`` on ``threads`` threads, the caller included;
+    ``together(thunks)`` calls a few independent functions at once (the plan's independent ops).
+
+    Each thread takes the next index of the oldest job with items left until none is left, so a
+    thread that the system runs less often takes fewer. A thread that has taken every item of its
+    own job and waits for the others' last ones *helps*: it takes items of any other job (the
+    pieces of a kernel running beside it), so nested use (a kernel that cuts its work into pieces,
+    run by ``together`` on a pool thread) neither deadlocks nor idles -- a thread only ever waits
+    for items that another thread has already started. Idle threads sleep on a condition (they
+    never spin or poll); one lock guards the queue, taken twice per item (items are 0.1 ms and up).
+    Work items must be independent. With ``threads=1`` everything runs in order on the caller.
     """
 
     def __init__(self, threads):
         self.threads = threads
-        self._executor = None
+        self._lock = threading.Lock()
+        self._work = threading.Condition(self._lock)     # pool threads: items were queued
+        self._waiters = threading.Condition(self._lock)  # run/together callers: an item finished or was queued
+        self._queue = collections.deque()  # jobs with items left to take, oldest first
+        self._workers = []                 # the pool's threads (started when first needed)
+        _all_pools.add(self)
 
     def run(self, fn, n):
-        if self.threads == 1 or n == 1:
+        if self.threads == 1 or n <= 1:
             for i in range(n):
                 fn(i)
             return
-        if self._executor is None:
-            from concurrent.futures import ThreadPoolExecutor
-            self._executor = ThreadPoolExecutor(self.threads - 1, thread_name_prefix="teachflow")
-        counter = itertools.count()  # next() on it is atomic under the GIL
-
-        def drain():
-            for i in counter:
-                if i >= n:
-                    return
-                fn(i)
-        helpers = [self._executor.submit(drain) for _ in range(min(self.threads, n) - 1)]
+        job = _Job(fn, n)
+        with self._lock:
+            if len(self._workers) < self.threads - 1:
+                self._start_threads()
+            self._queue.append(job)
+            self._work.notify(n - 1)
+            self._waiters.notify_all()
         try:
-            drain()
+            while True:  # the caller's share: items of its own job while there are any
+                with self._lock:
+                    i = self._take(job)
+                if i is None:
+                    break
+                self._do(job, i)
         finally:
-            for h in helpers:
-                h.result()
+            self._wait(job)
+        if job.error is not None:
+            raise job.error[1]
+
+    def together(self, thunks):
+        """``[t() for t in thunks]``, the calls run at the same time on the pool's threads (the
+        caller takes the first); every call runs, and the first error in order is raised."""
+        thunks = list(thunks)
+        results, failures = [None] * len(thunks), [None] * len(thunks)
+
+        def call(i):
+            try:
+                results[i] = thunks[i]()
+            except BaseException as e:  # noqa: B902 -- raised below, in order
+                failures[i] = e
+        self.run(call, len(thunks))
+        for e in failures:
+            if e is not None:
+                raise e
+        return results
+
+    # ----- the queue (every method named _take/_next runs with the lock held)
+    def _take(self, job):
+        """The next index of ``job``, or None when every item is taken."""
+        i = job.taken
+        if i >= job.n:
+            return None
+        job.taken = i + 1
+        if i + 1 == job.n:
+            self._queue.remove(job)
+        return i
+
+    def _next(self):
+        """(job, index) of the oldest queued item, or None."""
+        while self._queue:
+            job = self._queue[0]
+            i = self._take(job)
+            if i is not None:
+                return job, i
+        return None
+
+    def _do(self, job, i):
+        """Run item ``i`` of ``job`` (without the lock) and count it finished; after an error
+        the job's items not yet taken are dropped."""
+        try:
+            job.fn(i)
+        except BaseException as e:  # noqa: B902 -- the caller of run() raises it
+            with self._lock:
+                if job.error is None or i < job.error[0]:
+                    job.error = (i, e)
+                if job.taken < job.n:  # take no more of them
+                    job.done += job.n - job.taken
+                    job.taken = job.n
+                    self._queue.remove(job)
+                job.done += 1
+                self._waiters.notify_all()
+            return
+        with self._lock:
+            job.done += 1
+            if job.done == job.n:
+                self._waiters.notify_all()
+
+    def _wait(self, job):
+        """Until every item of ``job`` is finished (all are taken: the others run elsewhere),
+        helping with other jobs' queued items meanwhile; sleeps when there are none."""
+        with self._lock:
+            while job.done < job.n:
+                item = self._next()
+                if item is None:
+                    self._waiters.wait()
+                    continue
+                self._lock.release()
+                try:
+                    self._do(*item)
+                finally:
+                    self._lock.acquire()
+
+    def _start_threads(self):
+        while len(self._workers) < self.threads - 1:
+            t = threading.Thread(target=self._serve, name=f"teachflow-{len(self._workers) + 1}", daemon=True)
+            self._workers.append(t)
+            t.start()
+
+    def _serve(self):
+        """A pool thread: take queued items, sleep when there are none."""
+        with self._lock:
+            while True:
+                item = self._next()
+                if item is None:
+                    self._work.wait()
+                    continue
+                self._lock.release()
+                try:
+                    self._do(*item)
+                finally:
+                    self._lock.acquire()
+
+    def _after_fork(self):
+        """In a child process the pool threads are gone: start new ones when needed."""
+        self._lock = threading.Lock()
+        self._work = threading.Condition(self._lock)
+        self._waiters = threading.Condition(self._lock)
+        self._queue = collections.deque()
+        self._workers = []
+
+
+_all_pools = weakref.WeakSet()  # every _Pool, for a forked child to start its threads anew
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: [p._after_fork() for p in list(_all_pools)])

@@ -111,3 +111,88 @@ def test_a_session_run_does_not_touch_blas(fresh_policy, monkeypatch):
     for _ in range(3):
         sess.run(a)
     assert calls == []
+
+
+def _within(seconds, fn):
+    """``fn()``'s result, or a failure when it has not returned after ``seconds`` (a deadlock)."""
+    out = []
+    t = threading.Thread(target=lambda: out.append(fn()), daemon=True)
+    t.start()
+    t.join(seconds)
+    assert not t.is_alive(), f"still running after {seconds} s: deadlocked?"
+    return out[0]
+
+
+def test_together_runs_its_calls_at_the_same_time_and_gives_results_in_order():
+    pool = threads._Pool(2)
+    meet = threading.Barrier(2, timeout=10)  # passes only when both calls run at once
+
+    def call(v):
+        return lambda: (meet.wait(), v)[1]
+    assert _within(20, lambda: pool.together([call("a"), call("b")])) == ["a", "b"]
+
+
+def test_together_on_one_thread_runs_in_order_on_the_caller():
+    seen = []
+    me = threading.get_ident()
+    out = threads._Pool(1).together([lambda i=i: seen.append((i, threading.get_ident())) or i
+                                     for i in range(3)])
+    assert out == [0, 1, 2] and seen == [(0, me), (1, me), (2, me)]
+
+
+def test_together_runs_every_call_and_raises_the_first_error_in_order():
+    ran = []
+
+    def call(i):
+        def f():
+            ran.append(i)
+            if i in (1, 2):
+                raise LookupError(f"call {i}")
+            return i
+        return f
+    with pytest.raises(LookupError, match="call 1"):
+        threads._Pool(3).together([call(i) for i in range(4)])
+    assert sorted(ran) == [0, 1, 2, 3]
+
+
+def test_nested_work_does_not_deadlock():
+    """Calls run together that each cut their work into pieces, whose pieces cut theirs again:
+    every thread may end up waiting inside a call, and must still get every piece done."""
+    pool = threads._Pool(3)
+    lock = threading.Lock()
+    done = []
+
+    def leaf(i):
+        with lock:
+            done.append(i)
+
+    def piece(i):
+        pool.run(leaf, 5)
+
+    def kernel(k):
+        return lambda: pool.run(piece, 6) or k
+    for _ in range(20):
+        assert _within(20, lambda: pool.together([kernel(k) for k in range(4)])) == [0, 1, 2, 3]
+    assert len(done) == 20 * 4 * 6 * 5
+
+
+def test_the_pool_keeps_working_after_an_error_and_sleeps_when_idle():
+    import time
+    pool = threads._Pool(3)
+    with pytest.raises(ZeroDivisionError):
+        pool.run(lambda i: 1 / (i - 5), 12)
+    seen = []
+    lock = threading.Lock()
+
+    def piece(i):
+        with lock:
+            seen.append(i)
+    pool.run(piece, 30)
+    assert sorted(seen) == list(range(30))
+    assert len(pool._workers) == 2
+
+    def cpu():  # the CPU time of the pool's own threads
+        return sum(time.clock_gettime(time.pthread_getcpuclockid(t.ident)) for t in pool._workers)
+    before = cpu()
+    time.sleep(0.3)  # the pool's threads wait on a condition: no CPU time while idle
+    assert cpu() - before < 0.005  # polling every 0.5 ms would cost about 0.01 s
