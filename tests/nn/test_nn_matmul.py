@@ -156,3 +156,21 @@ def test_bind_fused_names_a_wrong_activation():
     a = np.ones((2, 2), np.float32)
     with pytest.raises(ValueError, match="activation must be None or 'Relu', got 'Tanh'"):
         bound(a, a, False, False, 1, "Tanh")
+
+
+@pytest.mark.parametrize("ta,tb", TRANSPOSES)
+def test_one_call_transposes_matrices_and_stacks(ta, tb):
+    """The one-call kernel transposes a matrix by ``.T`` and a stack by its last two axes: both
+    the bits of np.matmul over swapped axes (the kernel before), in a session as through bind."""
+    rng = np.random.default_rng(7)
+    for batch in ((), (3,)):
+        a = rng.standard_normal(batch + ((5, 4) if ta else (4, 5))).astype(np.float32)
+        b = rng.standard_normal(batch + ((2, 5) if tb else (5, 2))).astype(np.float32)
+        want = np.matmul(np.swapaxes(a, -1, -2) if ta else a, np.swapaxes(b, -1, -2) if tb else b)
+        got = bound(a, b, ta, tb, 1)(a, b)
+        assert got.shape == batch + (4, 2)
+        np.testing.assert_array_equal(got, want)
+        tf.reset_default_graph()
+        with tf.Session() as sess:
+            np.testing.assert_array_equal(
+                sess.run(tf.matmul(tf.constant(a), tf.constant(b), transpose_a=ta, transpose_b=tb)), want)
