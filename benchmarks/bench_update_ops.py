@@ -19,6 +19,7 @@ figures are noisy when other programs run.
 import argparse
 import importlib.util
 import os
+import re
 import subprocess
 import time
 
@@ -44,7 +45,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def load_before(rev):
     """``teachflow/train/update_ops.py`` as of git revision ``rev``, as a module whose OpDef
     classes are not registered (the benchmark gives them to its ops by hand); None when git or
-    the revision is not there."""
+    the revision is not there. ``rev`` must look like a revision (hex digits, a branch or tag
+    name): it is handed to ``git show``, and only this repository's own file at that revision is
+    compiled."""
+    if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z._/~^-]*", rev):
+        raise SystemExit(f"--before: {rev!r} is not a git revision (hex digits, a branch or tag name)")
     try:
         src = subprocess.run(["git", "-C", ROOT, "show", f"{rev}:teachflow/train/update_ops.py"],
                              capture_output=True, text=True, check=True).stdout

@@ -155,9 +155,9 @@ def _cpu_flags():
             for line in f:
                 if line.startswith("flags"):
                     return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
+    except OSError:  # not Linux, or no /proc: no flags known (the check then names no ISA)
+        return set()
+    return set()  # no "flags" line
 
 
 def check_speed():

@@ -317,16 +317,21 @@ class _Pool:
         """Until every item of ``job`` is finished (all are taken: the others run elsewhere),
         helping with other jobs' queued items meanwhile; sleeps when there are none."""
         with self._lock:
-            while job.done < job.n:
-                item = self._next()
-                if item is None:
-                    self._waiters.wait()
-                    continue
-                self._lock.release()
-                try:
-                    self._do(*item)
-                finally:
-                    self._lock.acquire()
+            self._take_items(lambda: job.done >= job.n, self._waiters)
+
+    def _take_items(self, finished, sleep_on):
+        """With the lock held: run queued items (of any job) until ``finished()``, sleeping on
+        the condition ``sleep_on`` when the queue is empty (the lock is let go while an item runs)."""
+        while not finished():
+            item = self._next()
+            if item is None:
+                sleep_on.wait()
+                continue
+            self._lock.release()
+            try:
+                self._do(*item)
+            finally:
+                self._lock.acquire()
 
     def _start_threads(self):
         while len(self._workers) < self.threads - 1:
@@ -337,16 +342,7 @@ class _Pool:
     def _serve(self):
         """A pool thread: take queued items, sleep when there are none."""
         with self._lock:
-            while True:
-                item = self._next()
-                if item is None:
-                    self._work.wait()
-                    continue
-                self._lock.release()
-                try:
-                    self._do(*item)
-                finally:
-                    self._lock.acquire()
+            self._take_items(lambda: False, self._work)
 
     def _after_fork(self):
         """In a child process the pool threads are gone: start new ones when needed."""
