@@ -13,7 +13,7 @@ the batch at a time, and the piece is multiplied while it is still in the cache;
 on the session's thread pool (``core/threads.py``: BLAS itself runs one thread); the plan may
 fuse Conv2D -> BiasAdd -> Relu (``Conv2D.bind_fused``: the bias and the ReLU on each piece right
 after its product); Conv2DBackpropFilter takes the forward pass's matrix back instead of
-building it again; col2im adds straight into the result. Very big batches are processed in
+building it again; col2im copies or adds straight into the result. Very big batches are processed in
 chunks so the matrix stays bounded. ``benchmarks/bench_conv_stages.py`` times each stage.
 """
 import weakref
@@ -25,7 +25,7 @@ from ..core.constant import convert_to_tensor
 from ..core.opdef import OPS, OpDef, register
 from ..core.shapes import ShapeError, fmt
 from ._util import float_check, make
-from .windows import (_check_attrs, _check_nhwc, _col2im, _col2im_adds, _cols_copies,  # noqa: F401
+from .windows import (_check_attrs, _check_nhwc, _col2im, _col2im_ops, _cols_copies,  # noqa: F401
                       _crop, _data_format, _fill_cols, _geometry, _im2col, _nhwc_arg, _pad, _Padded,
                       _padding, _saved, _spatial, _take_saved, _unpadded_pays, out_size)
 
@@ -33,11 +33,12 @@ COLS_BYTES = 128 * 2 ** 20  # im2col matrices larger than this are built a chunk
 SMALL_GEMM = 10 ** 6  # multiply-adds of a "small" product for OpenBLAS (see _cols_t_times)
 NARROW = 1000         # a filter gradient of at most this many values is cut into such products
 SMALL_PIECES = 32     # ... when that takes at most this many of them (more: slower with AVX2)
-# col2im's pieces: bigger than the cache-sized ones of the other stages, since its cost is per
-# NumPy call (6 strided additions a piece, each a few µs of Python holding the GIL, which the
-# other thread then waits for): the CNN's input gradient took 4.5 ms with 1 MB pieces (23 of them),
-# 3.8 ms with 4 MB (8), the same with 8 or 32 MB (bench_cnn_profile.py, AVX-512, quiet). Since
-# the additions' views are made once per call (_col2im_adds), 1, 2 and 4 MB measure the same.
+# col2im's pieces: bigger than the cache-sized ones of the other stages, since part of its cost
+# is per NumPy call (a few strided copies/additions a piece, each a few µs of Python holding the
+# GIL, which the other thread then waits for): the CNN's input gradient took 4.5 ms with 1 MB
+# pieces (23 of them), 3.8 ms with 4 MB (8) (bench_cnn_profile.py, AVX-512, quiet). With
+# col2im's views made once per call (_col2im_ops), 1, 2, 4 and 8 MB measure within noise
+# (CNN conv2, one thread: 5.4 ms each, AVX-512); 0.5 MB is slower (5.6; 5×5 stride 2: 5.9 vs 4.8).
 COL2IM_PIECE_BYTES = 4 * 2 ** 20
 BIAS_ROW = 2 ** 15  # values of the fused bias's row at most (128 KiB of float32; _bias_row)
 
@@ -233,10 +234,11 @@ class Conv2DBackpropInput(OpDef):
     def infer(self, op):
         return op.inputs[0]._dims, op.inputs[2].dtype
 
-    # One GEMM per piece of the batch, ∂L/∂Y (rows, F) times the transposed filter (F, kh·kw·C),
-    # gives every window's share laid out as im2col(X) is; col2im then adds the window rows back
-    # onto the input pixels they read (kh·⌈kw/sw⌉ strided additions per piece), straight into
-    # the piece's part of the result, zeroed just before (while in the cache): no padded array.
+    # One product per piece of the batch and window row i, ∂L/∂Y (rows, F) times that row of the
+    # transposed filter (F, kw·C), gives every window's share as planes (kh, rows, kw·C) (the
+    # GEMM's time as one product); col2im then sums each pixel's taps (``_col2im_ops``: along the
+    # height by contiguous additions within the planes, then into the piece's part of the
+    # result, a pixel's first tap copied and the others added): no padded array, no zeroing.
     def kernel(self, op, x, w, g, scratch=None, pool=None, padded=None):
         scratch, pool, padded = scratch or _Scratch(), pool or threads.pool_for(None), padded or _Padded()
         if op.attrs["strides"] == (1, 1) and op.attrs.get("dilations", (1, 1)) == (1, 1):
@@ -250,20 +252,19 @@ class Conv2DBackpropInput(OpDef):
         n = x.shape[0]
         k = kh * kw * c
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
-        wmat_t = np.ascontiguousarray(w.reshape(k, f).T)  # (F, kh·kw·C) row-major: 7% faster than .T
+        w_rows = np.ascontiguousarray(w.reshape(kh, kw * c, f).transpose(0, 2, 1))  # (kh, F, kw·C)
         dx = np.empty(x.shape, dtype=g.dtype)
         for a, b in _chunks(n, oh * ow * k * g.itemsize):
-            dcols = scratch.take(((b - a) * oh * ow, k), g.dtype)
-            parts = threads.pieces(b - a, dcols.nbytes, 2 * (b - a) * oh * ow * k * f, COL2IM_PIECE_BYTES)
-            adds = _col2im_adds(dx[a:b], dcols.reshape(b - a, oh, ow, kh, kw, c), kh, kw, oh, ow, op, ph, pw)
+            planes = scratch.take((kh, (b - a) * oh * ow, kw * c), g.dtype)
+            parts = threads.pieces(b - a, planes.nbytes, 2 * (b - a) * oh * ow * k * f, COL2IM_PIECE_BYTES)
+            ops = _col2im_ops(dx[a:b], planes.reshape(kh, b - a, oh, ow, kw, c), kh, kw, oh, ow, op, ph, pw)
 
-            def piece(p, a=a, dcols=dcols, parts=parts, adds=adds):
+            def piece(p, a=a, planes=planes, parts=parts, ops=ops):
                 i0, i1 = parts[p]
-                np.matmul(g[a + i0:a + i1].reshape(-1, f), wmat_t, out=dcols[i0 * oh * ow:i1 * oh * ow])
-                dx[a + i0:a + i1] = 0
-                _col2im(adds, i0, i1)
+                np.matmul(g[a + i0:a + i1].reshape(-1, f), w_rows, out=planes[:, i0 * oh * ow:i1 * oh * ow])
+                _col2im(ops, i0, i1)
             pool.run(piece, len(parts))
-            scratch.give(dcols)
+            scratch.give(planes)
         return dx
 
     @staticmethod
