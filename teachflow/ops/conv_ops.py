@@ -34,11 +34,10 @@ SMALL_GEMM = 10 ** 6  # multiply-adds of a "small" product for OpenBLAS (see _co
 NARROW = 1000         # a filter gradient of at most this many values is cut into such products
 SMALL_PIECES = 32     # ... when that takes at most this many of them (more: slower with AVX2)
 # col2im's pieces: bigger than the cache-sized ones of the other stages, since part of its cost
-# is per NumPy call (a few strided copies/additions a piece, each a few µs of Python holding the
-# GIL, which the other thread then waits for): the CNN's input gradient took 4.5 ms with 1 MB
-# pieces (23 of them), 3.8 ms with 4 MB (8) (bench_cnn_profile.py, AVX-512, quiet). With
-# col2im's views made once per call (_col2im_ops), 1, 2, 4 and 8 MB measure within noise
-# (CNN conv2, one thread: 5.4 ms each, AVX-512); 0.5 MB is slower (5.6; 5×5 stride 2: 5.9 vs 4.8).
+# is per piece (a product, a few strided copies/additions, each a few µs of Python holding the
+# GIL, which the other thread then waits for): CNN conv2's input gradient, one thread, AVX-512,
+# with its piece-sized planes (_PieceArrays): 5.1 ms with 1 MB pieces, 4.9 with 2 MB, 4.8 with
+# 4 MB (8 pieces: at least threads.PIECES); 5×5 stride 2 on 128×14×14×32: 5.3, 4.7, 4.6.
 COL2IM_PIECE_BYTES = 4 * 2 ** 20
 BIAS_ROW = 2 ** 15  # values of the fused bias's row at most (128 KiB of float32; _bias_row)
 
@@ -83,6 +82,25 @@ class _Scratch:
 
     def give(self, a):
         self._free = a if a.base is None else a.base
+
+
+class _PieceArrays:
+    """Work arrays a piece of a kernel needs only while it runs (col2im's planes): a piece takes
+    one and gives it back, so there is one per thread at most and it stays in the cache from
+    piece to piece. ``take(size, dtype, most)`` allocates ``most`` values (the biggest piece),
+    so pieces of different sizes share the arrays. (list.pop/append: safe between threads.)"""
+
+    def __init__(self):
+        self._free = []
+
+    def take(self, size, dtype, most):
+        buf = self._free.pop() if self._free else None
+        if buf is None or buf.dtype != dtype or buf.size < size:
+            buf = np.empty(max(size, most), dtype)
+        return buf[:size]
+
+    def give(self, a):
+        self._free.append(a if a.base is None else a.base)
 
 
 def _bias_row(bias, oh, ow):
@@ -239,32 +257,35 @@ class Conv2DBackpropInput(OpDef):
     # GEMM's time as one product); col2im then sums each pixel's taps (``_col2im_ops``: along the
     # height by contiguous additions within the planes, then into the piece's part of the
     # result, a pixel's first tap copied and the others added): no padded array, no zeroing.
-    def kernel(self, op, x, w, g, scratch=None, pool=None, padded=None):
+    # The planes are needed only while their piece runs: each piece takes a piece-sized work
+    # array (``_PieceArrays``, one per thread at most) that stays in the cache from piece to
+    # piece, instead of writing a whole-batch matrix out to memory (CNN conv2: 22.6 MB).
+    def kernel(self, op, x, w, g, scratch=None, pool=None, padded=None, pieces=None):
         scratch, pool, padded = scratch or _Scratch(), pool or threads.pool_for(None), padded or _Padded()
         if op.attrs["strides"] == (1, 1) and op.attrs.get("dilations", (1, 1)) == (1, 1):
             return self.as_convolution(op, x, w, g, scratch, pool, padded)
-        return self.by_col2im(op, x, w, g, scratch, pool)
+        return self.by_col2im(op, x, w, g, pieces or _PieceArrays(), pool)
 
     @staticmethod
-    def by_col2im(op, x, w, g, scratch, pool):
+    def by_col2im(op, x, w, g, work, pool):
         """∂L/∂X = col2im(∂L/∂Y · Wᵀ), a piece of the batch at a time (see the layout above)."""
         kh, kw, c, f = w.shape
         n = x.shape[0]
-        k = kh * kw * c
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
+        per_image = oh * ow * kh * kw * c  # values of an image's planes
         w_rows = np.ascontiguousarray(w.reshape(kh, kw * c, f).transpose(0, 2, 1))  # (kh, F, kw·C)
         dx = np.empty(x.shape, dtype=g.dtype)
-        for a, b in _chunks(n, oh * ow * k * g.itemsize):
-            planes = scratch.take((kh, (b - a) * oh * ow, kw * c), g.dtype)
-            parts = threads.pieces(b - a, planes.nbytes, 2 * (b - a) * oh * ow * k * f, COL2IM_PIECE_BYTES)
-            ops = _col2im_ops(dx[a:b], planes.reshape(kh, b - a, oh, ow, kw, c), kh, kw, oh, ow, op, ph, pw)
+        parts = threads.pieces(n, n * per_image * g.itemsize, 2 * n * per_image * f, COL2IM_PIECE_BYTES)
+        most = max(b - a for a, b in parts) * per_image
 
-            def piece(p, a=a, planes=planes, parts=parts, ops=ops):
-                i0, i1 = parts[p]
-                np.matmul(g[a + i0:a + i1].reshape(-1, f), w_rows, out=planes[:, i0 * oh * ow:i1 * oh * ow])
-                _col2im(ops, i0, i1)
-            pool.run(piece, len(parts))
-            scratch.give(planes)
+        def piece(p):
+            a, b = parts[p]
+            buf = work.take((b - a) * per_image, g.dtype, most)
+            planes = buf.reshape(kh, (b - a) * oh * ow, kw * c)
+            np.matmul(g[a:b].reshape(-1, f), w_rows, out=planes)
+            _col2im(_col2im_ops(dx[a:b], planes.reshape(kh, b - a, oh, ow, kw, c), kh, kw, oh, ow, op, ph, pw))
+            work.give(buf)
+        pool.run(piece, len(parts))
         return dx
 
     @staticmethod
@@ -280,7 +301,7 @@ class Conv2DBackpropInput(OpDef):
         return OPS["Conv2D"].kernel(_VALID, g, turned, None, scratch, pool, padded, pads=pads)
 
     def bind(self, op, session):
-        work = _Scratch(), threads.pool_for(session), _Padded()
+        work = _Scratch(), threads.pool_for(session), _Padded(), _PieceArrays()
         return lambda x, w, g: self.kernel(op, x, w, g, *work)
 
 

@@ -242,7 +242,8 @@ def _sum_order(n_out, k, stride, dil, pad, size):
 
     * ``firsts``: ``(t0, m, o0, o1)``: taps ``t0 .. t0+m−1`` of the windows ``[o0, o1)`` are
       first where they land (with dilation 1, up to ``stride`` neighbouring taps with the same
-      windows are one entry: their positions are side by side, one copy of longer runs);
+      windows, or any number for one window, are one entry: their positions are side by side
+      and distinct, one copy of longer runs);
     * ``others``: ``(t, o0, o1, tf, of)``: tap ``t`` of the windows ``[o0, o1)`` lands where
       tap ``tf`` of the windows ``[of, of + o1 − o0)`` is first, in ascending ``t``;
     * ``missed``: the positions no window reads (a stride larger than the window): zeros.
@@ -264,9 +265,10 @@ def _sum_order(n_out, k, stride, dil, pad, size):
     firsts, others = [], []
     for t in range(k):
         for o0, o1, r in _runs([role.get((t, o)) for o in range(n_out)]):
-            if r == "first":
+            if r == "first":  # side by side: the previous entry's taps end at t, the same windows
                 m0 = firsts[-1] if firsts else None
-                if (m0 and dil == 1 and m0[0] + m0[1] == t and m0[1] < stride and m0[2:] == (o0, o1)):
+                if (m0 and dil == 1 and m0[0] + m0[1] == t and m0[2:] == (o0, o1)
+                        and (m0[1] < stride or o1 - o0 == 1)):
                     firsts[-1] = (m0[0], m0[1] + 1, o0, o1)
                 else:
                     firsts.append((t, 1, o0, o1))
@@ -301,9 +303,8 @@ def _col2im_ops(dx, planes, kh, kw, oh, ow, op, ph, pw):
     tap 2's runs of C). NumPy's cost is per run: an addition of a run of 32 floats costs about
     3 times a copy (CNN conv2: col2im 2.3 -> ~0.9 ms, one thread, AVX-512).
 
-    Returned as ``[(kind, destination, source), ...]``, views over the whole batch (axis 0),
-    in their order: ``_col2im`` does a piece of images at a time (the views are made once per
-    call, not per piece)."""
+    Returned as ``[(kind, destination, source), ...]`` in their order, for ``_col2im``: a few
+    views (made in µs: a view of ``dx``'s memory rather than ``as_strided``), so made per piece."""
     (sh, sw), (dh, dw) = op.attrs["strides"], op.attrs.get("dilations", (1, 1))
     _, h, wd, _ = dx.shape
     rows_first, rows_other, rows_missed = _sum_order(oh, kh, sh, dh, ph[0], h)
@@ -314,36 +315,44 @@ def _col2im_ops(dx, planes, kh, kw, oh, ow, op, ph, pw):
     for i, y0, y1, i_first, yf in rows_other:  # along the height, in the planes
         ops.append(("add", planes[i_first, :, yf:yf + y1 - y0], planes[i, :, y0:y1]))
     s0, s1, s2, s3 = dx.strides
+    width = _width_ops(cols_first, cols_other)
     for i0, m, y0, y1 in rows_first:
         src_rows = planes[i0:i0 + m, :, y0:y1].transpose(1, 2, 0, 3, 4, 5)  # (N, rows, m, ow, kw, C)
         p = y0 * sh + i0 * dh - ph[0]
-        for kind, j0, mj, x0, x1 in _width_ops(cols_first, cols_other):
+        for kind, j0, mj, x0, x1 in width:
             q = x0 * sw + j0 * dw - pw[0]
             shape = src_rows.shape[:3] + (x1 - x0, mj, dx.shape[3])
-            dst = as_strided(dx[:, p:, q:], shape, (s0, s1 * sh, s1 * dh, s2 * sw, s2 * dw, s3))
+            strides = (s0, s1 * sh, s1 * dh, s2 * sw, s2 * dw, s3)
+            if dx.flags.c_contiguous:  # a view of dx's memory (cheaper than as_strided)
+                dst = np.ndarray(shape, dx.dtype, dx, p * s1 + q * s2, strides)
+            else:
+                dst = as_strided(dx[:, p:, q:], shape, strides)
             ops.append((kind, dst, src_rows[:, :, :, x0:x1, j0:j0 + mj]))
     return ops
 
 
 def _width_ops(firsts, others):
     """``(kind, j0, m, x0, x1)`` along the width (``_sum_order``): the first taps copied, then
-    the others added in ascending tap order."""
-    return ([("copy", j0, m, x0, x1) for j0, m, x0, x1 in firsts]
-            + [("add", j, 1, x0, x1) for j, x0, x1, _, _ in others])
+    the others added in ascending tap order (a tap's windows in one go, whichever tap is
+    first where they land)."""
+    adds = []
+    for j, x0, x1, _, _ in others:
+        if adds and adds[-1][1] == j and adds[-1][4] == x0:
+            adds[-1] = ("add", j, 1, adds[-1][3], x1)
+        else:
+            adds.append(("add", j, 1, x0, x1))
+    return [("copy", j0, m, x0, x1) for j0, m, x0, x1 in firsts] + adds
 
 
-def _col2im(ops, i0, i1):
-    """Images ``[i0, i1)`` of each step of ``_col2im_ops``, in order: col2im of a piece."""
-    whole = i0 == 0 and i1 == len(ops[0][1]) if ops else True  # one piece: no slicing
+def _col2im(ops):
+    """The steps of ``_col2im_ops``, in order: col2im of a piece."""
     for kind, dst, src in ops:
-        if not whole:
-            dst = dst[i0:i1]
         if kind == "zero":
             dst[src] = 0
         elif kind == "copy":
-            np.copyto(dst, src if whole else src[i0:i1])
+            np.copyto(dst, src)
         else:
-            np.add(dst, src if whole else src[i0:i1], out=dst)
+            np.add(dst, src, out=dst)
 
 
 # The backward pass needs im2col(X) again for ∂L/∂W. Conv2D leaves the matrix it built here

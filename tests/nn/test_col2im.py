@@ -31,12 +31,13 @@ def reference_col2im(planes, shape, op):
 
 
 def new_col2im(planes, shape, op, cut=None):
+    """``_col2im_ops`` + ``_col2im``, a piece of images ``[i0, i1)`` at a time (``cut``)."""
     kh, _, oh, ow, kw, _ = planes.shape
     _, _, ph, pw = windows._geometry(shape, (kh, kw), op)
     dx = np.full(shape, np.nan, planes.dtype)  # col2im writes every pixel: no NaN may survive
-    ops = windows._col2im_ops(dx, planes.copy(), kh, kw, oh, ow, op, ph, pw)
     for i0, i1 in cut or [(0, shape[0])]:
-        windows._col2im(ops, i0, i1)
+        piece = planes[:, i0:i1].copy()
+        windows._col2im(windows._col2im_ops(dx[i0:i1], piece, kh, kw, oh, ow, op, ph, pw))
     return dx
 
 
