@@ -122,3 +122,34 @@ def test_input_gradient_same_bits_on_1_and_3_threads(monkeypatch, s, padding, d)
     np.testing.assert_allclose(whole, one, rtol=1e-5, atol=1e-5)
     planes = np.einsum("nyxf,ijcf->inyxjc", g.astype(np.float64), w.astype(np.float64))
     np.testing.assert_allclose(one, reference_col2im(planes, x.shape, op), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("k,padding", [((5, 5), "SAME"), ((3, 2), "VALID")])
+def test_stride_1_takes_col2im_for_big_planes_with_few_channels(monkeypatch, k, padding):
+    """Stride 1: col2im when C ≤ F/2 and the planes are big (``COL2IM_STRIDE1_BYTES``), else the
+    gradient as a convolution; both equal the naive sum to float rounding."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((3, 9, 8, 2))
+    w = rng.standard_normal(k + (2, 4))
+    op = _Op((1, 1), padding)
+    oh, ow, _, _ = windows._geometry(x.shape, k, op)
+    g = rng.standard_normal((3, oh, ow, 4))
+    kernel, dx_op = OPS["Conv2DBackpropInput"], conv_ops.Conv2DBackpropInput
+    planes_bytes = 3 * oh * ow * k[0] * k[1] * 2 * 8
+    monkeypatch.setattr(conv_ops, "COL2IM_STRIDE1_BYTES", planes_bytes)
+    by_col2im = kernel.kernel(op, x, w, g)
+    np.testing.assert_array_equal(by_col2im, dx_op.by_col2im(op, x, w, g, conv_ops._PieceArrays(),
+                                                             threads._Pool(1)))
+    monkeypatch.setattr(conv_ops, "COL2IM_STRIDE1_BYTES", planes_bytes + 1)
+    as_convolution = kernel.kernel(op, x, w, g)
+    np.testing.assert_array_equal(as_convolution, dx_op.as_convolution(
+        op, x, w, g, conv_ops._Scratch(), threads._Pool(1), windows._Padded()))
+    planes = np.einsum("nyxf,ijcf->inyxjc", g, w)
+    want = reference_col2im(planes, x.shape, op)
+    np.testing.assert_allclose(by_col2im, want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(as_convolution, want, rtol=1e-12, atol=1e-12)
+    monkeypatch.setattr(conv_ops, "COL2IM_STRIDE1_BYTES", 0)  # more channels than F/2: a convolution
+    w2 = rng.standard_normal(k + (2, 3))
+    g2 = rng.standard_normal((3, oh, ow, 3))
+    np.testing.assert_array_equal(kernel.kernel(op, x, w2, g2), dx_op.as_convolution(
+        op, x, w2, g2, conv_ops._Scratch(), threads._Pool(1), windows._Padded()))
