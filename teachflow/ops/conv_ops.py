@@ -95,7 +95,10 @@ class _PieceArrays:
         self._free = []
 
     def take(self, size, dtype, most):
-        buf = self._free.pop() if self._free else None
+        try:
+            buf = self._free.pop()
+        except IndexError:  # none free (another thread may have taken the last one)
+            buf = None
         if buf is None or buf.dtype != dtype or buf.size < size:
             buf = np.empty(max(size, most), dtype)
         return buf[:size]
@@ -286,7 +289,8 @@ class Conv2DBackpropInput(OpDef):
             buf = work.take((b - a) * per_image, g.dtype, most)
             planes = buf.reshape(kh, (b - a) * oh * ow, kw * c)
             np.matmul(g[a:b].reshape(-1, f), w_rows, out=planes)
-            _col2im(_col2im_ops(dx[a:b], planes.reshape(kh, b - a, oh, ow, kw, c), kh, kw, oh, ow, op, ph, pw))
+            planes = planes.reshape(kh, b - a, oh, ow, kw, c)
+            _col2im(_col2im_ops(dx[a:b], planes, kh, kw, oh, ow, op, ph, pw))
             work.give(buf)
         pool.run(piece, len(parts))
         return dx

@@ -3,9 +3,10 @@
 Padding follows TF: ``VALID`` uses only whole windows (out = ⌈(in − k + 1)/s⌉); ``SAME``
 gives out = ⌈in/s⌉ and pads ``pad_total = max((out − 1)·s + k − in, 0)`` zeros, ``pad_total//2``
 before and the rest after. The window at tap (i, j) is a strided view of the padded input;
-*im2col* lays every window out as a row (``rows[n, y, x, i, j, c]``) and *col2im* adds such
-rows back where they were read. ``_SAVED`` keeps what a forward kernel leaves for its gradient
-op, and the argument readers turn TF's ``strides``/``ksize``/``padding`` into (height, width).
+*im2col* lays every window out as a row (``rows[n, y, x, i, j, c]``) and *col2im* sums such
+rows back where they were read (a pixel's first tap copied, the others added). ``_SAVED``
+keeps what a forward kernel leaves for its gradient op, and the argument readers turn TF's
+``strides``/``ksize``/``padding`` into (height, width).
 """
 import functools
 import weakref

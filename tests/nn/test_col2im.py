@@ -26,7 +26,8 @@ def reference_col2im(planes, shape, op):
     pw = windows.out_size(wd, kw, sw, op.attrs["padding"], dw)[1]
     dxp = np.zeros((n, h + sum(ph), wd + sum(pw), c))
     for i, j in itertools.product(range(kh), range(kw)):
-        dxp[:, i * dh:i * dh + (oh - 1) * sh + 1:sh, j * dw:j * dw + (ow - 1) * sw + 1:sw] += planes[i, :, :, :, j]
+        rows, cols = slice(i * dh, i * dh + (oh - 1) * sh + 1, sh), slice(j * dw, j * dw + (ow - 1) * sw + 1, sw)
+        dxp[:, rows, cols] += planes[i, :, :, :, j]
     return dxp[:, ph[0]:ph[0] + h, pw[0]:pw[0] + wd]
 
 
