@@ -302,7 +302,7 @@ def _col2im_ops(dx, planes, kh, kw, oh, ow, op, ph, pw):
     others are added, strided runs of C (or, for the side-by-side taps of ``_sum_order``'s
     ``firsts``, a longer run: 3×3 stride 2 copies runs of 2·C that fill each dx row and adds
     tap 2's runs of C). NumPy's cost is per run: an addition of a run of 32 floats costs about
-    3 times a copy (CNN conv2: col2im 2.3 -> ~0.9 ms, one thread, AVX-512).
+    3 times a copy (CNN conv2: col2im 2.3 -> 1.2 ms, one thread, AVX-512).
 
     Returned as ``[(kind, destination, source), ...]`` in their order, for ``_col2im``: a few
     views (made in µs: a view of ``dx``'s memory rather than ``as_strided``), so made per piece."""
