@@ -13,8 +13,8 @@ the batch at a time, and the piece is multiplied while it is still in the cache;
 on the session's thread pool (``core/threads.py``: BLAS itself runs one thread); the plan may
 fuse Conv2D -> BiasAdd -> Relu (``Conv2D.bind_fused``: the bias and the ReLU on each piece right
 after its product); Conv2DBackpropFilter takes the forward pass's matrix back instead of
-building it again; col2im copies or adds straight into the result. Very big batches are processed in
-chunks so the matrix stays bounded. ``benchmarks/bench_conv_stages.py`` times each stage.
+building it again; col2im copies or adds straight into the result. Very big batches are
+processed in chunks so the matrix stays bounded. ``benchmarks/bench_conv_stages.py`` times each stage.
 """
 import weakref
 
