@@ -154,3 +154,20 @@ def test_stride_1_takes_col2im_for_big_planes_with_few_channels(monkeypatch, k, 
     g2 = rng.standard_normal((3, oh, ow, 3))
     np.testing.assert_array_equal(kernel.kernel(op, x, w2, g2), dx_op.as_convolution(
         op, x, w2, g2, conv_ops._Scratch(), threads._Pool(1), windows._Padded()))
+
+
+def test_a_big_batch_in_the_default_pieces_on_2_threads():
+    """The CNN's conv2 geometry on 64 images (16 -> 32 channels), cut as the kernel cuts it by
+    default (several images a piece): 1 and 2 threads the same bits, the naive sum to rounding."""
+    rng = np.random.default_rng(8)
+    x = np.zeros((64, 28, 28, 16), np.float32)
+    w = rng.standard_normal((3, 3, 16, 32)).astype(np.float32)
+    g = rng.standard_normal((64, 14, 14, 32)).astype(np.float32)
+    op = _Op((2, 2), "SAME")
+    assert len(threads.pieces(64, 64 * 196 * 9 * 16 * 4, 2 * 64 * 196 * 9 * 16 * 32,
+                              conv_ops.COL2IM_PIECE_BYTES)) > 1
+    one = OPS["Conv2DBackpropInput"].kernel(op, x, w, g, pool=threads._Pool(1))
+    two = OPS["Conv2DBackpropInput"].kernel(op, x, w, g, pool=threads._Pool(2))
+    np.testing.assert_array_equal(one, two)
+    planes = np.einsum("nyxf,ijcf->inyxjc", g.astype(np.float64), w.astype(np.float64))
+    np.testing.assert_allclose(one, reference_col2im(planes, x.shape, op), rtol=1e-4, atol=1e-4)
