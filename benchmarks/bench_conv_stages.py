@@ -2,7 +2,8 @@
 
 The ops are bound as a training plan binds them (``OpDef.bind``, the session's pool) and run on
 the shapes of ``bench_busy.py``'s CNN (conv 32 3×3/1 on 28×28×1, conv 64 3×3/2, batch 100) and
-of the raw example (5×5 convs, 1->32 on 28×28 and 32->64 on 14×14, batch 128). The stages are
+of the raw example (5×5 convs, 1->32 on 28×28 and 32->64 on 14×14, batch 128), and both
+second layers on a batch of 2 images (more runs: a small batch must not get slower). The stages are
 timed by wrapping the module-level helpers ``conv_ops`` calls (the GEMMs, im2col's fill, the
 copies into/out of the padded work array, col2im, the fused bias+ReLU, the filter gradient's
 product): with one thread the figures are the thread's CPU time (steady on a shared machine),
@@ -30,6 +31,8 @@ CASES = {  # name: (input NHWC, filter, stride), padding SAME
     "CNN conv2 3x3/2 32->64": ((100, 28, 28, 32), (3, 3, 32, 64), 2),
     "raw conv1 5x5/1 1->32": ((128, 28, 28, 1), (5, 5, 1, 32), 1),
     "raw conv2 5x5/1 32->64": ((128, 14, 14, 32), (5, 5, 32, 64), 1),
+    "CNN conv2, 2 images": ((2, 28, 28, 32), (3, 3, 32, 64), 2),  # small batches must stay fast
+    "raw conv2, 2 images": ((2, 14, 14, 32), (5, 5, 32, 64), 1),
 }
 STAGES = {"matmul": "gemm", "copyto": "pad copy", "_fill_cols": "im2col fill", "_col2im": "col2im",
           "_bias_relu": "bias+relu", "_cols_t_times": "dW product"}
@@ -112,7 +115,7 @@ def main():
     for case, (shape, wshape, stride) in CASES.items():
         for name, run, before in calls(shape, wshape, stride, args.threads, rng):
             best = {}
-            for _ in range(args.runs):
+            for _ in range(args.runs * max(1, 20 // shape[0])):
                 if before:
                     before()
                 stages.seconds.clear()

@@ -13,8 +13,8 @@ the batch at a time, and the piece is multiplied while it is still in the cache;
 on the session's thread pool (``core/threads.py``: BLAS itself runs one thread); the plan may
 fuse Conv2D -> BiasAdd -> Relu (``Conv2D.bind_fused``: the bias and the ReLU on each piece right
 after its product); Conv2DBackpropFilter takes the forward pass's matrix back instead of
-building it again; col2im adds straight into the result. Very big batches are processed in
-chunks so the matrix stays bounded. ``benchmarks/bench_conv_stages.py`` times each stage.
+building it again; col2im copies or adds straight into the result. Very big batches are
+processed in chunks so the matrix stays bounded. ``benchmarks/bench_conv_stages.py`` times each stage.
 """
 import weakref
 
@@ -25,7 +25,7 @@ from ..core.constant import convert_to_tensor
 from ..core.opdef import OPS, OpDef, register
 from ..core.shapes import ShapeError, fmt
 from ._util import float_check, make
-from .windows import (_check_attrs, _check_nhwc, _col2im, _col2im_adds, _cols_copies,  # noqa: F401
+from .windows import (_check_attrs, _check_nhwc, _col2im, _col2im_ops, _cols_copies,  # noqa: F401
                       _crop, _data_format, _fill_cols, _geometry, _im2col, _nhwc_arg, _pad, _Padded,
                       _padding, _saved, _spatial, _take_saved, _unpadded_pays, out_size)
 
@@ -33,12 +33,13 @@ COLS_BYTES = 128 * 2 ** 20  # im2col matrices larger than this are built a chunk
 SMALL_GEMM = 10 ** 6  # multiply-adds of a "small" product for OpenBLAS (see _cols_t_times)
 NARROW = 1000         # a filter gradient of at most this many values is cut into such products
 SMALL_PIECES = 32     # ... when that takes at most this many of them (more: slower with AVX2)
-# col2im's pieces: bigger than the cache-sized ones of the other stages, since its cost is per
-# NumPy call (6 strided additions a piece, each a few µs of Python holding the GIL, which the
-# other thread then waits for): the CNN's input gradient took 4.5 ms with 1 MB pieces (23 of them),
-# 3.8 ms with 4 MB (8), the same with 8 or 32 MB (bench_cnn_profile.py, AVX-512, quiet). Since
-# the additions' views are made once per call (_col2im_adds), 1, 2 and 4 MB measure the same.
+# col2im's pieces: bigger than the cache-sized ones of the other stages, since part of its cost
+# is per piece (a product, a few strided copies/additions, each a few µs of Python holding the
+# GIL, which the other thread then waits for): CNN conv2's input gradient, one thread, AVX-512,
+# with its piece-sized planes (_PieceArrays): 5.1 ms with 1 MB pieces, 4.9 with 2 MB, 4.8 with
+# 4 MB (8 pieces: at least threads.PIECES); 5×5 stride 2 on 128×14×14×32: 5.3, 4.7, 4.6.
 COL2IM_PIECE_BYTES = 4 * 2 ** 20
+COL2IM_STRIDE1_BYTES = 8 * 2 ** 20  # stride 1: col2im rather than a convolution from planes this big
 BIAS_ROW = 2 ** 15  # values of the fused bias's row at most (128 KiB of float32; _bias_row)
 
 
@@ -82,6 +83,28 @@ class _Scratch:
 
     def give(self, a):
         self._free = a if a.base is None else a.base
+
+
+class _PieceArrays:
+    """Work arrays a piece of a kernel needs only while it runs (col2im's planes): a piece takes
+    one and gives it back, so there is one per thread at most and it stays in the cache from
+    piece to piece. ``take(size, dtype, most)`` allocates ``most`` values (the biggest piece),
+    so pieces of different sizes share the arrays. (list.pop/append: safe between threads.)"""
+
+    def __init__(self):
+        self._free = []
+
+    def take(self, size, dtype, most):
+        try:
+            buf = self._free.pop()
+        except IndexError:  # none free (another thread may have taken the last one)
+            buf = None
+        if buf is None or buf.dtype != dtype or buf.size < size:
+            buf = np.empty(max(size, most), dtype)
+        return buf[:size]
+
+    def give(self, a):
+        self._free.append(a if a.base is None else a.base)
 
 
 def _bias_row(bias, oh, ow):
@@ -233,37 +256,43 @@ class Conv2DBackpropInput(OpDef):
     def infer(self, op):
         return op.inputs[0]._dims, op.inputs[2].dtype
 
-    # One GEMM per piece of the batch, ∂L/∂Y (rows, F) times the transposed filter (F, kh·kw·C),
-    # gives every window's share laid out as im2col(X) is; col2im then adds the window rows back
-    # onto the input pixels they read (kh·⌈kw/sw⌉ strided additions per piece), straight into
-    # the piece's part of the result, zeroed just before (while in the cache): no padded array.
-    def kernel(self, op, x, w, g, scratch=None, pool=None, padded=None):
+    # One product per piece of the batch and window row i, ∂L/∂Y (rows, F) times that row of the
+    # transposed filter (F, kw·C), gives every window's share as planes (kh, rows, kw·C) (the
+    # GEMM's time as one product); col2im then sums each pixel's taps (``_col2im_ops``: along the
+    # height by contiguous additions within the planes, then into the piece's part of the
+    # result, a pixel's first tap copied and the others added): no padded array, no zeroing.
+    # The planes are needed only while their piece runs: each piece takes a piece-sized work
+    # array (``_PieceArrays``, one per thread at most) that stays in the cache from piece to
+    # piece, instead of writing a whole-batch matrix out to memory (CNN conv2: 22.6 MB).
+    def kernel(self, op, x, w, g, scratch=None, pool=None, padded=None, pieces=None):
         scratch, pool, padded = scratch or _Scratch(), pool or threads.pool_for(None), padded or _Padded()
         if op.attrs["strides"] == (1, 1) and op.attrs.get("dilations", (1, 1)) == (1, 1):
-            return self.as_convolution(op, x, w, g, scratch, pool, padded)
-        return self.by_col2im(op, x, w, g, scratch, pool)
+            (kh, kw, c, f), (oh, ow, _, _) = w.shape, _geometry(x.shape, w.shape[:2], op)
+            if 2 * c > f or x.shape[0] * oh * ow * kh * kw * c * g.itemsize < COL2IM_STRIDE1_BYTES:
+                return self.as_convolution(op, x, w, g, scratch, pool, padded)
+        return self.by_col2im(op, x, w, g, pieces or _PieceArrays(), pool)
 
     @staticmethod
-    def by_col2im(op, x, w, g, scratch, pool):
+    def by_col2im(op, x, w, g, work, pool):
         """∂L/∂X = col2im(∂L/∂Y · Wᵀ), a piece of the batch at a time (see the layout above)."""
         kh, kw, c, f = w.shape
         n = x.shape[0]
-        k = kh * kw * c
         oh, ow, ph, pw = _geometry(x.shape, (kh, kw), op)
-        wmat_t = np.ascontiguousarray(w.reshape(k, f).T)  # (F, kh·kw·C) row-major: 7% faster than .T
+        per_image = oh * ow * kh * kw * c  # values of an image's planes
+        w_rows = np.ascontiguousarray(w.reshape(kh, kw * c, f).transpose(0, 2, 1))  # (kh, F, kw·C)
         dx = np.empty(x.shape, dtype=g.dtype)
-        for a, b in _chunks(n, oh * ow * k * g.itemsize):
-            dcols = scratch.take(((b - a) * oh * ow, k), g.dtype)
-            parts = threads.pieces(b - a, dcols.nbytes, 2 * (b - a) * oh * ow * k * f, COL2IM_PIECE_BYTES)
-            adds = _col2im_adds(dx[a:b], dcols.reshape(b - a, oh, ow, kh, kw, c), kh, kw, oh, ow, op, ph, pw)
+        parts = threads.pieces(n, n * per_image * g.itemsize, 2 * n * per_image * f, COL2IM_PIECE_BYTES)
+        most = max(b - a for a, b in parts) * per_image
 
-            def piece(p, a=a, dcols=dcols, parts=parts, adds=adds):
-                i0, i1 = parts[p]
-                np.matmul(g[a + i0:a + i1].reshape(-1, f), wmat_t, out=dcols[i0 * oh * ow:i1 * oh * ow])
-                dx[a + i0:a + i1] = 0
-                _col2im(adds, i0, i1)
-            pool.run(piece, len(parts))
-            scratch.give(dcols)
+        def piece(p):
+            a, b = parts[p]
+            buf = work.take((b - a) * per_image, g.dtype, most)
+            planes = buf.reshape(kh, (b - a) * oh * ow, kw * c)
+            np.matmul(g[a:b].reshape(-1, f), w_rows, out=planes)
+            planes = planes.reshape(kh, b - a, oh, ow, kw, c)
+            _col2im(_col2im_ops(dx[a:b], planes, kh, kw, oh, ow, op, ph, pw))
+            work.give(buf)
+        pool.run(piece, len(parts))
         return dx
 
     @staticmethod
@@ -271,7 +300,12 @@ class Conv2DBackpropInput(OpDef):
         """Stride 1: ∂L/∂X[n,p,q,c] = Σ over i,j,f of ∂L/∂Y[n, p+pt−i, q+pl−j, f]·W[i,j,c,f] is
         itself a VALID convolution: of ∂L/∂Y padded by k−1−pad on each side, with the filter
         turned 180° and its channel axes swapped. One im2col GEMM with the long inner dimension
-        kh·kw·F, and no col2im (a 5×5 convolution from 32 to 64 channels: 40 -> 35 ms)."""
+        kh·kw·F, and no col2im. Its im2col matrix (kh·kw·F values a pixel) against col2im's
+        planes (kh·kw·C): the kernel takes col2im when C ≤ F/2 and the planes are big
+        (``COL2IM_STRIDE1_BYTES``): the raw example's 5×5 from 32 to 64 channels, batch 128,
+        24.9 -> 15.6 ms (one thread, AVX-512); 3×3 from 32 to 64 on 28×28: 34.3 -> 25.5 ms
+        (batch 128), 8.7 -> 5.7 (32), 1.70 -> 1.58 (8), but 0.38 -> 0.40 (2); with C = 2·F
+        (3×3, 64 to 16 channels) col2im took 1.7× as long at every batch size."""
         kh, kw, _, _ = w.shape
         _, _, ph, pw = _geometry(x.shape, (kh, kw), op)
         pads = (kh - 1 - ph[0], kh - 1 - ph[1]), (kw - 1 - pw[0], kw - 1 - pw[1])
@@ -279,7 +313,7 @@ class Conv2DBackpropInput(OpDef):
         return OPS["Conv2D"].kernel(_VALID, g, turned, None, scratch, pool, padded, pads=pads)
 
     def bind(self, op, session):
-        work = _Scratch(), threads.pool_for(session), _Padded()
+        work = _Scratch(), threads.pool_for(session), _Padded(), _PieceArrays()
         return lambda x, w, g: self.kernel(op, x, w, g, *work)
 
 
