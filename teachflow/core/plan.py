@@ -7,9 +7,11 @@ pass, and the fetch structure. It has two drivers over those same bound kernels:
 
 - ``plan.fn(feed_values)``: one generated straight-line Python function, a flat list of kernel
   calls; ``Session.run`` executes it (``plan.source`` shows it). Like TF's graph optimizer
-  (Grappler's remapper), it *fuses* ``Conv2D``/``MatMul`` -> ``BiasAdd`` [-> ``Relu``] into one
-  call when nothing else uses the values in between: the bias and the ReLU are applied to each
-  piece of the product while it is still in the cache (the same bits; ``_fusions``); and, like
+  (Grappler's remapper), it *fuses* chains of adjacent ops into one call that returns the
+  values something else uses (``_fusions``: ``Conv2D``/``MatMul`` -> ``BiasAdd`` [-> ``Relu``
+  [-> ``MaxPool``]], ``ReluGrad`` -> ``BiasAddGrad`` [-> ``Conv2DBackpropFilter``]): the later
+  ops work on each piece of the first one's result while it is still in the cache (the same
+  bits); and, like
   TF's inter-op pool, it runs *adjacent independent* big ops at the same time in one line
   (``together``: a convolution's two gradients), when their inputs are big (``_groups``);
 - ``plan.steps(feed_dict)``: the same ops run one at a time, yielding a ``PlanStep`` (inputs,
