@@ -541,7 +541,7 @@ def _backward_chain(run, pos, used_outside, session):
     if bias_grad is None:
         return None
     filter_grad = _next_reads(run, pos + 2, "Conv2DBackpropFilter", dz, 2)
-    if filter_grad is not None and bias_grad.outputs[0] in filter_grad.inputs[:2]:
+    if filter_grad is not None and any(t is dz or t is bias_grad.outputs[0] for t in filter_grad.inputs[:2]):
         filter_grad = None  # (it reads a value of the chain as an outside input)
     chain = [op, bias_grad] + ([filter_grad] if filter_grad is not None else [])
     keep = used_outside(dz, set(chain))
