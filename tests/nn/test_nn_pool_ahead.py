@@ -6,7 +6,7 @@ import pytest
 
 import teachflow as tf
 from teachflow.core import plan as plan_module
-from teachflow.ops import pool_ops
+from teachflow.ops import conv_ops, pool_ops
 
 X = np.random.default_rng(3).standard_normal((6, 11, 11, 3)).astype(np.float32)
 
@@ -133,3 +133,14 @@ def test_an_unusual_bias_is_added_unfused_and_still_pooled():
     np.testing.assert_array_equal(alone, pooled)
     with pytest.raises(ValueError, match="max_pool"):
         conv.opdef.bind_fused(conv, sess, None, max_pool=p.op)
+
+
+def test_a_batch_convolved_in_chunks_is_pooled_the_same(monkeypatch):
+    """Very big batches are convolved a chunk of images at a time (``COLS_BYTES``): the
+    pieces tell the pool their images' place in the whole batch."""
+    monkeypatch.setattr(conv_ops, "COLS_BYTES", 2 * 121 * 72 * 4)  # two images a chunk
+    want_vars, want_runs = _train(monkeypatch, False, 1, POOLS[2])
+    got_vars, got_runs = _train(monkeypatch, True, 3, POOLS[2])
+    want = want_vars + [v for r in want_runs for v in r]
+    for a, b in zip(want, got_vars + [v for r in got_runs for v in r]):
+        np.testing.assert_array_equal(a, b)
