@@ -324,7 +324,7 @@ class Conv2DBackpropFilter(OpDef):
             if cols is None:
                 return self.kernel(op, x, w, g, pool)
             try:  # the forward pass's im2col of this very X
-                return _cols_t_times(cols, g.reshape(-1, w.shape[3]), pool).reshape(w.shape)
+                return _cols_t_times(cols, g, pool).reshape(w.shape)
             finally:
                 scratch.give(cols)
         return conv2d_backprop_filter
@@ -337,30 +337,64 @@ class Conv2DBackpropFilter(OpDef):
         dw = np.zeros((kh * kw * c, f), dtype=g.dtype)
         for a, b in _chunks(x.shape[0], oh * ow * kh * kw * c * x.itemsize):
             cols = _im2col(xp[a:b], kh, kw, oh, ow, op).reshape(-1, kh * kw * c)
-            dw += _cols_t_times(cols, g[a:b].reshape(-1, f), pool)
+            dw += _cols_t_times(cols, g[a:b], pool)
         return dw.reshape(kh, kw, c, f)
 
 
 def _cols_t_times(cols, g, pool):
-    """colsᵀ·g; when that pays, the rows in blocks on the pool's threads, the blocks' sums added.
+    """colsᵀ·g for ∂L/∂Y ``g`` of shape (N, OH, OW, F): the products of ``_dw_cut``'s blocks of
+    rows on the pool's threads, their results added in order (``_dw_sum``)."""
+    f = g.shape[-1]
+    g2 = g.reshape(-1, f)
+    narrow, cut = _dw_cut(len(g), len(g2) // max(len(g), 1), cols.shape[1], f, g.itemsize)
+    rows = [r for _, _, sub in cut for r in sub]
+    partial = [None] * len(rows)
+
+    def block(p):
+        a, b = rows[p]
+        partial[p] = _dw_block(cols[a:b], g2[a:b], narrow)
+    pool.run(block, len(rows))
+    return _dw_sum(partial)
+
+
+def _dw_cut(n, per, k, f, itemsize):
+    """How colsᵀ·∂L/∂Y is cut, by the sizes only: ``(narrow, [(a, b, rows), ...])`` for each of
+    BiasAddGrad's blocks of images a..b (``nn_ops.bias_blocks``: ReluGrad.bind_fused computes
+    ∂L/∂Y, the bias's sums and this product a block at a time), ``rows`` the block's rows (``per``
+    of them per image) cut into products, whose results are added in order.
 
     A narrow product (a small dW, ``NARROW`` values at most: a grey image's first layer, 9 × 32)
-    is cut into blocks of at most ``SMALL_GEMM`` multiply-adds, which OpenBLAS's AVX-512 kernels
-    run on their small-matrix path: 3× faster there (0.9 -> 0.27 ms for colsᵀ 9 × 78,400 in
-    cache), about the same with AVX2. The cut depends on the sizes only, like every other."""
-    n, madds = len(cols), cols.size * g.shape[1]
-    parts = _parts(n, 2 * madds, 0)
-    small = -(-madds // SMALL_GEMM)
-    narrow = cols.shape[1] * g.shape[1] <= NARROW
-    if narrow and len(parts) < small <= SMALL_PIECES:
-        parts = [(n * i // small, n * (i + 1) // small) for i in range(small)]
-    partial = [None] * len(parts)
+    is cut into products of at most ``SMALL_GEMM`` multiply-adds, which OpenBLAS's AVX-512
+    kernels run on their small-matrix path: 3× faster there (0.9 -> 0.27 ms for colsᵀ 9 × 78,400
+    in cache), about the same with AVX2 -- when that takes at most ``SMALL_PIECES`` products (more
+    were slower with AVX2). A big product (``threads.PARALLEL_MIN_FLOPS``) is cut into at least
+    ``threads.PIECES``, for the pool's threads to share."""
+    from .nn_ops import bias_blocks
+    blocks = bias_blocks(n, n * per * f * itemsize)
+    narrow = k * f <= NARROW
+    cuts = [1] * len(blocks)
+    small = [-(-(b - a) * per * k * f // SMALL_GEMM) for a, b in blocks]
+    if narrow and len(blocks) < sum(small) <= SMALL_PIECES:
+        cuts = small
+    elif 2 * n * per * k * f >= threads.PARALLEL_MIN_FLOPS and len(blocks) < threads.PIECES:
+        cuts = [-(-threads.PIECES // len(blocks))] * len(blocks)
+    cut = []
+    for (a, b), s in zip(blocks, cuts):
+        r0, r = a * per, (b - a) * per
+        s = max(1, min(s, r))
+        cut.append((a, b, [(r0 + r * i // s, r0 + r * (i + 1) // s) for i in range(s)]))
+    return narrow, cut
 
-    def block(p):  # a wide one as (gᵀ·cols)ᵀ: cols read as stored, 10-15% faster (AVX-512)
-        a, b = parts[p]
-        partial[p] = cols[a:b].T @ g[a:b] if narrow else (g[a:b].T @ cols[a:b]).T
-    pool.run(block, len(parts))
-    return partial[0] if len(parts) == 1 else np.sum(partial, axis=0)
+
+def _dw_block(cols, g, narrow):
+    """One product colsᵀ·g of a block of rows; a wide one as (gᵀ·cols)ᵀ: cols read as stored,
+    10-15% faster (AVX-512)."""
+    return cols.T @ g if narrow else (g.T @ cols).T
+
+
+def _dw_sum(partial):
+    """The products' results added in order (the same bits however the pool ran them)."""
+    return partial[0] if len(partial) == 1 else np.sum(partial, axis=0)
 
 
 def conv2d(input=None, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True,  # noqa: A002
