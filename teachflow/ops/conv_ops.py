@@ -146,7 +146,8 @@ class Conv2D(OpDef):
     # written in place, and (3) each piece of the batch is one contiguous block of rows: one BLAS
     # call per piece, and pieces run on the pool's threads without touching each other.
     # Per piece: its windows copied into the matrix, the product, and (fused, ``bind_fused``) the
-    # bias and the ReLU, all while it is in the cache. The windows come straight from X where
+    # bias and the ReLU, all while it is in the cache, then (``ahead``) the MaxPool of the blocks
+    # of whole images this piece finished (``MaxPool.bind_ahead``). The windows come straight from X where
     # few copies do it (``_unpadded_pays``: the matrix keeps zeros on the padding, written once);
     # else the piece's images are first copied into a padded work array, its border written once.
     def kernel(self, op, x, w, saved=None, scratch=None, pool=None, padded=None, bias=None,
