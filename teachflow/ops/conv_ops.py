@@ -11,10 +11,11 @@ Speed, without changing the maths: the im2col matrix (and a padded input, where 
 work arrays kept from step to step (the padding's zeros are written once), filled a piece of
 the batch at a time, and the piece is multiplied while it is still in the cache; a big product's pieces run
 on the session's thread pool (``core/threads.py``: BLAS itself runs one thread); the plan may
-fuse Conv2D -> BiasAdd -> Relu (``Conv2D.bind_fused``: the bias and the ReLU on each piece right
-after its product); Conv2DBackpropFilter takes the forward pass's matrix back instead of
-building it again; col2im copies or adds straight into the result. Very big batches are
-processed in chunks so the matrix stays bounded. ``benchmarks/bench_conv_stages.py`` times each stage.
+fuse Conv2D -> BiasAdd -> Relu [-> MaxPool] (``Conv2D.bind_fused``: the bias and the ReLU on each
+piece right after its product, the pooling on each block of images it finishes);
+Conv2DBackpropFilter takes the forward pass's matrix back instead of building it again; col2im
+copies or adds straight into the result. Very big batches are processed in chunks so the matrix
+stays bounded. ``benchmarks/bench_conv_stages.py`` times each stage.
 """
 import weakref
 
@@ -168,11 +169,12 @@ class Conv2D(OpDef):
     # written in place, and (3) each piece of the batch is one contiguous block of rows: one BLAS
     # call per piece, and pieces run on the pool's threads without touching each other.
     # Per piece: its windows copied into the matrix, the product, and (fused, ``bind_fused``) the
-    # bias and the ReLU, all while it is in the cache. The windows come straight from X where
+    # bias and the ReLU, all while it is in the cache, then (``ahead``) the MaxPool of the blocks
+    # of whole images this piece finished (``MaxPool.bind_ahead``). The windows come straight from X where
     # few copies do it (``_unpadded_pays``: the matrix keeps zeros on the padding, written once);
     # else the piece's images are first copied into a padded work array, its border written once.
     def kernel(self, op, x, w, saved=None, scratch=None, pool=None, padded=None, bias=None,
-               relu=False, pads=None):
+               relu=False, pads=None, ahead=None):
         scratch, pool, padded = scratch or _Scratch(), pool or threads.pool_for(None), padded or _Padded()
         kh, kw, c, f = w.shape
         n, h, wd, _ = x.shape
@@ -192,6 +194,8 @@ class Conv2D(OpDef):
         groups = _chunks(n, oh * ow * k * x.itemsize)
         direct = not pad or _unpadded_pays(kh, kw, c, oh, ow, op, ph, pw, h, wd)
         zeros = (h, wd, oh, ow, kh, kw, c, ph, pw, op.attrs["strides"], op.attrs.get("dilations"))
+        if ahead is not None:  # fused with a MaxPool (MaxPool.bind_ahead): told of each piece done
+            pooled, done = ahead(out)
         for a, b in groups:
             cols = scratch.take(((b - a) * oh * ow, k), out.dtype, zeros if pad and direct else None)
             parts = _parts(b - a, 2 * (b - a) * oh * ow * k * f, (b - a) * oh * ow * k * out.itemsize)
@@ -212,33 +216,50 @@ class Conv2D(OpDef):
                 np.matmul(rows, wmat, out=y.reshape(-1, f))
                 if bias is not None:
                     _bias_relu(y, brow, zrow)
+                if ahead is not None:
+                    done(a + i0, a + i1)
             pool.run(piece, len(parts))
             if saved is not None and len(groups) == 1:
                 saved[op] = (weakref.ref(x), cols, scratch)
             else:
                 scratch.give(cols)
-        return out
+        return out if ahead is None else (out, pooled)
 
     def bind(self, op, session):
         work = _saved(session), _Scratch(), threads.pool_for(session), _Padded()
         return lambda x, w: self.kernel(op, x, w, *work)
 
-    def bind_fused(self, op, session, activation):
-        """Conv2D -> BiasAdd [-> Relu] as one kernel ``f(x, w, bias)`` (the plan fuses them
-        when the values between have no other use, like TF's ``_FusedConv2D``): the bias and
-        the ReLU go onto each piece of the output right after its product, while it is in the
-        cache. The same bits as the three ops one after another (each is elementwise), and
-        the im2col matrix is still left for Conv2DBackpropFilter."""
-        if activation not in (None, "Relu"):
-            raise ValueError(f"Conv2D.bind_fused: activation must be None or 'Relu', got {activation!r}")
+    def bind_fused(self, op, session, activation, max_pool=None, keep=True):
+        """Conv2D -> BiasAdd [-> Relu [-> MaxPool]] as one kernel ``f(x, w, bias)`` (the plan
+        fuses them when the values between have no other use, like TF's ``_FusedConv2D``): the
+        bias and the ReLU go onto each piece of the output right after its product, while it
+        is in the cache. With ``max_pool`` (a MaxPool op reading the Relu's value), each block
+        of images is also pooled as soon as its pieces are done (``MaxPool.bind_ahead``), and
+        ``f`` returns (Relu's value, MaxPool's value), or the pooled value alone when not
+        ``keep``. The same bits as the ops one after another (the first three are elementwise,
+        no pooling window crosses an image), and the im2col matrix is still left for
+        Conv2DBackpropFilter, the argmax for MaxPoolGrad."""
+        if activation not in (None, "Relu") or (max_pool is not None and activation != "Relu"):
+            raise ValueError(f"Conv2D.bind_fused: activation must be None or 'Relu' ('Relu' with a "
+                             f"max_pool), got {activation!r}")
         work, relu = (_saved(session), _Scratch(), threads.pool_for(session), _Padded()), activation == "Relu"
+        if max_pool is None:
+            ahead = None
+        else:
+            ahead = max_pool.opdef.bind_ahead(max_pool, session, keep)
+            pool_alone = (max_pool.opdef.bind(max_pool, session) if keep  # (it may keep the argmax)
+                          else lambda y: max_pool.opdef.kernel(max_pool, y, pool=work[2]))
 
         def fused_conv2d(x, w, bias):
             bias = np.asarray(bias)
             if bias.shape == w.shape[3:] and bias.dtype == x.dtype == w.dtype:
-                return self.kernel(op, x, w, *work, bias=bias, relu=relu)
-            y = self.kernel(op, x, w, *work) + bias  # an unusual bias: unfused (and its errors)
-            return np.maximum(y, 0, dtype=y.dtype) if relu else y
+                y = self.kernel(op, x, w, *work, bias=bias, relu=relu, ahead=ahead)
+            else:  # an unusual bias: unfused (and its errors)
+                y = self.kernel(op, x, w, *work) + bias
+                y = np.maximum(y, 0, dtype=y.dtype) if relu else y
+                if ahead is not None:
+                    y = y, pool_alone(y)
+            return y if ahead is None or keep else y[1]
         return fused_conv2d
 
     def gradient(self, op, g):
@@ -338,7 +359,7 @@ class Conv2DBackpropFilter(OpDef):
             if cols is None:
                 return self.kernel(op, x, w, g, pool)
             try:  # the forward pass's im2col of this very X
-                return _cols_t_times(cols, g.reshape(-1, w.shape[3]), pool).reshape(w.shape)
+                return _cols_t_times(cols, g, pool).reshape(w.shape)
             finally:
                 scratch.give(cols)
         return conv2d_backprop_filter
@@ -351,30 +372,64 @@ class Conv2DBackpropFilter(OpDef):
         dw = np.zeros((kh * kw * c, f), dtype=g.dtype)
         for a, b in _chunks(x.shape[0], oh * ow * kh * kw * c * x.itemsize):
             cols = _im2col(xp[a:b], kh, kw, oh, ow, op).reshape(-1, kh * kw * c)
-            dw += _cols_t_times(cols, g[a:b].reshape(-1, f), pool)
+            dw += _cols_t_times(cols, g[a:b], pool)
         return dw.reshape(kh, kw, c, f)
 
 
 def _cols_t_times(cols, g, pool):
-    """colsᵀ·g; when that pays, the rows in blocks on the pool's threads, the blocks' sums added.
+    """colsᵀ·g for ∂L/∂Y ``g`` of shape (N, OH, OW, F): the products of ``_dw_cut``'s blocks of
+    rows on the pool's threads, their results added in order (``_dw_sum``)."""
+    f = g.shape[-1]
+    g2 = g.reshape(-1, f)
+    narrow, cut = _dw_cut(len(g), len(g2) // max(len(g), 1), cols.shape[1], f, g.itemsize)
+    rows = [r for _, _, sub in cut for r in sub]
+    partial = [None] * len(rows)
+
+    def block(p):
+        a, b = rows[p]
+        partial[p] = _dw_block(cols[a:b], g2[a:b], narrow)
+    pool.run(block, len(rows))
+    return _dw_sum(partial)
+
+
+def _dw_cut(n, per, k, f, itemsize):
+    """How colsᵀ·∂L/∂Y is cut, by the sizes only: ``(narrow, [(a, b, rows), ...])`` for each of
+    BiasAddGrad's blocks of images a..b (``nn_ops.bias_blocks``: ReluGrad.bind_fused computes
+    ∂L/∂Y, the bias's sums and this product a block at a time), ``rows`` the block's rows (``per``
+    of them per image) cut into products, whose results are added in order.
 
     A narrow product (a small dW, ``NARROW`` values at most: a grey image's first layer, 9 × 32)
-    is cut into blocks of at most ``SMALL_GEMM`` multiply-adds, which OpenBLAS's AVX-512 kernels
-    run on their small-matrix path: 3× faster there (0.9 -> 0.27 ms for colsᵀ 9 × 78,400 in
-    cache), about the same with AVX2. The cut depends on the sizes only, like every other."""
-    n, madds = len(cols), cols.size * g.shape[1]
-    parts = _parts(n, 2 * madds, 0)
-    small = -(-madds // SMALL_GEMM)
-    narrow = cols.shape[1] * g.shape[1] <= NARROW
-    if narrow and len(parts) < small <= SMALL_PIECES:
-        parts = [(n * i // small, n * (i + 1) // small) for i in range(small)]
-    partial = [None] * len(parts)
+    is cut into products of at most ``SMALL_GEMM`` multiply-adds, which OpenBLAS's AVX-512
+    kernels run on their small-matrix path: 3× faster there (0.9 -> 0.27 ms for colsᵀ 9 × 78,400
+    in cache), about the same with AVX2 -- when that takes at most ``SMALL_PIECES`` products (more
+    were slower with AVX2). A big product (``threads.PARALLEL_MIN_FLOPS``) is cut into at least
+    ``threads.PIECES``, for the pool's threads to share."""
+    from .nn_ops import bias_blocks
+    blocks = bias_blocks(n, n * per * f * itemsize)
+    narrow = k * f <= NARROW
+    cuts = [1] * len(blocks)
+    small = [-(-(b - a) * per * k * f // SMALL_GEMM) for a, b in blocks]
+    if narrow and len(blocks) < sum(small) <= SMALL_PIECES:
+        cuts = small
+    elif 2 * n * per * k * f >= threads.PARALLEL_MIN_FLOPS and len(blocks) < threads.PIECES:
+        cuts = [-(-threads.PIECES // len(blocks))] * len(blocks)
+    cut = []
+    for (a, b), s in zip(blocks, cuts):
+        r0, r = a * per, (b - a) * per
+        s = max(1, min(s, r))
+        cut.append((a, b, [(r0 + r * i // s, r0 + r * (i + 1) // s) for i in range(s)]))
+    return narrow, cut
 
-    def block(p):  # a wide one as (gᵀ·cols)ᵀ: cols read as stored, 10-15% faster (AVX-512)
-        a, b = parts[p]
-        partial[p] = cols[a:b].T @ g[a:b] if narrow else (g[a:b].T @ cols[a:b]).T
-    pool.run(block, len(parts))
-    return partial[0] if len(parts) == 1 else np.sum(partial, axis=0)
+
+def _dw_block(cols, g, narrow):
+    """One product colsᵀ·g of a block of rows; a wide one as (gᵀ·cols)ᵀ: cols read as stored,
+    10-15% faster (AVX-512)."""
+    return cols.T @ g if narrow else (g.T @ cols).T
+
+
+def _dw_sum(partial):
+    """The products' results added in order (the same bits however the pool ran them)."""
+    return partial[0] if len(partial) == 1 else np.sum(partial, axis=0)
 
 
 def conv2d(input=None, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True,  # noqa: A002

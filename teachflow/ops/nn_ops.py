@@ -81,21 +81,55 @@ class BiasAddGrad(OpDef):
         g = op.inputs[0]
         return (None if g._dims is None else g._dims[-1:]), g.dtype
 
-    # Images (N, H, W, C): the sum over the batch first, whose rows are H·W·C values long, then
-    # over the H·W pixels. NumPy sums long rows fast, and rows of only C values slowly: summing
-    # the N·H·W rows of C at once took 4× longer (1.0 against 0.26 ms for 100×28×28×32).
-    # One call, not pieces on the pool: the sum streams through memory once, and any cut was
-    # slower from memory (100×28×28×32, quiet machine, 64 MB touched between calls: one call
-    # 0.31-0.38 ms; the same bits cut into 10 pieces of columns 0.6-0.7 ms on 1 or 2 threads;
-    # partial sums of pieces of images, other bits, 0.29-0.50 ms on 2 threads).
+    # The sums per channel as 1ᵀ·G, G the array's rows of C values (N·H·W rows for images):
+    # one BLAS matrix-vector product, faster than NumPy's sums (which ran over the batch first,
+    # then over the pixels: 0.11 against 0.18 ms for 100×28×28×32 in cache, 1 against 2 µs
+    # for 100×64). A big array in blocks of images (``bias_blocks``: cache-sized, fixed by the
+    # sizes only), whose sums are added in order: the grouping ReluGrad.bind_fused uses while
+    # each block of ∂L/∂z is in the cache, so fused and unfused give the same bits. One call,
+    # not on the pool: it streams through memory once (0.30-0.36 ms from memory, 10 MB).
     def kernel(self, op, g):
-        if g.ndim > 2:
-            g = np.add.reduce(g, axis=0).reshape(-1, g.shape[-1])
-        return np.add.reduce(g, axis=0)
+        if g.ndim < 2 or g.dtype.kind != "f":
+            if g.ndim > 2:
+                g = np.add.reduce(g, axis=0).reshape(-1, g.shape[-1])
+            return np.add.reduce(g, axis=0)
+        blocks = bias_blocks(len(g), g.nbytes)
+        if len(blocks) == 1:
+            return bias_block(g)
+        return bias_sums([bias_block(g[a:b]) for a, b in blocks])
 
     def gradient(self, op, gg):
         from .creation_ops import broadcast_like
         return [broadcast_like(gg, op.inputs[0])]
+
+
+def bias_blocks(n, nbytes):
+    """BiasAddGrad's blocks of the ``n`` images (rows) of a float array of ``nbytes``:
+    ``[(start, stop), ...]``, cache-sized (``threads.pieces``), depending on the sizes only."""
+    return threads.pieces(n, nbytes, None)
+
+
+def bias_block(g):
+    """A block's sums per channel (last axis): 1ᵀ·G over its rows (any layout, same bits)."""
+    rows = g.reshape(-1, g.shape[-1])
+    return _ones(len(rows), g.dtype) @ rows
+
+
+def bias_sums(part):
+    """∂L/∂b from the blocks' sums: added in order."""
+    return part[0] if len(part) == 1 else np.add.reduce(np.array(part), axis=0)
+
+
+_ONES = {}  # dtype -> a read-only vector of ones, as long as the longest asked for
+
+
+def _ones(n, dtype):
+    v = _ONES.get(dtype)
+    if v is None or len(v) < n:
+        v = np.ones(max(n, 1024), dtype)
+        v.flags.writeable = False
+        _ONES[dtype] = v
+    return v[:n]
 
 
 def bias_add(value, bias, data_format=None, name=None):

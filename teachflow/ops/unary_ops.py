@@ -6,6 +6,8 @@ cut arrays of ``threads.PARALLEL_MIN_BYTES`` or more into cache-sized pieces (``
 the session's pool runs on both cores; each piece is computed in its output's own memory, with no
 array-sized temporaries. Smaller arrays are computed whole, as before. The results are the same
 bits as the formulas' plain NumPy expressions (tests/nn/test_nn_elementwise.py)."""
+import threading
+
 import numpy as np
 
 from ..core import threads
@@ -355,8 +357,96 @@ class ReluGrad(OpDef):
     def bind(self, op, session):
         return bind_pooled(self.kernel, op, session)
 
+    def bind_fused(self, op, session, bias_grad, filter_grad=None, keep=True):
+        """ReluGrad -> BiasAddGrad [-> Conv2DBackpropFilter] of its value, the backward pass of a
+        layer with a bias and a ReLU, as one kernel (the plan's rule C): ``f(g, y)``, or
+        ``f(g, y, x, w)`` with the filter gradient's first two inputs. It returns ∂L/∂z (only
+        when ``keep``: used elsewhere), ∂L/∂b [and ∂L/∂W], a tuple when more than one.
+
+        A big array is done a block of images at a time (BiasAddGrad's blocks): ∂L/∂z of the
+        block, its sum over the images, and the filter gradient's products colsᵀ·∂L/∂z of its
+        rows (with the forward pass's saved im2col matrix), while the block is in the cache;
+        ∂L/∂z goes to memory only when kept (else into a block-sized work array of the thread).
+        The same products and sums, added in the same order, as the three ops one by one, so the
+        same bits (any thread count). Small arrays, or no saved matrix: the ops' own kernels."""
+        return _ReluBiasGrad(op, session, bias_grad, filter_grad, keep)
+
     def gradient(self, op, gg):
         return [make("ReluGrad", [gg, op.inputs[1]]), None]
+
+
+class _ReluBiasGrad:
+    """``ReluGrad.bind_fused``'s kernel: the three ops' bound kernels for what is not fused, and
+    per thread a block's work arrays (a piece never calls the pool: a thread runs one at a time)."""
+
+    def __init__(self, op, session, bias_grad, filter_grad, keep):
+        from . import conv_ops, nn_ops  # (they import this module)
+        self.conv, self.nn = conv_ops, nn_ops
+        self.pool, self.keep, self.filter_op = threads.pool_for(session), keep, filter_grad
+        self.relu_grad = OPS["ReluGrad"].bind(op, session)
+        self.bias_grad = bias_grad.opdef.bind(bias_grad, session)
+        if filter_grad is not None:
+            self.filter_grad = filter_grad.opdef.bind(filter_grad, session)
+            self.saved = conv_ops._saved(session)
+        self.local = threading.local()
+
+    def __call__(self, g, y, x=None, w=None):
+        fused = (g.shape == y.shape and g.dtype == y.dtype and g.dtype.kind == "f" and g.ndim >= 2
+                 and g.nbytes >= threads.PARALLEL_MIN_BYTES)
+        if not fused:  # the ops one by one
+            dz = self.relu_grad(g, y)
+            out = [self.bias_grad(dz)] + ([] if self.filter_op is None else [self.filter_grad(x, w, dz)])
+        elif self.filter_op is None:
+            dz, out = self.blocks(g, y, None, self.keep)
+        else:
+            cols, scratch = self.conv._take_saved(self.saved, self.filter_op.gradient_of, x)
+            try:
+                dz, out = self.blocks(g, y, cols, self.keep or cols is None)
+            finally:
+                if cols is not None:
+                    scratch.give(cols)
+            if cols is None:  # no saved im2col matrix: the filter gradient's own kernel builds it
+                out.append(OPS["Conv2DBackpropFilter"].kernel(self.filter_op, x, w, dz, self.pool))
+            else:
+                out[-1] = out[-1].reshape(w.shape)
+        out = ([dz] if self.keep else []) + out
+        return out[0] if len(out) == 1 else tuple(out)
+
+    def blocks(self, g, y, cols, write):
+        """(∂L/∂z or None, [∂L/∂b] + [colsᵀ·∂L/∂z] when ``cols``), a block of images at a time."""
+        conv, nn = self.conv, self.nn
+        n, c = len(g), g.shape[-1]
+        blocks = nn.bias_blocks(n, g.nbytes)
+        dz = np.empty(g.shape, g.dtype) if write else None
+        part = [None] * len(blocks)
+        if cols is not None:
+            per = g[0].size // c
+            narrow, cut = conv._dw_cut(n, per, cols.shape[1], c, g.itemsize)
+            first = np.cumsum([0] + [len(rows) for _, _, rows in cut]).tolist()
+            partial = [None] * first[-1]
+
+        def piece(i):
+            a, b = blocks[i]
+            mask = self.work("mask", (b - a,) + g.shape[1:], np.bool_)
+            d = dz[a:b] if dz is not None else self.work("dz", mask.shape, g.dtype)
+            np.copyto(d, np.greater(y[a:b], 0, out=mask))  # TF1's g * (y > 0), as ReluGrad's kernel
+            np.multiply(g[a:b], d, out=d)
+            part[i] = nn.bias_block(d)
+            if cols is not None:
+                rows = d.reshape(-1, c)
+                for j, (r0, r1) in enumerate(cut[i][2]):
+                    partial[first[i] + j] = conv._dw_block(cols[r0:r1], rows[r0 - a * per:r1 - a * per], narrow)
+        self.pool.run(piece, len(blocks))
+        return dz, [nn.bias_sums(part)] + ([] if cols is None else [conv._dw_sum(partial)])
+
+    def work(self, name, shape, dtype):
+        """This thread's work array ``name`` in ``shape`` (kept from call to call)."""
+        size = int(np.prod(shape))
+        a = getattr(self.local, name, None)
+        if a is None or a.dtype != dtype or a.size < size:
+            a = np.empty(size, dtype)
+            setattr(self.local, name, a)
+        return a[:size].reshape(shape)
 
 
 @register

@@ -13,7 +13,8 @@ SPECIAL = np.array([-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, 1e-45, -1e-45, 
 
 
 def naive(op_type, *v):
-    """The formulas as they were before the kernels were cut into pieces (and as TF1 writes them)."""
+    """The formulas as they were before the kernels were cut into pieces (and as TF1 writes them;
+    BiasAddGrad: its sums grouped as its kernel and ReluGrad.bind_fused group them)."""
     with np.errstate(all="ignore"):  # NaN and inf are among the values on purpose
         return _naive(op_type, *v)
 
@@ -25,11 +26,11 @@ def _naive(op_type, *v):
         return v[0] * (v[1] > 0)
     if op_type == "BiasAdd":
         return v[0] + v[1]
-    if op_type == "BiasAddGrad":
+    if op_type == "BiasAddGrad":  # 1ᵀ·G per block of images (BiasAddGrad's), added in order
         g = v[0]
-        if g.ndim > 2:
-            g = np.add.reduce(g, axis=0).reshape(-1, g.shape[-1])
-        return np.add.reduce(g, axis=0)
+        part = [np.ones(g[a:b].size // g.shape[-1], g.dtype) @ g[a:b].reshape(-1, g.shape[-1])
+                for a, b in threads.pieces(len(g), g.nbytes, None)]
+        return part[0] if len(part) == 1 else np.add.reduce(np.array(part), axis=0)
     if op_type == "Sigmoid":
         x = v[0]
         e = np.exp(-np.abs(x))
