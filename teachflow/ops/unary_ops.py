@@ -431,7 +431,7 @@ class _ReluBiasGrad:
             d = dz[a:b] if dz is not None else self.work("dz", mask.shape, g.dtype)
             np.copyto(d, np.greater(y[a:b], 0, out=mask))  # TF1's g * (y > 0), as ReluGrad's kernel
             np.multiply(g[a:b], d, out=d)
-            part[i] = nn.bias_block(d)
+            part[i] = nn.bias_block(d, len(blocks) == 1)
             if cols is not None:
                 rows = d.reshape(-1, c)
                 for j, (r0, r1) in enumerate(cut[i][2]):

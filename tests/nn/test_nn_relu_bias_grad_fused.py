@@ -260,3 +260,12 @@ def test_bias_add_grad_sums_every_axis_but_the_last(shape):
     exact = g.astype(np.float64).reshape(-1, shape[-1]).sum(axis=0)
     assert results[0].dtype == np.float32 and results[0].shape == shape[-1:]
     np.testing.assert_allclose(results[0], exact, rtol=1e-4, atol=1e-4 * np.sqrt(g.size / shape[-1]))
+
+
+def test_one_image_is_one_block(monkeypatch):
+    """A big array of one image is one block: NumPy's sums, fused as unfused."""
+    monkeypatch.setattr(threads, "PARALLEL_MIN_BYTES", 1)
+    layer = Layer((1, 12, 12, 2), (3, 3, 2, 5))
+    g, y, x, w = conv_values(layer, (1, 12, 12, 2), (3, 3, 2, 5), 9)
+    assert len(nn_ops.bias_blocks(1, g.nbytes)) == 1
+    check(layer, g, y, x, w)
