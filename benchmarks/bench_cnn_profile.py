@@ -50,11 +50,12 @@ def timed_binds(table):
             return timed(_orig(op, session), (op.type, "update" if op.type.startswith("Apply") else part))
         d.bind = bind
         if hasattr(d, "bind_fused"):  # the plan's fused chains (Conv2D + BiasAdd + Relu ...)
-            def bind_fused(op, session, activation, _orig=d.bind_fused, _d=d):
-                name = op.type + "+BiasAdd" + ("+" + activation if activation else "")
+            def bind_fused(op, session, *a, _orig=d.bind_fused, _d=d, **kw):
+                name = _fused_name(op, *a, **kw)
+                part = "backward" if op.name.startswith(("gradients", "train")) else "forward"
                 wrapped = _d.__dict__.pop("bind")  # the fused kernel is timed once, as a whole
                 try:
-                    return timed(_orig(op, session, activation), (name, "forward"))
+                    return timed(_orig(op, session, *a, **kw), (name, part))
                 finally:
                     _d.bind = wrapped
             d.bind_fused = bind_fused
@@ -64,6 +65,13 @@ def timed_binds(table):
         STEP[0] += 1
         return run(self, *a, **k)
     tf.Session.run = counted
+
+
+def _fused_name(op, second=None, max_pool=None, filter_grad=None, **_):
+    """The row of a fused chain: its ops' types (``Conv2D+BiasAdd+Relu+MaxPool`` ...)."""
+    if op.type == "ReluGrad":  # second: the BiasAddGrad op
+        return "ReluGrad+BiasAddGrad" + ("+Conv2DBackpropFilter" if filter_grad is not None else "")
+    return op.type + "+BiasAdd" + ("+" + second if second else "") + ("+MaxPool" if max_pool is not None else "")
 
 
 def teachflow_profile(steps, raw, threads):

@@ -7,9 +7,11 @@ pass, and the fetch structure. It has two drivers over those same bound kernels:
 
 - ``plan.fn(feed_values)``: one generated straight-line Python function, a flat list of kernel
   calls; ``Session.run`` executes it (``plan.source`` shows it). Like TF's graph optimizer
-  (Grappler's remapper), it *fuses* ``Conv2D``/``MatMul`` -> ``BiasAdd`` [-> ``Relu``] into one
-  call when nothing else uses the values in between: the bias and the ReLU are applied to each
-  piece of the product while it is still in the cache (the same bits; ``_fusions``); and, like
+  (Grappler's remapper), it *fuses* chains of adjacent ops into one call that returns the
+  values something else uses (``_fusions``: ``Conv2D``/``MatMul`` -> ``BiasAdd`` [-> ``Relu``
+  [-> ``MaxPool``]], ``ReluGrad`` -> ``BiasAddGrad`` [-> ``Conv2DBackpropFilter``]): the later
+  ops work on each piece of the first one's result while it is still in the cache (the same
+  bits); and, like
   TF's inter-op pool, it runs *adjacent independent* big ops at the same time in one line
   (``together``: a convolution's two gradients), when their inputs are big (``_groups``);
 - ``plan.steps(feed_dict)``: the same ops run one at a time, yielding a ``PlanStep`` (inputs,
@@ -208,7 +210,7 @@ class Plan:
                 v = f"v{j}" if how == "read" else f"c{j}"
                 ns[v] = k
                 names.setdefault(op.outputs[0], v + "()" if how == "read" else v)
-        fused_away = {j for chain in self.fusions.values() for j in chain[1][:-1]}
+        fused_away = {i for f in self.fusions.values() for i in f.chain[:-1]}
         grouped = {j: g for g in self.groups for j in g}
         for j, (op, how, k) in enumerate(self.calls):
             if j in fused_away or how != "call" or (j in grouped and j != grouped[j][0]):
@@ -255,18 +257,17 @@ class Plan:
 
     def _first_op(self, j):
         """The op a line of call ``j`` reports errors against (a fused chain's first op)."""
-        return self.calls[self.fusions[j][1][0] if j in self.fusions else j][0]
+        return self.calls[self.fusions[j].chain[0] if j in self.fusions else j][0]
 
     def _call_args(self, j, ns, names):
         """(kernel name, argument expressions, comment) of the line of call ``j``."""
         op, _, k = self.calls[j]
         if j in self.fusions:
-            k, chain = self.fusions[j]
-            first, bias_add = self.calls[chain[0]][0], self.calls[chain[1]][0]
-            ns[f"k{j}f"] = k
-            return (f"k{j}f", [names[t] for t in first.inputs] + [names[bias_add.inputs[1]]],
+            f = self.fusions[j]
+            ns[f"k{j}f"] = f.kernel
+            return (f"k{j}f", [names[t] for t in f.inputs],
                     " + ".join(f"{_comment(self.calls[i][0].name)} ({_comment(self.calls[i][0].type)})"
-                               for i in chain))
+                               for i in f.chain))
         ns[f"k{j}"] = k
         return f"k{j}", [names[t] for t in op.inputs], f"{_comment(op.name)} ({_comment(op.type)})"
 
@@ -292,9 +293,7 @@ class Plan:
             name, args, comment = self._call_args(j, ns, names)
             parts.append(f"{name}, ({', '.join(args)}{',' if len(args) == 1 else ''})")
             what.append(comment)
-            mine = [f"t{j}_{i}" for i in range(len(self.calls[j][0].outputs))]
-            for t, n in zip(self.calls[j][0].outputs, mine):
-                names.setdefault(t, n)
+            mine = self._out_names(j, names)
             outs.append(mine[0] if len(mine) == 1 else f"({', '.join(mine)})")
             ops.append(self._first_op(j))
         ns[f"together{group[0]}"] = _Together(self.pool, ops)
@@ -305,13 +304,24 @@ class Plan:
         self.line_ops[len(lines)] = ops[0]
 
     def _fused_line(self, j, ns, names, indent="    "):
-        """The line of a fused chain (``self.fusions[j]``): the first op's inputs and the bias
-        in, the last op's value out; errors are reported against the first op."""
+        """The line of a fused chain (``self.fusions[j]``): the values the chain reads in, those
+        of its ops used elsewhere out (``tI_0``, one or a tuple); errors name the first op."""
         name, args, what = self._call_args(j, ns, names)
-        out = f"t{j}_0"
-        names.setdefault(self.calls[j][0].outputs[0], out)
-        line = f"{indent}{out} = {name}({', '.join(args)})"
+        line = f"{indent}{', '.join(self._out_names(j, names))} = {name}({', '.join(args)})"
         return f"{line:<40}  # fused: {what}"
+
+    def _out_names(self, j, names):
+        """The names a line of call ``j`` assigns (each output of a plain call; each value a
+        fused chain returns), given to their tensors in ``names``."""
+        if j in self.fusions:
+            tensors = [self.calls[i][0].outputs[0] for i in self.fusions[j].outputs]
+            mine = [f"t{i}_0" for i in self.fusions[j].outputs]
+        else:
+            tensors = self.calls[j][0].outputs
+            mine = [f"t{j}_{i}" for i in range(len(tensors))]
+        for t, n in zip(tensors, mine):
+            names.setdefault(t, n)
+        return mine
 
     def full_source(self):
         """``source``, followed by the sub-plans a Cond/While op runs (its kernel lists them in
@@ -437,42 +447,107 @@ class Plan:
 
 
 FUSIBLE = ("Conv2D", "MatMul")  # ops whose OpDef has bind_fused(op, session, activation)
+POOL_FUSIBLE = ("Conv2D",)  # ... and bind_fused(op, session, "Relu", max_pool=, keep=) (rule B)
+GRAD_FUSIBLE = ("ReluGrad",)  # ops whose OpDef may have bind_fused(op, session, bias_grad, ...)
+
+
+class Fused:
+    """A fused chain of the plan: ``kernel`` runs the calls ``chain`` (adjacent indices of
+    ``Plan.calls``) as one, at the last one's line; it takes the values of ``inputs`` (tensors
+    computed outside the chain, in the order the kernel wants them) and returns the values of
+    the ops at ``outputs`` (the chain's ops whose value is used outside it, in chain order):
+    one value, or a tuple when there are several."""
+
+    __slots__ = ("kernel", "chain", "inputs", "outputs")
+
+    def __init__(self, kernel, chain, inputs, outputs):
+        self.kernel, self.chain = kernel, tuple(chain)
+        self.inputs, self.outputs = list(inputs), tuple(outputs)
 
 
 def _fusions(calls, ops, targets, session):
-    """``{j: (fused kernel, (i, ..., j))}``: chains of ``calls`` to run as one call at index j.
+    """``{j: Fused}``: chains of ``calls`` to run as one call at index j, the last of the chain.
 
-    A chain is a Conv2D or MatMul, the BiasAdd of its value, and the Relu of that, if any (what
-    ``tf.layers.conv2d``/``dense`` build), taken one right after the other, so that no other op
-    runs in between, and whose intermediate values nothing else uses (another op of the plan, a
-    fetch). The fused kernel gives the same bits as the ops one by one; ``steps()`` (the
-    step-through) and the sliced runner still run them one by one."""
-    in_plan = set(ops)
-    fetched = set(targets)
+    A chain's calls come one right after the other (no other op runs in between); a value of
+    the chain that something else uses (another op of the plan, a fetch, an op of a branch or
+    loop body) is returned by the fused kernel, which gives the same bits as the ops one by one;
+    ``steps()`` (the step-through) and the sliced runner still run them one by one. The rules:
 
-    def only_use(t, op):  # a use by an op of a branch or loop body inside this plan counts too
-        return t not in fetched and [c for c in t._consumers
-                                     if c in in_plan or c.context is not op.context] == [op]
-
-    fusions = {}
+    - A: Conv2D|MatMul -> BiasAdd [-> Relu] (what ``tf.layers.conv2d``/``dense`` build), the
+      values in between used by nothing else: the bias and the ReLU on each piece of the
+      product while it is in the cache;
+    - B: Conv2D -> BiasAdd -> Relu -> MaxPool of the Relu's value: the pooling of each block of
+      images right after the convolution finishes it (the Relu's value is returned too when
+      used elsewhere, as in training: ReluGrad, MaxPoolGrad);
+    - C: ReluGrad -> BiasAddGrad [-> Conv2DBackpropFilter] of the ReluGrad's value (the
+      backward pass of a layer with a ReLU), when ReluGrad's OpDef has ``bind_fused``."""
+    in_plan, fetched = set(ops), set(targets)
     idx = [j for j, (_, how, _) in enumerate(calls) if how == "call"]
-    for pos, j in enumerate(idx[:-1]):
-        op = calls[j][0]
-        nxt = calls[idx[pos + 1]][0]
-        if (op.type not in FUSIBLE or len(op.outputs) != 1 or op.outputs[0].dtype.name not in
-                ("float32", "float64") or nxt.type != "BiasAdd" or nxt.inputs[0] is not op.outputs[0]
-                or not only_use(op.outputs[0], nxt)):
+    run = [calls[j][0] for j in idx]
+
+    def used_outside(t, chain):  # a use by an op of a branch or loop body counts too
+        return t in fetched or any(c not in chain for c in t._consumers
+                                   if c in in_plan or c.context is not t.op.context)
+
+    fusions, pos = {}, 0
+    while pos < len(run):
+        found = (_forward_chain(run, pos, used_outside, session)
+                 or _backward_chain(run, pos, used_outside, session))
+        if found is None:
+            pos += 1
             continue
-        chain, activation = (j, idx[pos + 1]), None
-        if pos + 2 < len(idx):
-            relu = calls[idx[pos + 2]][0]
-            if (relu.type == "Relu" and relu.inputs[0] is nxt.outputs[0]
-                    and only_use(nxt.outputs[0], relu)):
-                chain, activation = chain + (idx[pos + 2],), "Relu"
-        bind = getattr(op.opdef, "bind_fused", None)
-        if bind is not None:
-            fusions[chain[-1]] = (bind(op, session, activation), chain)
+        kernel, n, inputs, outputs = found
+        chain = idx[pos:pos + n]
+        fusions[chain[-1]] = Fused(kernel, chain, inputs, [idx[pos + i] for i in outputs])
+        pos += n
     return fusions
+
+
+def _next_reads(run, pos, op_type, t, i=0):
+    """The op at ``run[pos]`` when it is an ``op_type`` reading ``t`` as its input ``i``."""
+    if pos < len(run) and run[pos].type == op_type and len(run[pos].inputs) > i and run[pos].inputs[i] is t:
+        return run[pos]
+    return None
+
+
+def _forward_chain(run, pos, used_outside, session):
+    """Rules A and B at ``run[pos]``: (kernel, length, inputs, returned positions) or None."""
+    op = run[pos]
+    if (op.type not in FUSIBLE or not hasattr(op.opdef, "bind_fused") or len(op.outputs) != 1
+            or op.outputs[0].dtype.name not in ("float32", "float64")):
+        return None
+    bias = _next_reads(run, pos + 1, "BiasAdd", op.outputs[0])
+    if bias is None or used_outside(op.outputs[0], {bias}):
+        return None
+    inputs = list(op.inputs) + [bias.inputs[1]]
+    relu = _next_reads(run, pos + 2, "Relu", bias.outputs[0])
+    if relu is None or used_outside(bias.outputs[0], {relu}):
+        return op.opdef.bind_fused(op, session, None), 2, inputs, (1,)
+    pool = _next_reads(run, pos + 3, "MaxPool", relu.outputs[0]) if op.type in POOL_FUSIBLE else None
+    if pool is None:
+        return op.opdef.bind_fused(op, session, "Relu"), 3, inputs, (2,)
+    keep = used_outside(relu.outputs[0], {pool})
+    kernel = op.opdef.bind_fused(op, session, "Relu", max_pool=pool, keep=keep)
+    return kernel, 4, inputs, (2, 3) if keep else (3,)
+
+
+def _backward_chain(run, pos, used_outside, session):
+    """Rule C at ``run[pos]``: (kernel, length, inputs, returned positions) or None."""
+    op = run[pos]
+    if op.type not in GRAD_FUSIBLE or not hasattr(op.opdef, "bind_fused") or len(op.outputs) != 1:
+        return None
+    dz = op.outputs[0]
+    bias_grad = _next_reads(run, pos + 1, "BiasAddGrad", dz)
+    if bias_grad is None:
+        return None
+    filter_grad = _next_reads(run, pos + 2, "Conv2DBackpropFilter", dz, 2)
+    if filter_grad is not None and any(t is dz or t is bias_grad.outputs[0] for t in filter_grad.inputs[:2]):
+        filter_grad = None  # (it reads a value of the chain as an outside input)
+    chain = [op, bias_grad] + ([filter_grad] if filter_grad is not None else [])
+    keep = used_outside(dz, set(chain))
+    inputs = list(op.inputs) + (list(filter_grad.inputs[:2]) if filter_grad is not None else [])
+    kernel = op.opdef.bind_fused(op, session, bias_grad, filter_grad=filter_grad, keep=keep)
+    return kernel, len(chain), inputs, tuple(range(0 if keep else 1, len(chain)))
 
 
 # Ops worth a thread of their own beside another (the big kernels, which also cut their own
@@ -496,14 +571,14 @@ def _groups(calls, fusions, inter_op):
     it is set."""
     if inter_op == 1:
         return []
-    fused_away = {i for _, chain in fusions.values() for i in chain[:-1]}
+    fused_away = {i for f in fusions.values() for i in f.chain[:-1]}
     groups, run, made = [], [], set()
 
     def big(j):
-        return calls[fusions[j][1][0] if j in fusions else j][0].type in CONCURRENT
+        return calls[fusions[j].chain[0] if j in fusions else j][0].type in CONCURRENT
 
     def may_be_big(j):  # a big op whose sized input is not statically small
-        nbytes = _size_input(calls[fusions[j][1][0] if j in fusions else j][0])[1]
+        nbytes = _size_input(calls[fusions[j].chain[0] if j in fusions else j][0])[1]
         return big(j) and (nbytes is None or nbytes >= TOGETHER_MIN_BYTES)
 
     def close():
@@ -515,7 +590,7 @@ def _groups(calls, fusions, inter_op):
     for j, (op, how, k) in enumerate(calls):
         if how != "call" or j in fused_away:
             continue  # reads and constants are no lines; a fused chain is its last call
-        chain = [calls[i][0] for i in fusions[j][1]] if j in fusions else [op]
+        chain = [calls[i][0] for i in fusions[j].chain] if j in fusions else [op]
         needs = {t.op for o in chain for t in o.inputs} | {c for o in chain for c in o.control_inputs}
         free = not any(o.opdef.stateful or o.opdef.ref_inputs or o.opdef.kind in ("random", "variable")
                        for o in chain) and not hasattr(k, "sub_plans") and not hasattr(k, "steps")

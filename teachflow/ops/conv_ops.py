@@ -11,8 +11,9 @@ Speed, without changing the maths: the im2col matrix (and a padded input, where 
 work arrays kept from step to step (the padding's zeros are written once), filled a piece of
 the batch at a time, and the piece is multiplied while it is still in the cache; a big product's pieces run
 on the session's thread pool (``core/threads.py``: BLAS itself runs one thread); the plan may
-fuse Conv2D -> BiasAdd -> Relu (``Conv2D.bind_fused``: the bias and the ReLU on each piece right
-after its product); Conv2DBackpropFilter takes the forward pass's matrix back instead of
+fuse Conv2D -> BiasAdd -> Relu [-> MaxPool] (``Conv2D.bind_fused``: the bias and the ReLU on each
+piece right after its product, the pooling on each block of images it finishes);
+Conv2DBackpropFilter takes the forward pass's matrix back instead of
 building it again; col2im adds straight into the result. Very big batches are processed in
 chunks so the matrix stays bounded. ``benchmarks/bench_conv_stages.py`` times each stage.
 """
@@ -149,7 +150,7 @@ class Conv2D(OpDef):
     # few copies do it (``_unpadded_pays``: the matrix keeps zeros on the padding, written once);
     # else the piece's images are first copied into a padded work array, its border written once.
     def kernel(self, op, x, w, saved=None, scratch=None, pool=None, padded=None, bias=None,
-               relu=False, pads=None):
+               relu=False, pads=None, ahead=None):
         scratch, pool, padded = scratch or _Scratch(), pool or threads.pool_for(None), padded or _Padded()
         kh, kw, c, f = w.shape
         n, h, wd, _ = x.shape
@@ -169,6 +170,8 @@ class Conv2D(OpDef):
         groups = _chunks(n, oh * ow * k * x.itemsize)
         direct = not pad or _unpadded_pays(kh, kw, c, oh, ow, op, ph, pw, h, wd)
         zeros = (h, wd, oh, ow, kh, kw, c, ph, pw, op.attrs["strides"], op.attrs.get("dilations"))
+        if ahead is not None:  # fused with a MaxPool (MaxPool.bind_ahead): told of each piece done
+            pooled, done = ahead(out)
         for a, b in groups:
             cols = scratch.take(((b - a) * oh * ow, k), out.dtype, zeros if pad and direct else None)
             parts = _parts(b - a, 2 * (b - a) * oh * ow * k * f, (b - a) * oh * ow * k * out.itemsize)
@@ -189,33 +192,50 @@ class Conv2D(OpDef):
                 np.matmul(rows, wmat, out=y.reshape(-1, f))
                 if bias is not None:
                     _bias_relu(y, brow, zrow)
+                if ahead is not None:
+                    done(a + i0, a + i1)
             pool.run(piece, len(parts))
             if saved is not None and len(groups) == 1:
                 saved[op] = (weakref.ref(x), cols, scratch)
             else:
                 scratch.give(cols)
-        return out
+        return out if ahead is None else (out, pooled)
 
     def bind(self, op, session):
         work = _saved(session), _Scratch(), threads.pool_for(session), _Padded()
         return lambda x, w: self.kernel(op, x, w, *work)
 
-    def bind_fused(self, op, session, activation):
-        """Conv2D -> BiasAdd [-> Relu] as one kernel ``f(x, w, bias)`` (the plan fuses them
-        when the values between have no other use, like TF's ``_FusedConv2D``): the bias and
-        the ReLU go onto each piece of the output right after its product, while it is in the
-        cache. The same bits as the three ops one after another (each is elementwise), and
-        the im2col matrix is still left for Conv2DBackpropFilter."""
-        if activation not in (None, "Relu"):
-            raise ValueError(f"Conv2D.bind_fused: activation must be None or 'Relu', got {activation!r}")
+    def bind_fused(self, op, session, activation, max_pool=None, keep=True):
+        """Conv2D -> BiasAdd [-> Relu [-> MaxPool]] as one kernel ``f(x, w, bias)`` (the plan
+        fuses them when the values between have no other use, like TF's ``_FusedConv2D``): the
+        bias and the ReLU go onto each piece of the output right after its product, while it
+        is in the cache. With ``max_pool`` (a MaxPool op reading the Relu's value), each block
+        of images is also pooled as soon as its pieces are done (``MaxPool.bind_ahead``), and
+        ``f`` returns (Relu's value, MaxPool's value), or the pooled value alone when not
+        ``keep``. The same bits as the ops one after another (the first three are elementwise,
+        no pooling window crosses an image), and the im2col matrix is still left for
+        Conv2DBackpropFilter, the argmax for MaxPoolGrad."""
+        if activation not in (None, "Relu") or (max_pool is not None and activation != "Relu"):
+            raise ValueError(f"Conv2D.bind_fused: activation must be None or 'Relu' ('Relu' with a "
+                             f"max_pool), got {activation!r}")
         work, relu = (_saved(session), _Scratch(), threads.pool_for(session), _Padded()), activation == "Relu"
+        if max_pool is None:
+            ahead = None
+        else:
+            ahead = max_pool.opdef.bind_ahead(max_pool, session, keep)
+            pool_alone = (max_pool.opdef.bind(max_pool, session) if keep  # (it may keep the argmax)
+                          else lambda y: max_pool.opdef.kernel(max_pool, y, pool=work[2]))
 
         def fused_conv2d(x, w, bias):
             bias = np.asarray(bias)
             if bias.shape == w.shape[3:] and bias.dtype == x.dtype == w.dtype:
-                return self.kernel(op, x, w, *work, bias=bias, relu=relu)
-            y = self.kernel(op, x, w, *work) + bias  # an unusual bias: unfused (and its errors)
-            return np.maximum(y, 0, dtype=y.dtype) if relu else y
+                y = self.kernel(op, x, w, *work, bias=bias, relu=relu, ahead=ahead)
+            else:  # an unusual bias: unfused (and its errors)
+                y = self.kernel(op, x, w, *work) + bias
+                y = np.maximum(y, 0, dtype=y.dtype) if relu else y
+                if ahead is not None:
+                    y = y, pool_alone(y)
+            return y if ahead is None or keep else y[1]
         return fused_conv2d
 
     def gradient(self, op, g):
