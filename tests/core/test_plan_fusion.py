@@ -312,3 +312,16 @@ def test_the_gradient_chain_is_not_fused_when_relu_grad_has_no_fused_kernel(monk
         sess.run(tf.global_variables_initializer())
         fused = _fused_lines(sess.plan_source(train, {x: IMAGES}))
     assert len(fused) == 4 and not any("Grad" in f for f in fused)
+
+
+@pytest.mark.parametrize("threads_n", [1, 3])
+def test_the_gradient_chains_real_kernel_gives_the_bits_of_the_ops_one_by_one(monkeypatch, threads_n):
+    """ReluGrad's own fused kernel (small arrays made big enough for it to cut them in blocks)
+    in the training plan: the same bits as the ops one by one, on one thread or three."""
+    monkeypatch.setattr(threads, "PARALLEL_MIN_BYTES", 1000)
+    x, h1, p1, h2, p2, loss, train = _cnn()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        fused = [f for f in _fused_lines(sess.plan_source(train, {x: IMAGES})) if "ReluGrad" in f]
+    assert len(fused) == 3
+    _assert_same(_run_cnn(True, threads_n=threads_n), _run_cnn(False))
