@@ -7,9 +7,9 @@ its ∂L/∂y arrives as Conv2DBackpropInput gives it, a crop of a padded array)
 Each figure is the minimum over ``--repeat`` single calls of the bound kernel (a session with
 ``intra_op_parallelism_threads`` 1 and 2); ``--cold`` touches 64 MB between calls, so the inputs
 come from memory as in a training step (in ``bench_cnn_profile.py``'s step these kernels take
-their cold times: the arrays of 10 MB are no longer in the cache). BiasAddGrad stays one NumPy
-call (see its OpDef): its line shows the engine's overhead only. Timing on a shared machine is
-noisy: the load average is printed.
+their cold times: the arrays of 10 MB are no longer in the cache). BiasAddGrad's kernel sums a
+big array per block of images as 1ᵀ·G (BLAS; see its OpDef), its reference is NumPy's one-call
+sums (other bits). Timing on a shared machine is noisy: the load average is printed.
 
 ``--variants``: the other ways of computing ReluGrad and BiasAddGrad on the CNN's shapes that
 were measured when their kernels were chosen, beside the kernels' own way, in the state a
@@ -34,7 +34,8 @@ SHAPES = {"conv1": (100, 28, 28, 32), "conv2": (100, 14, 14, 64), "dnn": (50, 30
 
 
 def reference(op_type, *v):
-    """The formula each kernel computed in one NumPy call before (the same bits now)."""
+    """The formula each kernel computed in one NumPy call before (the same bits now, but for
+    BiasAddGrad's big arrays: their sums are grouped in blocks)."""
     def sigmoid(x):
         e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
@@ -116,6 +117,7 @@ def relu_grad_variants(pool):
 def bias_add_grad_variants(pool):
     """The channel sums of an NHWC array, several ways (the first is the kernel's)."""
     from teachflow.core import threads
+    from teachflow.ops.nn_ops import bias_block, bias_blocks, bias_sums
 
     def channels(s, c):
         return np.add.reduce(s.reshape(-1, c), axis=0)
@@ -131,9 +133,13 @@ def bias_add_grad_variants(pool):
         part = np.empty((len(cut),) + g.shape[1:], g.dtype)
         pool.run(lambda i: np.add.reduce(g[slice(*cut[i])], axis=0, out=part[i]), len(cut))
         return channels(np.add.reduce(part, axis=0), g.shape[-1])
-    return {"BiasAddGrad: batch then pixels, one call (now)":
+
+    def blocks(g):  # the kernel's: 1ᵀ·G per block of images, the blocks added in order
+        return bias_sums([bias_block(g[a:b], False) for a, b in bias_blocks(len(g), g.nbytes)])
+    return {"BiasAddGrad: 1ᵀ·G per block, BLAS (now)": blocks,
+            "BiasAddGrad: batch then pixels, one call (before)":
             lambda g: channels(np.add.reduce(g, axis=0), g.shape[-1]),
-            "BiasAddGrad: pieces of columns, same bits": columns,
+            "BiasAddGrad: pieces of columns (the one call's bits)": columns,
             "BiasAddGrad: pieces of images (other bits)": images,
             "BiasAddGrad: ones·G, BLAS (other bits)": lambda g: channels(np.ones(len(g), g.dtype) @ g.reshape(len(g), -1), g.shape[-1])}
 

@@ -81,22 +81,22 @@ class BiasAddGrad(OpDef):
         g = op.inputs[0]
         return (None if g._dims is None else g._dims[-1:]), g.dtype
 
-    # The sums per channel as 1ᵀ·G, G the array's rows of C values (N·H·W rows for images):
-    # one BLAS matrix-vector product, faster than NumPy's sums (which ran over the batch first,
-    # then over the pixels: 0.11 against 0.18 ms for 100×28×28×32 in cache, 1 against 2 µs
-    # for 100×64). A big array in blocks of images (``bias_blocks``: cache-sized, fixed by the
-    # sizes only), whose sums are added in order: the grouping ReluGrad.bind_fused uses while
-    # each block of ∂L/∂z is in the cache, so fused and unfused give the same bits. One call,
-    # not on the pool: it streams through memory once (0.30-0.36 ms from memory, 10 MB).
+    # A small array: the sum over the batch first, whose rows are H·W·C values long, then over
+    # the H·W pixels. NumPy sums long rows fast, and rows of only C values slowly: summing the
+    # N·H·W rows of C at once took 4× longer (1.0 against 0.26 ms for 100×28×28×32).
+    # A big array (more than one of ``bias_blocks``: cache-sized blocks of images, fixed by the
+    # sizes only): each block's sums per channel as 1ᵀ·G, G its rows of C values (one BLAS
+    # matrix-vector product: 0.11 against 0.18 ms for NumPy's sums of 100×28×28×32 in cache),
+    # and the blocks' sums added in order -- the grouping ReluGrad.bind_fused uses while each
+    # block of ∂L/∂z is in the cache, so fused and unfused give the same bits. One call, not on
+    # the pool: it streams through memory once (0.31-0.35 ms for 10 MB from memory, 0.37-0.40
+    # before). Small arrays keep NumPy's sums: BLAS's longer call was slower from a cold cache
+    # (the DNN tutorial's 50×300: 28 against 15 µs).
     def kernel(self, op, g):
-        if g.ndim < 2 or g.dtype.kind != "f":
-            if g.ndim > 2:
-                g = np.add.reduce(g, axis=0).reshape(-1, g.shape[-1])
-            return np.add.reduce(g, axis=0)
+        if g.nbytes <= threads.PIECE_BYTES < threads.PARALLEL_MIN_BYTES or g.ndim < 2 or g.dtype.kind != "f":
+            return _sums(g)  # one block for sure (threads.pieces): no more Python than needed
         blocks = bias_blocks(len(g), g.nbytes)
-        if len(blocks) == 1:
-            return bias_block(g)
-        return bias_sums([bias_block(g[a:b]) for a, b in blocks])
+        return bias_sums([bias_block(g[a:b], len(blocks) == 1) for a, b in blocks])
 
     def gradient(self, op, gg):
         from .creation_ops import broadcast_like
@@ -105,14 +105,25 @@ class BiasAddGrad(OpDef):
 
 def bias_blocks(n, nbytes):
     """BiasAddGrad's blocks of the ``n`` images (rows) of a float array of ``nbytes``:
-    ``[(start, stop), ...]``, cache-sized (``threads.pieces``), depending on the sizes only."""
+    ``[(start, stop), ...]``, cache-sized (``threads.pieces``), depending on the sizes only.
+    Each block's sums are ``bias_block``'s, added in order (``bias_sums``)."""
     return threads.pieces(n, nbytes, None)
 
 
-def bias_block(g):
-    """A block's sums per channel (last axis): 1ᵀ·G over its rows (any layout, same bits)."""
+def bias_block(g, alone):
+    """A block's sums per channel (the last axis): 1ᵀ·G over its rows (any layout, the same
+    bits); ``alone`` (the array is one block): NumPy's sums, over the batch, then the pixels."""
+    if alone:
+        return _sums(g)
     rows = g.reshape(-1, g.shape[-1])
     return _ones(len(rows), g.dtype) @ rows
+
+
+def _sums(g):
+    """NumPy's sums over every axis but the last: over the batch, then over the pixels."""
+    if g.ndim > 2:
+        g = np.add.reduce(g, axis=0).reshape(-1, g.shape[-1])
+    return np.add.reduce(g, axis=0)
 
 
 def bias_sums(part):

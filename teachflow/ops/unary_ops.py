@@ -391,11 +391,12 @@ class _ReluBiasGrad:
         self.local = threading.local()
 
     def __call__(self, g, y, x=None, w=None):
-        fused = (g.shape == y.shape and g.dtype == y.dtype and g.dtype.kind == "f" and g.ndim >= 2
-                 and g.nbytes >= threads.PARALLEL_MIN_BYTES)
-        if not fused:  # the ops one by one
+        if g.nbytes < threads.PARALLEL_MIN_BYTES or g.shape != y.shape or g.dtype != y.dtype \
+                or g.dtype.kind != "f" or g.ndim < 2:  # the ops one by one
             dz = self.relu_grad(g, y)
-            out = [self.bias_grad(dz)] + ([] if self.filter_op is None else [self.filter_grad(x, w, dz)])
+            if self.filter_op is None:
+                return (dz, self.bias_grad(dz)) if self.keep else self.bias_grad(dz)
+            out = [self.bias_grad(dz), self.filter_grad(x, w, dz)]
         elif self.filter_op is None:
             dz, out = self.blocks(g, y, None, self.keep)
         else:
@@ -425,13 +426,17 @@ class _ReluBiasGrad:
             first = np.cumsum([0] + [len(rows) for _, _, rows in cut]).tolist()
             partial = [None] * first[-1]
 
+        shape, size = g.shape[1:], g[0].size
+        most = max(b - a for a, b in blocks) * size
+
         def piece(i):
             a, b = blocks[i]
-            mask = self.work("mask", (b - a,) + g.shape[1:], np.bool_)
-            d = dz[a:b] if dz is not None else self.work("dz", mask.shape, g.dtype)
+            mask, work = self.work(most, None if write else g.dtype)
+            mask = mask[:(b - a) * size].reshape((b - a,) + shape)
+            d = dz[a:b] if dz is not None else work[:mask.size].reshape(mask.shape)
             np.copyto(d, np.greater(y[a:b], 0, out=mask))  # TF1's g * (y > 0), as ReluGrad's kernel
             np.multiply(g[a:b], d, out=d)
-            part[i] = nn.bias_block(d)
+            part[i] = nn.bias_block(d, len(blocks) == 1)
             if cols is not None:
                 rows = d.reshape(-1, c)
                 for j, (r0, r1) in enumerate(cut[i][2]):
@@ -439,14 +444,15 @@ class _ReluBiasGrad:
         self.pool.run(piece, len(blocks))
         return dz, [nn.bias_sums(part)] + ([] if cols is None else [conv._dw_sum(partial)])
 
-    def work(self, name, shape, dtype):
-        """This thread's work array ``name`` in ``shape`` (kept from call to call)."""
-        size = int(np.prod(shape))
-        a = getattr(self.local, name, None)
-        if a is None or a.dtype != dtype or a.size < size:
-            a = np.empty(size, dtype)
-            setattr(self.local, name, a)
-        return a[:size].reshape(shape)
+    def work(self, size, dtype):
+        """This thread's work arrays (kept from call to call) of at least ``size`` values: a
+        bool mask, and a block of ∂L/∂z in ``dtype`` (None when ∂L/∂z is kept)."""
+        arrays = getattr(self.local, "arrays", None)
+        if arrays is None or arrays[0].size < size or dtype is not None and (
+                arrays[1] is None or arrays[1].dtype != dtype):
+            arrays = self.local.arrays = (np.empty(size, np.bool_),
+                                          None if dtype is None else np.empty(size, dtype))
+        return arrays
 
 
 @register

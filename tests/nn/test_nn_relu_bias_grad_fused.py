@@ -260,3 +260,58 @@ def test_bias_add_grad_sums_every_axis_but_the_last(shape):
     exact = g.astype(np.float64).reshape(-1, shape[-1]).sum(axis=0)
     assert results[0].dtype == np.float32 and results[0].shape == shape[-1:]
     np.testing.assert_allclose(results[0], exact, rtol=1e-4, atol=1e-4 * np.sqrt(g.size / shape[-1]))
+
+
+def test_one_image_is_one_block(monkeypatch):
+    """A big array of one image is one block: NumPy's sums, fused as unfused."""
+    monkeypatch.setattr(threads, "PARALLEL_MIN_BYTES", 1)
+    layer = Layer((1, 12, 12, 2), (3, 3, 2, 5))
+    g, y, x, w = conv_values(layer, (1, 12, 12, 2), (3, 3, 2, 5), 9)
+    assert len(nn_ops.bias_blocks(1, g.nbytes)) == 1
+    check(layer, g, y, x, w)
+
+
+# ----- end to end: the plan's rule C in a training step
+def _cnn_steps(rule_c, threads_n, batch, steps=2):
+    """The loss of each step and the variables after ``steps`` Adam steps of the benchmarks'
+    CNN (conv 32 3×3 -> conv 64 3×3/2 -> max-pool -> dense 64 -> 10), with the plan's rule C
+    or without (the ops one by one); asserts which of the two the plan did."""
+    from teachflow.core import plan
+    with pytest.MonkeyPatch.context() as m:
+        if not rule_c:
+            m.setattr(plan, "GRAD_FUSIBLE", ())
+        with tf.Graph().as_default():
+            tf.set_random_seed(1)
+            x = tf.placeholder(tf.float32, [None, 28, 28, 1])
+            labels = tf.placeholder(tf.int64, [None])
+            h = tf.layers.conv2d(x, 32, 3, padding="SAME", activation=tf.nn.relu, name="conv1")
+            h = tf.layers.conv2d(h, 64, 3, strides=2, padding="SAME", activation=tf.nn.relu, name="conv2")
+            h = tf.reshape(tf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "VALID"), [-1, 7 * 7 * 64])
+            h = tf.layers.dense(h, 64, activation=tf.nn.relu, name="fc1")
+            logits = tf.layers.dense(h, 10, name="out")
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+            train = tf.train.AdamOptimizer().minimize(loss)
+            rng = np.random.default_rng(10)
+            feed = {x: rng.random((batch, 28, 28, 1), dtype=np.float32), labels: rng.integers(0, 10, batch)}
+            config = tf.ConfigProto(intra_op_parallelism_threads=threads_n)
+            with tf.Session(config=config) as sess:
+                sess.run(tf.global_variables_initializer())
+                source = sess.plan_source([loss, train], feed)
+                chains = [line for line in source.splitlines() if "ReluGrad (ReluGrad) + " in line]
+                assert len(chains) == (3 if rule_c else 0)
+                losses = [sess.run([loss, train], feed)[0] for _ in range(steps)]
+                return losses, sess.run(tf.trainable_variables())
+
+
+@pytest.mark.parametrize("batch,small", [(24, False), (3, True)])
+def test_a_cnn_training_step_with_rule_c_gives_the_bits_of_the_ops_one_by_one(monkeypatch, batch, small):
+    """Rule C on (conv1: with its filter gradient; conv2 and the dense layer: ReluGrad and
+    BiasAddGrad), 1 and 3 threads: the losses and the variables are the same bits as the ops
+    one by one. Batch 24: conv1's ∂L/∂z is 2.4 MB, cut into blocks with the real thresholds."""
+    if small:
+        small_pieces(monkeypatch)
+    plain = _cnn_steps(False, 1, batch)
+    for n in (1, 3):
+        fused = _cnn_steps(True, n, batch)
+        for a, b in zip(fused[0] + fused[1], plain[0] + plain[1]):
+            same_bits(a, b)
