@@ -78,3 +78,15 @@ def check_gradients(build, inputs, eps=1e-6, tol=1e-6, seed=0, wrt=None):
                         f"relative error {err:.3g} > {tol:g}\nsymbolic:\n{symbolic[k]}\nnumeric:\n{num}")
                 worst = max(worst, err)
     return worst
+
+
+def same_bits(a, b):
+    """Assert ``a`` and ``b`` are equal to the bit (-0.0 is not 0.0; NaN where the other is
+    NaN), with the same dtype and shape: how fused and threaded kernels are checked against
+    the ops one by one."""
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.dtype == b.dtype and a.shape == b.shape, (a.dtype, a.shape, b.dtype, b.shape)
+    nan = np.isnan(a)
+    np.testing.assert_array_equal(nan, np.isnan(b))
+    bits = np.dtype(f"u{a.itemsize}")
+    np.testing.assert_array_equal(a[~nan].view(bits), b[~nan].view(bits))

@@ -498,9 +498,40 @@ def _fusions(calls, ops, targets, session):
             continue
         kernel, n, inputs, outputs = found
         chain = idx[pos:pos + n]
+        kernel = _naming_failures(kernel, [calls[i] for i in chain], inputs)
         fusions[chain[-1]] = Fused(kernel, chain, inputs, [idx[pos + i] for i in outputs])
         pos += n
     return fusions
+
+
+def _naming_failures(kernel, chain, inputs):
+    """The fused ``kernel``, whose error names the op of the chain that fails (as the plan
+    without fusion would): on an error, the chain's ops run again one by one with their own
+    kernels (``chain``: its ``(op, how, kernel)`` calls; ``inputs``: the tensors of the fused
+    call's arguments), and the first op that fails is named; if none does, the first op. The
+    ops are stateless, so running them again changes nothing; a run without error pays one
+    Python call."""
+    def fused(*args):
+        try:
+            return kernel(*args)
+        except errors.OpError:
+            raise
+        except Exception as e:
+            raise _first_failure(chain, dict(zip(inputs, args)), e) from e
+    return fused
+
+
+def _first_failure(chain, env, error):
+    """``_op_failed`` for the first of ``chain``'s ops that fails on its own (``env``: tensor ->
+    value for the chain's inputs), else for the chain's first op with ``error``."""
+    for op, _, k in chain:
+        try:
+            out = k(*[env[t] for t in op.inputs])
+        except Exception as e:  # noqa: BLE001 (any error of the op is reported, as unfused)
+            return _op_failed(op, e)
+        for t, v in zip(op.outputs, out if len(op.outputs) > 1 else [out]):
+            env[t] = v
+    return _op_failed(chain[0][0], error)
 
 
 def _next_reads(run, pos, op_type, t, i=0):

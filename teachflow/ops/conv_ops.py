@@ -26,6 +26,7 @@ from ..core.constant import convert_to_tensor
 from ..core.opdef import OPS, OpDef, register
 from ..core.shapes import ShapeError, fmt
 from ._util import float_check, make
+from .nn_ops import bias_blocks
 from .windows import (_check_attrs, _check_nhwc, _col2im, _col2im_ops, _cols_copies,  # noqa: F401
                       _crop, _data_format, _fill_cols, _geometry, _im2col, _nhwc_arg, _pad, _Padded,
                       _padding, _saved, _spatial, _take_saved, _unpadded_pays, out_size)
@@ -281,7 +282,7 @@ class Conv2DBackpropInput(OpDef):
     # transposed filter (F, kw·C), gives every window's share as planes (kh, rows, kw·C) (the
     # GEMM's time as one product); col2im then sums each pixel's taps (``_col2im_ops``: along the
     # height by contiguous additions within the planes, then into the piece's part of the
-    # result, a pixel's first tap copied and the others added): no padded array, no zeroing.
+    # result, a pixel's first tap copied and the others added): no padded array, no zeroing first.
     # The planes are needed only while their piece runs: each piece takes a piece-sized work
     # array (``_PieceArrays``, one per thread at most) that stays in the cache from piece to
     # piece, instead of writing a whole-batch matrix out to memory (CNN conv2: 22.6 MB).
@@ -324,7 +325,7 @@ class Conv2DBackpropInput(OpDef):
         kh·kw·F, and no col2im. Its im2col matrix (kh·kw·F values a pixel) against col2im's
         planes (kh·kw·C): the kernel takes col2im when C ≤ F/2 and the planes are big
         (``COL2IM_STRIDE1_BYTES``): the raw example's 5×5 from 32 to 64 channels, batch 128,
-        24.9 -> 15.6 ms (one thread, AVX-512); 3×3 from 32 to 64 on 28×28: 34.3 -> 25.5 ms
+        22.9 -> 15.4 ms (one thread's CPU, AVX-512); 3×3 from 32 to 64 on 28×28: 34.3 -> 25.5 ms
         (batch 128), 8.7 -> 5.7 (32), 1.70 -> 1.58 (8), but 0.38 -> 0.40 (2); with C = 2·F
         (3×3, 64 to 16 channels) col2im took 1.7× as long at every batch size."""
         kh, kw, _, _ = w.shape
@@ -404,7 +405,6 @@ def _dw_cut(n, per, k, f, itemsize):
     in cache), about the same with AVX2 -- when that takes at most ``SMALL_PIECES`` products (more
     were slower with AVX2). A big product (``threads.PARALLEL_MIN_FLOPS``) is cut into at least
     ``threads.PIECES``, for the pool's threads to share."""
-    from .nn_ops import bias_blocks
     blocks = bias_blocks(n, n * per * f * itemsize)
     narrow = k * f <= NARROW
     cuts = [1] * len(blocks)

@@ -6,8 +6,6 @@ cut arrays of ``threads.PARALLEL_MIN_BYTES`` or more into cache-sized pieces (``
 the session's pool runs on both cores; each piece is computed in its output's own memory, with no
 array-sized temporaries. Smaller arrays are computed whole, as before. The results are the same
 bits as the formulas' plain NumPy expressions (tests/nn/test_nn_elementwise.py)."""
-import threading
-
 import numpy as np
 
 from ..core import threads
@@ -348,10 +346,7 @@ class ReluGrad(OpDef):
         if g.nbytes < threads.PARALLEL_MIN_BYTES or g.shape != y.shape:
             return g * (y > 0)
 
-        def piece(o, gp, yp):
-            np.copyto(o, np.greater(yp, 0))
-            np.multiply(gp, o, out=o)
-        return in_pieces(pool, piece,
+        return in_pieces(pool, relu_grad_into,
                          np.empty(g.shape, np.result_type(g, np.bool_)), g, y)
 
     def bind(self, op, session):
@@ -369,90 +364,19 @@ class ReluGrad(OpDef):
         ∂L/∂z goes to memory only when kept (else into a block-sized work array of the thread).
         The same products and sums, added in the same order, as the three ops one by one, so the
         same bits (any thread count). Small arrays, or no saved matrix: the ops' own kernels."""
-        return _ReluBiasGrad(op, session, bias_grad, filter_grad, keep)
+        from .relu_bias_grad import ReluBiasGrad  # (it imports conv_ops and nn_ops, which import this module)
+        return ReluBiasGrad(op, session, bias_grad, filter_grad, keep)
 
     def gradient(self, op, gg):
         return [make("ReluGrad", [gg, op.inputs[1]]), None]
 
 
-class _ReluBiasGrad:
-    """``ReluGrad.bind_fused``'s kernel: the three ops' bound kernels for what is not fused, and
-    per thread a block's work arrays (a piece never calls the pool: a thread runs one at a time)."""
-
-    def __init__(self, op, session, bias_grad, filter_grad, keep):
-        from . import conv_ops, nn_ops  # (they import this module)
-        self.conv, self.nn = conv_ops, nn_ops
-        self.pool, self.keep, self.filter_op = threads.pool_for(session), keep, filter_grad
-        self.relu_grad = OPS["ReluGrad"].bind(op, session)
-        self.bias_grad = bias_grad.opdef.bind(bias_grad, session)
-        if filter_grad is not None:
-            self.filter_grad = filter_grad.opdef.bind(filter_grad, session)
-            self.saved = conv_ops._saved(session)
-        self.local = threading.local()
-
-    def __call__(self, g, y, x=None, w=None):
-        if g.nbytes < threads.PARALLEL_MIN_BYTES or g.shape != y.shape or g.dtype != y.dtype \
-                or g.dtype.kind != "f" or g.ndim < 2:  # the ops one by one
-            dz = self.relu_grad(g, y)
-            if self.filter_op is None:
-                return (dz, self.bias_grad(dz)) if self.keep else self.bias_grad(dz)
-            out = [self.bias_grad(dz), self.filter_grad(x, w, dz)]
-        elif self.filter_op is None:
-            dz, out = self.blocks(g, y, None, self.keep)
-        else:
-            cols, scratch = self.conv._take_saved(self.saved, self.filter_op.gradient_of, x)
-            try:
-                dz, out = self.blocks(g, y, cols, self.keep or cols is None)
-            finally:
-                if cols is not None:
-                    scratch.give(cols)
-            if cols is None:  # no saved im2col matrix: the filter gradient's own kernel builds it
-                out.append(OPS["Conv2DBackpropFilter"].kernel(self.filter_op, x, w, dz, self.pool))
-            else:
-                out[-1] = out[-1].reshape(w.shape)
-        out = ([dz] if self.keep else []) + out
-        return out[0] if len(out) == 1 else tuple(out)
-
-    def blocks(self, g, y, cols, write):
-        """(∂L/∂z or None, [∂L/∂b] + [colsᵀ·∂L/∂z] when ``cols``), a block of images at a time."""
-        conv, nn = self.conv, self.nn
-        n, c = len(g), g.shape[-1]
-        blocks = nn.bias_blocks(n, g.nbytes)
-        dz = np.empty(g.shape, g.dtype) if write else None
-        part = [None] * len(blocks)
-        if cols is not None:
-            per = g[0].size // c
-            narrow, cut = conv._dw_cut(n, per, cols.shape[1], c, g.itemsize)
-            first = np.cumsum([0] + [len(rows) for _, _, rows in cut]).tolist()
-            partial = [None] * first[-1]
-
-        shape, size = g.shape[1:], g[0].size
-        most = max(b - a for a, b in blocks) * size
-
-        def piece(i):
-            a, b = blocks[i]
-            mask, work = self.work(most, None if write else g.dtype)
-            mask = mask[:(b - a) * size].reshape((b - a,) + shape)
-            d = dz[a:b] if dz is not None else work[:mask.size].reshape(mask.shape)
-            np.copyto(d, np.greater(y[a:b], 0, out=mask))  # TF1's g * (y > 0), as ReluGrad's kernel
-            np.multiply(g[a:b], d, out=d)
-            part[i] = nn.bias_block(d, len(blocks) == 1)
-            if cols is not None:
-                rows = d.reshape(-1, c)
-                for j, (r0, r1) in enumerate(cut[i][2]):
-                    partial[first[i] + j] = conv._dw_block(cols[r0:r1], rows[r0 - a * per:r1 - a * per], narrow)
-        self.pool.run(piece, len(blocks))
-        return dz, [nn.bias_sums(part)] + ([] if cols is None else [conv._dw_sum(partial)])
-
-    def work(self, size, dtype):
-        """This thread's work arrays (kept from call to call) of at least ``size`` values: a
-        bool mask, and a block of ∂L/∂z in ``dtype`` (None when ∂L/∂z is kept)."""
-        arrays = getattr(self.local, "arrays", None)
-        if arrays is None or arrays[0].size < size or dtype is not None and (
-                arrays[1] is None or arrays[1].dtype != dtype):
-            arrays = self.local.arrays = (np.empty(size, np.bool_),
-                                          None if dtype is None else np.empty(size, dtype))
-        return arrays
+def relu_grad_into(out, g, y, mask=None):
+    """ReluGrad's piece, ``out = g * (y > 0)`` (TF1's product, ``ReluGrad``'s comment says how):
+    the mask into ``mask`` (a bool array of y's shape; None: a new one), converted into ``out``,
+    then multiplied by ``g`` in place. Also the fused backward chain's (``relu_bias_grad``)."""
+    np.copyto(out, np.greater(y, 0, out=mask))
+    np.multiply(g, out, out=out)
 
 
 @register

@@ -292,7 +292,8 @@ def _col2im_ops(dx, planes, kh, kw, oh, ow, op, ph, pw):
     """The copies and additions that put every window's values back where the window read
     them (the adjoint of im2col), ``dx[n, y·sh + i·dh − pt, x·sw + j·dw − pl, c] =
     Σ planes[i, n, y, x, j, c]``, into the unpadded ``dx`` (what the windows read from the
-    padding is dropped); no zeroing and no read of ``dx`` first: a pixel's first tap is copied.
+    padding is dropped); no read of ``dx`` first: a pixel's first tap is copied, and only the
+    pixels no window reads (a stride longer than the window) are zeroed. ``dx``: C-contiguous.
 
     Layout: ``planes`` (kh, N, oh, ow, kw, C) holds one plane per window row ``i`` (the GEMM
     writes one product per ``i``), so a pixel's taps along the height are summed in place in
@@ -324,10 +325,7 @@ def _col2im_ops(dx, planes, kh, kw, oh, ow, op, ph, pw):
             q = x0 * sw + j0 * dw - pw[0]
             shape = src_rows.shape[:3] + (x1 - x0, mj, dx.shape[3])
             strides = (s0, s1 * sh, s1 * dh, s2 * sw, s2 * dw, s3)
-            if dx.flags.c_contiguous:  # a view of dx's memory (cheaper than as_strided)
-                dst = np.ndarray(shape, dx.dtype, dx, p * s1 + q * s2, strides)
-            else:
-                dst = as_strided(dx[:, p:, q:], shape, strides)
+            dst = np.ndarray(shape, dx.dtype, dx, p * s1 + q * s2, strides)  # a view (cheaper than as_strided)
             ops.append((kind, dst, src_rows[:, :, :, x0:x1, j0:j0 + mj]))
     return ops
 

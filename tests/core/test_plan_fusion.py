@@ -202,7 +202,7 @@ def test_a_max_pool_whose_input_something_else_uses_gets_it_from_the_fused_call(
     assert steps[-1].outputs[0] == got
 
 
-def test_two_max_pools_of_one_relu_are_not_fused_into_the_convolution():
+def test_of_two_max_pools_of_one_relu_only_the_adjacent_one_is_fused():
     tf.reset_default_graph()
     x = tf.placeholder(tf.float32, [None, 12, 12, 2], name="x")
     h = tf.layers.conv2d(x, 4, 3, padding="same", activation=tf.nn.relu, name="conv")
@@ -252,13 +252,19 @@ def test_the_step_through_walks_the_fused_chains_op_by_op_with_the_same_values()
         np.testing.assert_array_equal(got[t.op], v)
 
 
-def test_an_error_inside_a_fused_pool_chain_names_the_convolution():
+def _conv_pool_graph(x_shape, padding, window):
+    """x -> conv 3×3 (2 -> 4 channels) named "product" -> bias -> relu -> max pool "pool":
+    (x, pooled), on a new default graph."""
     tf.reset_default_graph()
-    x = tf.placeholder(tf.float32, [None, None, None, None], name="x")  # channels unknown
+    x = tf.placeholder(tf.float32, x_shape, name="x")
     w = tf.Variable(np.ones((3, 3, 2, 4), np.float32), name="w")
     b = tf.Variable(np.zeros(4, np.float32), name="b")
-    h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME", name="product"), b))
-    p = tf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "VALID", name="pool")
+    h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, w, [1, 1, 1, 1], padding, name="product"), b))
+    return x, tf.nn.max_pool(h, [1, window, window, 1], [1, 2, 2, 1], "VALID", name="pool")
+
+
+def test_an_error_inside_a_fused_pool_chain_names_the_convolution():
+    x, p = _conv_pool_graph([None, None, None, None], "SAME", 2)  # channels unknown
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         assert _fused_lines(sess.plan_source(p, {x: IMAGES}))[0].endswith("pool (MaxPool)")
@@ -267,9 +273,20 @@ def test_an_error_inside_a_fused_pool_chain_names_the_convolution():
             sess.run(p, {x: np.ones((2, 12, 12, 3), np.float32)})  # 3 channels for 2
 
 
+def test_an_error_of_the_fused_max_pool_names_the_pool():
+    """The pooling window larger than the convolution's output (known only at run time): the
+    error names the MaxPool, as without fusion, not the chain's first op."""
+    x, p = _conv_pool_graph([None, None, None, 2], "VALID", 3)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        assert _fused_lines(sess.plan_source(p, {x: IMAGES}))[0].endswith("pool (MaxPool)")
+        with pytest.raises(tf.errors.InvalidArgumentError, match="MaxPool op 'pool' failed.*window"):
+            sess.run(p, {x: np.ones((2, 4, 4, 2), np.float32)})  # a 2×2 output for a 3×3 window
+
+
 def _fake_relu_grad_fusion(self, op, session, bias_grad, filter_grad=None, keep=True):
-    """A stand-in for bwdchain's fused kernel, with its interface (FUSION_API.md): the
-    three bound kernels one after another."""
+    """A stand-in for ReluGrad.bind_fused, with its interface (plan.py's rule C: returns
+    (dz if keep, db[, dw])): the three bound kernels one after another."""
     chain = [op, bias_grad] + ([filter_grad] if filter_grad is not None else [])
     kernels = [o.opdef.bind(o, session) for o in chain]
     CALLS.append((op.name, filter_grad is not None, keep))

@@ -7,6 +7,7 @@ import pytest
 import teachflow as tf
 from teachflow.core import threads
 from teachflow.ops._util import make
+from teachflow.testing import same_bits
 
 SPECIAL = np.array([-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, 1e-45, -1e-45, 1.0, -1.0, 3e38,
                     -3e38], np.float32)
@@ -54,16 +55,6 @@ def _naive(op_type, *v):
     if op_type == "Relu6Grad":
         return v[0] * ((v[1] > 0) & (v[1] < 6))
     raise KeyError(op_type)
-
-
-def same_bits(a, b):
-    """Equal to the bit (-0.0 is not 0.0), NaN where the other is NaN."""
-    a, b = np.asarray(a), np.asarray(b)
-    assert a.dtype == b.dtype and a.shape == b.shape
-    nan = np.isnan(a)
-    np.testing.assert_array_equal(nan, np.isnan(b))
-    bits = np.dtype(f"u{a.itemsize}")
-    np.testing.assert_array_equal(a[~nan].view(bits), b[~nan].view(bits))
 
 
 def values(shape, seed, dtype=np.float32, special=True):

@@ -8,19 +8,10 @@ import pytest
 
 import teachflow as tf
 from teachflow.core import threads
-from teachflow.ops import conv_ops, nn_ops, unary_ops
+from teachflow.ops import conv_ops, nn_ops, relu_bias_grad, unary_ops
+from teachflow.testing import same_bits
 
 SPECIAL = np.array([-0.0, 0.0, np.nan, np.inf, -np.inf, 1e-45, -1e-45, 1.0, -1.0], np.float32)
-
-
-def same_bits(a, b):
-    """Equal to the bit (-0.0 is not 0.0), NaN where the other is NaN."""
-    a, b = np.asarray(a), np.asarray(b)
-    assert a.dtype == b.dtype and a.shape == b.shape
-    nan = np.isnan(a)
-    np.testing.assert_array_equal(nan, np.isnan(b))
-    bits = np.dtype(f"u{a.itemsize}")
-    np.testing.assert_array_equal(a[~nan].view(bits), b[~nan].view(bits))
 
 
 def small_pieces(monkeypatch):
@@ -102,12 +93,12 @@ def check(layer, g, y, x=None, w=None, blocks=True):
     """Fused == unfused, to the bit, for keep True/False, with/without the saved matrix, 1 and
     3 threads; and the same bits on 1 and 3 threads. ``blocks``: whether the fused kernel did
     its own blocks (a big array) or called the ops' kernels (a small one)."""
-    results, calls, own = [], [], unary_ops._ReluBiasGrad.blocks
-    unary_ops._ReluBiasGrad.blocks = lambda *a: calls.append(1) or own(*a)
+    results, calls, own = [], [], relu_bias_grad.ReluBiasGrad.blocks
+    relu_bias_grad.ReluBiasGrad.blocks = lambda *a: calls.append(1) or own(*a)
     try:
         _check(layer, g, y, x, w, results)
     finally:
-        unary_ops._ReluBiasGrad.blocks = own
+        relu_bias_grad.ReluBiasGrad.blocks = own
     assert bool(calls) == blocks
     for a, b in zip(results[0], results[len(results) // 2]):
         same_bits(a, b)
