@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import teachflow as tf
-from teachflow.core import plan as plan_module
+from teachflow.core import fusion
 from teachflow.ops import conv_ops, pool_ops
 
 X = np.random.default_rng(3).standard_normal((6, 11, 11, 3)).astype(np.float32)
@@ -32,7 +32,7 @@ def _train(monkeypatch, fused, threads, pool=POOLS[0], steps=3):
     """The variables after ``steps`` training steps, and each step's (loss, pool output)."""
     with monkeypatch.context() as m:
         if not fused:
-            m.setattr(plan_module, "POOL_FUSIBLE", ())
+            m.setattr(fusion, "POOL_FUSIBLE", ())
         # the convolution's pieces: one image each (im2col 35 kB an image); pooled blocks: two
         # images (3.9 kB each), so a block is finished by two pieces, maybe on two threads
         m.setattr(pool_ops.threads, "PIECE_BYTES", 10000)

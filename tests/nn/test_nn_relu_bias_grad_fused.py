@@ -267,10 +267,10 @@ def _cnn_steps(rule_c, threads_n, batch, steps=2):
     """The loss of each step and the variables after ``steps`` Adam steps of the benchmarks'
     CNN (conv 32 3×3 -> conv 64 3×3/2 -> max-pool -> dense 64 -> 10), with the plan's rule C
     or without (the ops one by one); asserts which of the two the plan did."""
-    from teachflow.core import plan
+    from teachflow.core import fusion
     with pytest.MonkeyPatch.context() as m:
         if not rule_c:
-            m.setattr(plan, "GRAD_FUSIBLE", ())
+            m.setattr(fusion, "GRAD_FUSIBLE", ())
         with tf.Graph().as_default():
             tf.set_random_seed(1)
             x = tf.placeholder(tf.float32, [None, 28, 28, 1])
