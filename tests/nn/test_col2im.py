@@ -136,13 +136,20 @@ def test_stride_1_takes_col2im_for_big_planes_with_few_channels(monkeypatch, k, 
     oh, ow, _, _ = windows._geometry(x.shape, k, op)
     g = rng.standard_normal((3, oh, ow, 4))
     kernel, dx_op = OPS["Conv2DBackpropInput"], conv_ops.Conv2DBackpropInput
+    taken = []  # which of the two ways the kernel took
+    for way in ("by_col2im", "as_convolution"):
+        real = getattr(dx_op, way)
+        monkeypatch.setattr(dx_op, way, staticmethod(lambda *a, _r=real, _w=way: taken.append(_w) or _r(*a)))
     planes_bytes = 3 * oh * ow * k[0] * k[1] * 2 * 8
     monkeypatch.setattr(conv_ops, "COL2IM_STRIDE1_BYTES", planes_bytes)
     by_col2im = kernel.kernel(op, x, w, g)
+    assert taken == ["by_col2im"]
     np.testing.assert_array_equal(by_col2im, dx_op.by_col2im(op, x, w, g, conv_ops._PieceArrays(),
                                                              threads._Pool(1)))
     monkeypatch.setattr(conv_ops, "COL2IM_STRIDE1_BYTES", planes_bytes + 1)
+    taken.clear()
     as_convolution = kernel.kernel(op, x, w, g)
+    assert taken == ["as_convolution"]
     np.testing.assert_array_equal(as_convolution, dx_op.as_convolution(
         op, x, w, g, conv_ops._Scratch(), threads._Pool(1), windows._Padded()))
     planes = np.einsum("nyxf,ijcf->inyxjc", g, w)
@@ -152,8 +159,10 @@ def test_stride_1_takes_col2im_for_big_planes_with_few_channels(monkeypatch, k, 
     monkeypatch.setattr(conv_ops, "COL2IM_STRIDE1_BYTES", 0)  # more channels than F/2: a convolution
     w2 = rng.standard_normal(k + (2, 3))
     g2 = rng.standard_normal((3, oh, ow, 3))
+    taken.clear()
     np.testing.assert_array_equal(kernel.kernel(op, x, w2, g2), dx_op.as_convolution(
         op, x, w2, g2, conv_ops._Scratch(), threads._Pool(1), windows._Padded()))
+    assert taken[0] == "as_convolution"
 
 
 def test_a_big_batch_in_the_default_pieces_on_2_threads():
