@@ -46,15 +46,20 @@ def load_before(rev):
     """``teachflow/train/update_ops.py`` as of git revision ``rev``, as a module whose OpDef
     classes are not registered (the benchmark gives them to its ops by hand); None when git or
     the revision is not there. ``rev`` must look like a revision (hex digits, a branch or tag
-    name): it is handed to ``git show``, and only this repository's own file at that revision is
-    compiled."""
+    name); git resolves it to a commit of this repository, and only this repository's own file
+    at that commit (named by its 40-digit hash, never by the text given) is compiled."""
     if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z._/~^-]*", rev):
         raise SystemExit(f"--before: {rev!r} is not a git revision (hex digits, a branch or tag name)")
     try:
-        src = subprocess.run(["git", "-C", ROOT, "show", f"{rev}:teachflow/train/update_ops.py"],
+        commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        if not re.fullmatch(r"[0-9a-f]{40}", commit):
+            return None
+        src = subprocess.run(["git", "-C", ROOT, "show", f"{commit}:teachflow/train/update_ops.py"],
                              capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
+    rev = commit
     from teachflow.core import opdef
     mod = importlib.util.module_from_spec(
         importlib.util.spec_from_loader("teachflow.train._update_ops_before", loader=None))
